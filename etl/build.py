@@ -1,0 +1,83 @@
+"""The build pipeline: source adapter -> parse -> Arrow tables -> Parquet + DuckDB -> publish."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+
+from . import __version__, schemas
+from .config import Settings
+from .parse import image_id_of, parse_file
+from .sources import open_source
+from .store import publish, staging_dir, write_tables
+from .tables import TableBuilder
+
+
+@dataclass
+class BuildSummary:
+    out: Path
+    source: str
+    source_kind: str
+    synthetic: bool
+    files_read: int
+    images: int
+    objects: int
+    objects_read: int
+    rejects_by_reason: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def rejects(self) -> int:
+        return sum(self.rejects_by_reason.values())
+
+
+def build(source: str | Path, out: Path, settings: Settings | None = None,
+          progress: Callable[[int, int], None] | None = None) -> BuildSummary:
+    started = time.perf_counter()
+    settings = settings or Settings()
+    src = open_source(source)
+    total = src.count()
+    builder = TableBuilder()
+    first_seen: dict[str, str] = {}  # image_id -> the file that gave it, to reject a second copy
+    for done, file in enumerate(src.files(), 1):
+        image_id = image_id_of(file.file_name)
+        duplicate_of = first_seen.get(image_id) if image_id else None
+        parsed = parse_file(file, duplicate_of)
+        if parsed.image is not None:
+            first_seen.setdefault(parsed.image["image_id"], file.source_path)
+        builder.add(parsed)
+        if progress:
+            progress(done, total)
+    tables = builder.finish()
+    summary = BuildSummary(
+        out=out, source=str(source), source_kind=src.kind, synthetic=src.synthetic, files_read=total,
+        images=tables["images"].num_rows, objects=tables["objects"].num_rows,
+        objects_read=builder.objects_read,
+        rejects_by_reason=dict(sorted(Counter(r["reason"] for r in builder.rejects).items())),
+    )
+    summary.seconds = time.perf_counter() - started
+    tables["build_info"] = _build_info(summary)
+    staging = staging_dir(out)
+    try:
+        write_tables(tables, staging, settings)
+        publish(staging, out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _build_info(summary: BuildSummary) -> pa.Table:
+    row = {
+        "tool_version": __version__, "source": summary.source, "source_kind": summary.source_kind,
+        "synthetic": summary.synthetic, "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "files_read": summary.files_read, "objects_read": summary.objects_read, "seconds": summary.seconds,
+    }
+    return pa.Table.from_pylist([row], schema=schemas.BUILD_INFO)

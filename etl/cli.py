@@ -1,0 +1,108 @@
+"""`cityscapes-warehouse`: a thin command-line layer over `Warehouse`; each command mirrors a method."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+from .build import BuildSummary
+from .config import DEFAULT_WAREHOUSE
+from .display import print_frame, synthetic_banner
+from .progress import Progress
+from .sources import SourceError
+from .store import PublishError
+from .warehouse import STATS_VIEWS, Warehouse, WarehouseError
+
+PROG = "cityscapes-warehouse"
+EXIT_DATA_ERROR = 2
+
+
+def _command(sub, name: str, help_text: str, example: str) -> argparse.ArgumentParser:
+    return sub.add_parser(name, help=help_text, description=help_text,
+                          epilog=f"example:\n  {example}", formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="Cityscapes gtFine annotations as a Parquet + DuckDB warehouse.",
+        epilog=f"example:\n  {PROG} build gtFine_trainvaltest.zip && {PROG} stats --by split",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = _command(sub, "build", "Read a gtFine zip or folder and write the warehouse.",
+                 f"{PROG} build ~/datasets/gtFine_trainvaltest.zip --out warehouse")
+    p.add_argument("source", help="gtFine_trainvaltest.zip, the extracted gtFine/ folder, or the folder holding it")
+    p.add_argument("--out", type=Path, default=DEFAULT_WAREHOUSE, help="warehouse directory (default: %(default)s)")
+    p.set_defaults(run=_build)
+
+    p = _command(sub, "stats", "Print the class, city or split statistics.", f"{PROG} stats --by city")
+    p.add_argument("--by", choices=list(STATS_VIEWS), default="class", help="which view (default: %(default)s)")
+    p.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="default: %(default)s")
+    p.set_defaults(run=_stats)
+
+    p = _command(sub, "sql", "Run a SQL query on a read-only connection to the warehouse.",
+                 f"{PROG} sql \"select label, objects from class_stats order by objects desc limit 5\"")
+    p.add_argument("query", help="the SQL text; tables: images objects polygons labels rejects build_info; "
+                                 "views: class_stats city_stats split_stats class_city_stats stg_*")
+    p.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="default: %(default)s")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table", help="default: %(default)s")
+    p.set_defaults(run=_sql)
+    return parser
+
+
+def _build(args) -> int:
+    progress = Progress("reading annotation files", 0)
+    _, summary = Warehouse.build(args.source, args.out, progress=progress)
+    progress.close()
+    print_summary(summary)
+    return 0
+
+
+def print_summary(summary: BuildSummary) -> None:
+    if summary.synthetic:
+        print(synthetic_banner())
+    print(f"Built {summary.out} from {summary.source_kind} {summary.source} in {summary.seconds:.1f} s")
+    print(f"  files read   {summary.files_read:>9,}")
+    print(f"  images       {summary.images:>9,}")
+    print(f"  objects      {summary.objects:>9,}  (of {summary.objects_read:,} read)")
+    print(f"  rejects      {summary.rejects:>9,}")
+    for reason, count in summary.rejects_by_reason.items():
+        print(f"    {reason:<22} {count:>7,}")
+
+
+def _stats(args) -> int:
+    wh = Warehouse(args.warehouse)
+    if wh.info()["synthetic"]:
+        print(synthetic_banner())
+    print_frame(wh.stats(args.by), "table", sys.stdout)
+    return 0
+
+
+def _sql(args) -> int:
+    wh = Warehouse(args.warehouse)
+    result = wh.query(args.query)
+    if wh.info()["synthetic"]:
+        # on stderr for csv and json, so the data stays machine-readable
+        print(synthetic_banner(), file=sys.stdout if args.format == "table" else sys.stderr)
+    print_frame(result, args.format, sys.stdout)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (SourceError, PublishError, WarehouseError) as exc:
+        print(f"{PROG} {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_DATA_ERROR
+    except KeyboardInterrupt:
+        print(f"{PROG} {args.command}: interrupted; the published warehouse was not changed", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,16 @@
+"""Where the SQL views and expectation suites live: sql/ and expectations/ at the project's top level."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SQL_DIR = PROJECT_ROOT / "sql"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+# staging views map 1:1 onto the tables; marts read only staging, so they are created after it
+SQL_LAYERS = ("staging", "marts")
+
+
+def sql_files() -> list[Path]:
+    """Every view definition, in the order they must be created."""
+    return [path for layer in SQL_LAYERS for path in sorted((SQL_DIR / layer).glob("*.sql"))]

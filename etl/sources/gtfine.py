@@ -1,0 +1,114 @@
+"""The official gtFine release: the extracted folder, the folder holding it, or the zip read in place.
+
+Layout: gtFine/{split}/{city}/{city}_{seq}_{frame}_gtFine_polygons.json. Only the polygon files
+are read; the PNG label images beside them are derived from the polygons and are ignored.
+"""
+
+from __future__ import annotations
+
+import stat
+import zipfile
+import zlib
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+
+from .base import SourceError, SourceFile
+
+SPLITS = ("train", "val", "test")
+POLYGON_SUFFIX = "_gtFine_polygons.json"
+# The largest real polygon file is well under 2 MiB; anything far larger is not an annotation
+# (or is a zip bomb), so it is refused before it is inflated.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+# The marker the replica generator writes beside its gtFine tree (or beside its zip).
+REPLICA_MARKER = "truth.json"
+
+
+def _place(rel: PurePosixPath) -> tuple[str, str, tuple[str, str] | None]:
+    """Split and city from a path relative to the gtFine root, or the reason it does not fit."""
+    parts = rel.parts
+    if len(parts) != 3:
+        return "", "", ("bad_path", f"expected gtFine/{{split}}/{{city}}/{{file}}, got gtFine/{rel}")
+    split, city, _ = parts
+    if split not in SPLITS:
+        return split, city, ("bad_path", f"split folder '{split}' is not one of {', '.join(SPLITS)}")
+    return split, city, None
+
+
+class GtFineFolder:
+    kind = "gtfine-folder"
+
+    def __init__(self, root: Path):
+        self.root = root  # the gtFine folder itself
+        self.location = str(root)
+        self.synthetic = (root.parent / REPLICA_MARKER).is_file()
+        self._paths = sorted(p for p in root.rglob("*.json") if p.is_file() or p.is_symlink())
+
+    def count(self) -> int:
+        return len(self._paths)
+
+    def files(self) -> Iterator[SourceFile]:
+        for path in self._paths:
+            rel = PurePosixPath(path.relative_to(self.root).as_posix())
+            source_path = f"gtFine/{rel}"
+            split, city, problem = _place(rel)
+            data = None
+            if problem is None:
+                try:
+                    if path.is_symlink():
+                        problem = ("unsafe_path", "symbolic link: not followed")
+                    else:
+                        data = path.read_bytes()
+                except OSError as exc:
+                    problem = ("unreadable", f"{type(exc).__name__}: {exc.strerror or exc}")
+            yield SourceFile(source_path, split, city, rel.name, data, problem)
+
+
+class GtFineZip:
+    kind = "gtfine-zip"
+
+    def __init__(self, path: Path):
+        self.location = str(path)
+        self.synthetic = (path.parent / REPLICA_MARKER).is_file()
+        try:
+            self._zip = zipfile.ZipFile(path)
+            infos = self._zip.infolist()
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise SourceError(f"{path}: not a readable zip archive ({exc}); is the download complete?") from exc
+        self._entries = sorted(
+            (i for i in infos if not i.is_dir() and i.filename.endswith(".json") and _under_gtfine(i.filename)),
+            key=lambda i: i.filename,
+        )
+        if not self._entries:
+            raise SourceError(f"{path}: the archive holds no gtFine/ polygon files")
+
+    def count(self) -> int:
+        return len(self._entries)
+
+    def files(self) -> Iterator[SourceFile]:
+        for info in self._entries:
+            name = info.filename
+            rel = PurePosixPath(name.split("gtFine/", 1)[1])
+            split, city, problem = _place(rel)
+            problem = _unsafe(info) or problem
+            data = None
+            if problem is None:
+                try:
+                    data = self._zip.read(info)
+                except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
+                    problem = ("unreadable", f"{type(exc).__name__}: {exc}")
+            yield SourceFile(name, split, city, rel.name, data, problem)
+
+
+def _under_gtfine(name: str) -> bool:
+    return name.startswith("gtFine/") or "/gtFine/" in name
+
+
+def _unsafe(info: zipfile.ZipInfo) -> tuple[str, str] | None:
+    name = info.filename
+    if name.startswith("/") or "\\" in name or ".." in PurePosixPath(name).parts:
+        return ("unsafe_path", f"archive path '{name}' escapes the archive")
+    if stat.S_ISLNK(info.external_attr >> 16):
+        return ("unsafe_path", f"archive entry '{name}' is a symbolic link")
+    if info.file_size > MAX_FILE_BYTES:
+        return ("too_large", f"{info.file_size} bytes uncompressed, over the {MAX_FILE_BYTES} byte limit")
+    return None

@@ -1,0 +1,84 @@
+"""The one public entry object. The command-line interface mirrors its methods."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from .build import BuildSummary, build
+from .config import DATABASE_FILE, DEFAULT_WAREHOUSE, Settings
+from .schemas import TABLES
+
+STATS_VIEWS = {"class": "class_stats", "city": "city_stats", "split": "split_stats", "class_city": "class_city_stats"}
+
+
+class WarehouseError(Exception):
+    """A warehouse cannot be opened or a request to it cannot be answered."""
+
+
+class Warehouse:
+    """A built warehouse directory: Parquet tables plus `warehouse.duckdb` with tables and views.
+
+    >>> wh, summary = Warehouse.build("gtFine_trainvaltest.zip", "warehouse")
+    >>> wh.stats("split")
+    >>> wh.query("select label, objects from class_stats limit 5")
+    >>> wh.table("objects").filter(pl.col("label") == "car").collect()
+    """
+
+    def __init__(self, path: str | Path = DEFAULT_WAREHOUSE):
+        self.path = Path(path)
+        if not (self.path / DATABASE_FILE).is_file():
+            raise WarehouseError(
+                f"{self.path}: no warehouse here (no {DATABASE_FILE}); "
+                f"build one with: cityscapes-warehouse build SOURCE --out {self.path}"
+            )
+
+    @classmethod
+    def build(cls, source: str | Path, out: str | Path = DEFAULT_WAREHOUSE, settings: Settings | None = None,
+              progress: Callable[[int, int], None] | None = None) -> tuple[Warehouse, BuildSummary]:
+        """Read a gtFine zip or folder and publish a warehouse at `out`, replacing an earlier one."""
+        summary = build(source, Path(out), settings, progress)
+        return cls(out), summary
+
+    @property
+    def database(self) -> Path:
+        return self.path / DATABASE_FILE
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        """A read-only connection: queries can never change the warehouse."""
+        return duckdb.connect(str(self.database), read_only=True)
+
+    def query(self, sql: str, params: list | dict | None = None) -> pl.DataFrame:
+        con = self.connect()
+        try:
+            relation = con.sql(sql, params=params)
+            return relation.pl() if relation is not None else pl.DataFrame()
+        except duckdb.Error as exc:
+            raise WarehouseError(_explain(exc)) from exc
+        finally:
+            con.close()
+
+    def table(self, name: str) -> pl.LazyFrame:
+        """A table as a polars LazyFrame over its Parquet file."""
+        if name not in TABLES:
+            raise WarehouseError(f"no table '{name}'; tables: {', '.join(TABLES)}")
+        return pl.scan_parquet(self.path / f"{name}.parquet")
+
+    def stats(self, by: str = "class") -> pl.DataFrame:
+        if by not in STATS_VIEWS:
+            raise WarehouseError(f"--by must be one of {', '.join(STATS_VIEWS)}, got '{by}'")
+        return self.query(f"select * from {STATS_VIEWS[by]}")
+
+    def info(self) -> dict:
+        """How and from what the warehouse was built (source, synthetic or not, when, counts)."""
+        return self.query("select * from build_info").row(0, named=True)
+
+
+def _explain(exc: duckdb.Error) -> str:
+    message = str(exc)
+    if "read-only" in message or "read only" in message:
+        return f"the warehouse is read-only here: queries cannot change it ({message.splitlines()[0]})"
+    return message

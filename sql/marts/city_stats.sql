@@ -1,0 +1,46 @@
+-- city_stats: one row per city.
+-- Reads stg_images and stg_objects.
+-- For: images and objects per city, and the split each city lies in.
+create or replace view city_stats as
+
+with images as (
+    select * from stg_images
+),
+
+objects as (
+    select * from stg_objects
+),
+
+labels_per_city as (
+    select
+        images.city,
+        count(distinct objects.label) as labels
+    from objects
+    inner join images using (image_id)
+    group by images.city
+),
+
+images_per_city as (
+    select
+        city,
+        string_agg(distinct split, ',' order by split) as split,
+        count(*) as images,
+        sum(n_objects)::bigint as objects
+    from images
+    group by city
+),
+
+final as (
+    select
+        images_per_city.city,
+        images_per_city.split,
+        images_per_city.images,
+        images_per_city.objects,
+        round(images_per_city.objects / images_per_city.images, 4) as objects_per_image,
+        coalesce(labels_per_city.labels, 0) as labels
+    from images_per_city
+    left join labels_per_city using (city)
+)
+
+select * from final
+order by split, city;

@@ -1,0 +1,25 @@
+-- stg_images: one row per annotated image.
+-- Reads the images table as loaded by the ETL; renames nothing, fixes the types the marts rely on.
+-- For: every mart that counts images per split, city or class.
+create or replace view stg_images as
+
+with source as (
+    select * from images
+),
+
+final as (
+    select
+        image_id,
+        split,
+        city,
+        sequence,
+        frame,
+        width,
+        height,
+        source_path,
+        n_objects,
+        n_rejected
+    from source
+)
+
+select * from final;

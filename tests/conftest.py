@@ -1,0 +1,73 @@
+"""Tiny hand-written gtFine datasets, written in tmp_path as folder or zip."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+FRAME = [[0, 0], [99, 0], [99, 49], [0, 49], [0, 0]]
+
+# Three images of 100 x 50 px in two splits and three cities. Every object's fate is known:
+# accepted with exact geometry, or rejected with a known reason.
+TINY = {
+    "gtFine/train/aachen/aachen_000000_000019_gtFine_polygons.json": [
+        {"label": "road", "polygon": [[0, 0], [10, 0], [10, 10], [0, 10]]},               # area 100
+        {"label": "cargroup", "polygon": [[20, 20], [30, 20], [20, 30]]},                 # area 50
+        {"label": "car", "polygon": [[1, 1], [2, 2]]},                                   # too few points
+        {"label": "person", "polygon": [[5, 5], [9, 5], [9, 9]], "deleted": 1},          # deleted
+        {"label": "out of roi", "polygon": FRAME + [[10, 10], [20, 10], [20, 20], [10, 20]]},  # frame + hole
+    ],
+    "gtFine/train/bochum/bochum_000001_000019_gtFine_polygons.json": [
+        {"label": "car", "polygon": [[0, 0], [10, 10], [10, 0], [0, 10]]},                # bow-tie
+        {"label": "person", "polygon": [[90, 40], [101, 40], [101, 49], [90, 49]]},       # x = 101 > 99
+        {"label": "out of roi", "polygon": [[1, 1], [98, 1], [98, 48], [1, 48]]},         # no frame
+    ],
+    "gtFine/val/frankfurt/frankfurt_000000_000294_gtFine_polygons.json": [
+        {"label": "sky", "polygon": [[0, 0], [50, 0], [50, 20], [0, 20]]},                # area 1000
+        {"label": "car", "polygon": [[10, 30], [20, 30], [20, 40], [10, 40]]},            # area 100
+        {"label": "spaceship", "polygon": [[1, 1], [5, 1], [5, 5]]},                      # unknown label
+    ],
+}
+
+
+def gtfine_text(objects: list[dict], width: int = 100, height: int = 50) -> str:
+    """The formatting of the real files: Python 2's json.dump with indent 4."""
+    doc = {"imgHeight": height, "imgWidth": width, "objects": objects}
+    return json.dumps(doc, indent=4, separators=(", ", ": "))
+
+
+def write_folder(root: Path, files: dict[str, list[dict]] = TINY) -> Path:
+    for rel, objects in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(gtfine_text(objects))
+    return root
+
+
+def write_zip(path: Path, files: dict[str, list[dict]] = TINY) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("README", "tiny test archive\n")
+        for rel, objects in files.items():
+            zf.writestr(rel, gtfine_text(objects))
+    return path
+
+
+@pytest.fixture
+def tiny_folder(tmp_path: Path) -> Path:
+    return write_folder(tmp_path / "download")
+
+
+@pytest.fixture
+def tiny_zip(tmp_path: Path) -> Path:
+    return write_zip(tmp_path / "gtFine_trainvaltest.zip")
+
+
+@pytest.fixture
+def tiny_warehouse(tmp_path: Path, tiny_folder: Path):
+    from cityscapes_warehouse import Warehouse
+
+    wh, _ = Warehouse.build(tiny_folder, tmp_path / "warehouse")
+    return wh

@@ -1,0 +1,99 @@
+"""The command-line contract: names, help with an example, output, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cityscapes_warehouse.cli import _parser, main
+
+COMMANDS = sorted(_parser()._subparsers._group_actions[0].choices)
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+@pytest.fixture
+def built(tmp_path, tiny_folder) -> Path:
+    assert main(["build", str(tiny_folder), "--out", str(tmp_path / "wh")]) == 0
+    return tmp_path / "wh"
+
+
+def test_build_prints_a_summary_with_rejects_by_reason(tmp_path, tiny_folder, capsys):
+    assert main(["build", str(tiny_folder), "--out", str(tmp_path / "wh")]) == 0
+    out = capsys.readouterr().out
+    assert "images               3" in out
+    assert "objects              8  (of 11 read)" in out
+    assert "too_few_points" in out and "unknown_label" in out
+
+
+def test_build_shows_progress_on_stderr(tmp_path, tiny_folder, capsys):
+    main(["build", str(tiny_folder), "--out", str(tmp_path / "wh")])
+    assert "reading annotation files: 3/3 (100%)" in capsys.readouterr().err
+
+
+def test_stats_by_split_prints_a_table(built, capsys):
+    assert main(["stats", "--by", "split", "--warehouse", str(built)]) == 0
+    out = capsys.readouterr().out
+    assert "train" in out and "val" in out and "(2 rows)" in out
+
+
+def test_sql_csv_output_is_machine_readable(built, capsys):
+    assert main(["sql", "select split, count(*) as n from images group by split order by split",
+                 "--warehouse", str(built), "--format", "csv"]) == 0
+    assert capsys.readouterr().out == "split,n\ntrain,2\nval,1\n"
+
+
+def test_sql_json_output_keeps_nested_vertices(built, capsys):
+    main(["sql", "select vertices from polygons where object_id = 'aachen_000000_000019#1'",
+          "--warehouse", str(built), "--format", "json"])
+    assert json.loads(capsys.readouterr().out) == [{"vertices": [{"x": 20, "y": 20}, {"x": 30, "y": 20},
+                                                                  {"x": 20, "y": 30}]}]
+
+
+def test_sql_that_tries_to_write_is_refused_clearly(built, capsys):
+    assert main(["sql", "delete from objects", "--warehouse", str(built)]) == 2
+    assert "read-only" in capsys.readouterr().err
+    assert main(["sql", "select count(*) from objects", "--warehouse", str(built), "--format", "csv"]) == 0
+    assert capsys.readouterr().out == "count_star()\n8\n"
+
+
+def test_missing_warehouse_says_how_to_build_one(tmp_path, capsys):
+    assert main(["stats", "--warehouse", str(tmp_path / "none")]) == 2
+    assert "cityscapes-warehouse build SOURCE" in capsys.readouterr().err
+
+
+def test_missing_source_is_an_error_not_a_traceback(tmp_path, capsys):
+    assert main(["build", str(tmp_path / "nowhere.zip"), "--out", str(tmp_path / "wh")]) == 2
+    err = capsys.readouterr().err
+    assert "nowhere.zip: no such file or folder" in err and "Traceback" not in err
+
+
+def test_build_refuses_to_replace_a_folder_that_is_not_a_warehouse(tmp_path, tiny_folder, capsys):
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "thesis.tex").write_text("keep me")
+    assert main(["build", str(tiny_folder), "--out", str(precious)]) == 2
+    assert (precious / "thesis.tex").read_text() == "keep me"
+    assert "is not a warehouse" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(command, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main([command, "--help"])
+    assert exit_.value.code == 0
+    assert "example:\n  cityscapes-warehouse " + command in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_appears_in_the_readme(command):
+    assert f"cityscapes-warehouse {command}" in README.read_text()
+
+
+def test_console_script_runs_as_a_module():
+    done = subprocess.run([sys.executable, "-m", "cityscapes_warehouse.cli", "--version"],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.startswith("cityscapes-warehouse ")

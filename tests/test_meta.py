@@ -1,0 +1,46 @@
+"""Keep the edges honest: every SQL file is documented and creates the view it is named after."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from cityscapes_warehouse.resources import SQL_DIR, sql_files
+
+SQL_FILES = sql_files()
+
+
+def test_there_are_staging_and_mart_views():
+    layers = {path.parent.name for path in SQL_FILES}
+    assert layers == {"staging", "marts"}
+
+
+@pytest.mark.parametrize("path", SQL_FILES, ids=lambda p: p.name)
+def test_sql_file_has_a_header_naming_its_grain(path):
+    header = [line for line in path.read_text().splitlines() if line.startswith("--")]
+    assert header and header[0].startswith(f"-- {path.stem}: one row per")
+
+
+@pytest.mark.parametrize("path", SQL_FILES, ids=lambda p: p.name)
+def test_sql_file_creates_the_view_it_is_named_after(path):
+    created = re.findall(r"create or replace view (\w+)", path.read_text())
+    assert created == [path.stem]
+
+
+@pytest.mark.parametrize("path", SQL_FILES, ids=lambda p: p.name)
+def test_sql_file_names_no_file_system_path(path):
+    body = "\n".join(line for line in path.read_text().splitlines() if not line.startswith("--"))
+    assert not re.search(r"read_(parquet|json|csv)|\.parquet|\.json|'[^']*[/\\][^']*'", body)
+
+
+@pytest.mark.parametrize("path", [p for p in SQL_FILES if p.parent.name == "marts"], ids=lambda p: p.name)
+def test_marts_read_only_staging(path):
+    text = path.read_text()
+    ctes = set(re.findall(r"(\w+) as \(", text))
+    sources = set(re.findall(r"\b(?:from|join)\s+(\w+)", text)) - ctes
+    assert sources and all(name.startswith("stg_") for name in sources), sources
+
+
+def test_sql_dir_is_inside_the_project():
+    assert SQL_DIR.name == "sql" and (SQL_DIR.parent / "pyproject.toml").is_file()
