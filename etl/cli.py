@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from . import __version__
 from .build import BuildSummary
 from .config import DEFAULT_WAREHOUSE
-from .display import print_frame, synthetic_banner
+from .demo import cached_replica, default_cache
+from .display import print_frame, shown_path, synthetic_banner
 from .progress import Progress
+from .replica import write_replica
 from .sources import SourceError
 from .store import PublishError
 from .warehouse import STATS_VIEWS, Warehouse, WarehouseError
@@ -51,6 +54,23 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="default: %(default)s")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table", help="default: %(default)s")
     p.set_defaults(run=_sql)
+
+    p = _command(sub, "replica", "Write a synthetic gtFine release matching the published counts.",
+                 f"{PROG} replica replica/ --scale 0.02 --zip")
+    p.add_argument("out", type=Path, help="folder to write gtFine/ and truth.json into")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
+    p.add_argument("--scale", type=float, default=1.0, help="fraction of the full release (default: %(default)s)")
+    p.add_argument("--zip", action="store_true", help="also write gtFine_trainvaltest.zip")
+    p.set_defaults(run=_replica)
+
+    p = _command(sub, "demo", "Build the full synthetic replica into a warehouse and show its statistics.",
+                 f"{PROG} demo --out demo-warehouse")
+    p.add_argument("--out", type=Path, default=Path("demo-warehouse"), help="default: %(default)s")
+    p.add_argument("--seed", type=int, default=0, help="replica seed (default: %(default)s)")
+    p.add_argument("--scale", type=float, default=1.0, help="replica scale (default: %(default)s)")
+    p.add_argument("--cache", type=Path, default=default_cache(),
+                   help="where replicas are kept between runs (default: %(default)s)")
+    p.set_defaults(run=_demo)
     return parser
 
 
@@ -62,10 +82,10 @@ def _build(args) -> int:
     return 0
 
 
-def print_summary(summary: BuildSummary) -> None:
-    if summary.synthetic:
+def print_summary(summary: BuildSummary, banner: bool = True) -> None:
+    if summary.synthetic and banner:
         print(synthetic_banner())
-    print(f"Built {summary.out} from {summary.source_kind} {summary.source} in {summary.seconds:.1f} s")
+    print(f"Built {summary.out} from {summary.source_kind} {shown_path(summary.source)} in {summary.seconds:.1f} s")
     print(f"  files read   {summary.files_read:>9,}")
     print(f"  images       {summary.images:>9,}")
     print(f"  objects      {summary.objects:>9,}  (of {summary.objects_read:,} read)")
@@ -89,6 +109,41 @@ def _sql(args) -> int:
         # on stderr for csv and json, so the data stays machine-readable
         print(synthetic_banner(), file=sys.stdout if args.format == "table" else sys.stderr)
     print_frame(result, args.format, sys.stdout)
+    return 0
+
+
+def _replica(args) -> int:
+    progress = Progress("writing replica files", 0)
+    started = time.perf_counter()
+    truth = write_replica(args.out, seed=args.seed, scale=args.scale, make_zip=args.zip, progress=progress)
+    progress.close()
+    print(synthetic_banner())
+    print(f"Wrote a synthetic replica to {args.out} in {time.perf_counter() - started:.1f} s "
+          f"(seed {args.seed}, scale {args.scale:g})")
+    print(f"  images       {truth['images']:>9,}")
+    print(f"  objects      {truth['objects']:>9,}  (+ {truth['raw_objects'] - truth['objects']:,} planted rejects)")
+    for fault, count in truth["faults"].items():
+        print(f"    {fault:<22} {count:>7,}")
+    return 0
+
+
+def _demo(args) -> int:
+    print(synthetic_banner())
+    progress = Progress("writing replica files", 0)
+    started = time.perf_counter()
+    folder, truth, reused = cached_replica(args.cache, args.seed, args.scale, progress)
+    progress.close()
+    how = "reused" if reused else f"written in {time.perf_counter() - started:.1f} s"
+    print(f"Replica (seed {args.seed}, scale {args.scale:g}): {shown_path(folder)} ({how})")
+    progress = Progress("reading annotation files", 0)
+    _, summary = Warehouse.build(folder, args.out, progress=progress)
+    progress.close()
+    print_summary(summary, banner=False)
+    wh = Warehouse(args.out)
+    for by in ("split", "city", "class"):
+        print(f"\n{by} statistics ({STATS_VIEWS[by]}):")
+        print_frame(wh.stats(by), "table", sys.stdout)
+    print(f"\nQuery it: {PROG} sql \"select * from class_stats\" --warehouse {args.out}")
     return 0
 
 

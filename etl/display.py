@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import TextIO
 
 import polars as pl
 
 BANNER = ("SYNTHETIC DATA: this warehouse was built from cityscapes-warehouse's generated replica, "
           "not from the licensed Cityscapes release.")
+
+
+def shown_path(path: Path | str) -> str:
+    """A path as a person would type it: under the home folder as ~/..., so logs carry no user name."""
+    path = Path(path)
+    try:
+        return f"~/{path.resolve().relative_to(Path.home().resolve())}" if path.is_absolute() else str(path)
+    except ValueError:
+        return str(path)
 
 
 def synthetic_banner() -> str:

@@ -97,3 +97,20 @@ def test_console_script_runs_as_a_module():
     done = subprocess.run([sys.executable, "-m", "cityscapes_warehouse.cli", "--version"],
                           capture_output=True, text=True, check=True)
     assert done.stdout.startswith("cityscapes-warehouse ")
+
+
+def test_replica_command_writes_a_labelled_replica(tmp_path, capsys):
+    assert main(["replica", str(tmp_path / "rep"), "--scale", "0.01", "--zip"]) == 0
+    out = capsys.readouterr().out
+    assert "SYNTHETIC DATA" in out
+    assert (tmp_path / "rep" / "gtFine_trainvaltest.zip").is_file()
+    assert json.loads((tmp_path / "rep" / "truth.json").read_text())["scale"] == 0.01
+
+
+def test_demo_builds_the_replica_and_reuses_it(tmp_path, capsys):
+    args = ["demo", "--scale", "0.01", "--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "wh")]
+    assert main(args) == 0
+    first = capsys.readouterr().out
+    assert "SYNTHETIC DATA" in first and "split statistics" in first and "class statistics" in first
+    assert main(args) == 0
+    assert "(reused)" in capsys.readouterr().out

@@ -43,4 +43,4 @@ final as (
 )
 
 select * from final
-order by split, city;
+order by case split when 'train' then 1 when 'val' then 2 when 'test' then 3 else 4 end, city;

@@ -33,7 +33,7 @@ final as (
         count(*) filter (where split = 'train') as train_objects,
         count(*) filter (where split = 'val') as val_objects,
         count(*) filter (where split = 'test') as test_objects,
-        avg(area_px) as area_px_mean,
+        round(avg(area_px), 1) as area_px_mean,
         min(area_px) as area_px_min,
         max(area_px) as area_px_max
     from objects_with_split
