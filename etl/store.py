@@ -8,6 +8,7 @@ directory can be copied or moved. The Parquet files are the same data for polars
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
 from pathlib import Path
@@ -60,13 +61,31 @@ def staging_dir(out: Path) -> Path:
 
 
 def publish(staging: Path, out: Path) -> None:
-    """Replace `out` by `staging`. Only an empty directory or an earlier warehouse is replaced."""
-    if out.exists():
-        if not out.is_dir() or (any(out.iterdir()) and not (out / DATABASE_FILE).is_file()):
-            raise PublishError(f"{out} exists and is not a warehouse; choose another --out")
-        retired = out.parent / f".{out.name}.retired-{os.getpid()}"
-        out.rename(retired)
+    """Replace `out` by `staging`. Only an empty directory or an earlier warehouse is replaced.
+
+    Readers see the old warehouse or the new one, never neither: the two directories are swapped
+    in one atomic step where the file system allows it.
+    """
+    if not out.exists():
         staging.rename(out)
-        shutil.rmtree(retired, ignore_errors=True)
-    else:
-        staging.rename(out)
+        return
+    if not out.is_dir() or (any(out.iterdir()) and not (out / DATABASE_FILE).is_file()):
+        raise PublishError(f"{out} exists and is not a warehouse; choose another --out")
+    if _exchange(staging, out):
+        shutil.rmtree(staging, ignore_errors=True)  # now holds the old warehouse
+        return
+    retired = out.parent / f".{out.name}.retired-{os.getpid()}"
+    out.rename(retired)
+    staging.rename(out)
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0

@@ -1,0 +1,40 @@
+"""Publishing: a new warehouse replaces the old one whole, a failed build leaves the old one."""
+
+from __future__ import annotations
+
+import pytest
+
+from cityscapes_warehouse import Warehouse, build, store
+
+
+def test_rebuild_replaces_the_warehouse_and_leaves_no_staging(tmp_path, tiny_folder):
+    Warehouse.build(tiny_folder, tmp_path / "wh")
+    (tiny_folder / "gtFine/val/frankfurt/frankfurt_000000_000294_gtFine_polygons.json").unlink()
+    wh, _ = Warehouse.build(tiny_folder, tmp_path / "wh")
+    assert wh.query("select count(*) from images").item() == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["download", "wh"]
+
+
+def test_failed_build_leaves_the_previous_warehouse_intact(tmp_path, tiny_folder, monkeypatch):
+    Warehouse.build(tiny_folder, tmp_path / "wh")
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(build, "write_tables", broken)
+    with pytest.raises(OSError, match="disk full"):
+        Warehouse.build(tiny_folder, tmp_path / "wh")
+    assert Warehouse(tmp_path / "wh").query("select count(*) from objects").item() == 8
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["download", "wh"]
+
+
+def test_publish_swaps_without_a_moment_of_absence(tmp_path, monkeypatch):
+    old, new = tmp_path / "wh", tmp_path / "staging"
+    for folder, text in ((old, "old"), (new, "new")):
+        folder.mkdir()
+        (folder / "warehouse.duckdb").write_text(text)
+    renames = []
+    monkeypatch.setattr(type(old), "rename", lambda self, target: renames.append((self, target)))
+    store.publish(new, old)
+    assert (old / "warehouse.duckdb").read_text() == "new"
+    assert renames == []  # swapped in one step, not moved aside and back
