@@ -53,11 +53,28 @@ def create_views(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def staging_dir(out: Path) -> Path:
-    """A fresh directory beside `out` (same file system, so the final rename is atomic)."""
+    """A fresh directory beside `out` (same file system, so the final rename is atomic).
+
+    Staging directories left by builds that were killed are removed here: their process is gone.
+    """
+    for stale in out.parent.glob(f".{out.name}.staging-*"):
+        pid = stale.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
     staging = out.parent / f".{out.name}.staging-{os.getpid()}"
     if staging.exists():
         shutil.rmtree(staging)
     return staging
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def publish(staging: Path, out: Path) -> None:

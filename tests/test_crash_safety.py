@@ -1,0 +1,89 @@
+"""A build killed at any point, or read while it publishes, never leaves a half-written warehouse."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import duckdb
+import pytest
+
+from cityscapes_warehouse import Warehouse
+from cityscapes_warehouse.replica import write_replica
+
+ANSWER_SQL = "select count(*), sum(n_vertices)::bigint from objects"
+BUILD = ("from cityscapes_warehouse.build import build; import sys, pathlib; "
+         "build(sys.argv[1], pathlib.Path(sys.argv[2]))")
+
+
+@pytest.fixture(scope="module")
+def replica(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("replica")
+    write_replica(folder, seed=3, scale=0.05)
+    return folder
+
+
+def _answers(wh_dir) -> tuple:
+    return Warehouse(wh_dir).query(ANSWER_SQL).row(0)
+
+
+@pytest.mark.parametrize("delay_s", [0.3, 0.8, 1.5, 2.5])
+def test_build_killed_mid_way_leaves_the_previous_warehouse(tmp_path, tiny_folder, replica, delay_s):
+    out = tmp_path / "wh"
+    Warehouse.build(tiny_folder, out)
+    before = _answers(out)
+    proc = subprocess.Popen([sys.executable, "-c", BUILD, str(replica), str(out)])
+    time.sleep(delay_s)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    after = _answers(out)
+    assert after == before or after == _answers_of_fresh_build(tmp_path, replica)
+
+
+def _answers_of_fresh_build(tmp_path, replica) -> tuple:
+    # A kill after the swap is a finished build: the new warehouse, whole, is also a right answer.
+    reference = tmp_path / "reference"
+    if not reference.exists():
+        Warehouse.build(replica, reference)
+    return _answers(reference)
+
+
+def test_next_build_removes_staging_left_by_a_killed_build(tmp_path, tiny_folder):
+    stale = tmp_path / ".wh.staging-999999999"
+    stale.mkdir()
+    Warehouse.build(tiny_folder, tmp_path / "wh")
+    assert not stale.exists()
+
+
+def test_readers_during_a_rebuild_see_one_whole_version(tmp_path, tiny_folder, replica):
+    out = tmp_path / "wh"
+    Warehouse.build(tiny_folder, out)
+    versions = {_answers(out)}
+    seen, errors, stop = set(), [], threading.Event()
+
+    def read_in_a_loop():
+        while not stop.is_set():
+            try:
+                con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
+                seen.add(tuple(con.sql(ANSWER_SQL).fetchall()[0]))
+                con.close()
+            except duckdb.Error as exc:  # a read must never fail, not even mid-swap
+                errors.append(exc)
+
+    readers = [threading.Thread(target=read_in_a_loop) for _ in range(2)]
+    for reader in readers:
+        reader.start()
+    for _ in range(2):
+        Warehouse.build(replica, out)
+        versions.add(_answers(out))
+        Warehouse.build(tiny_folder, out)
+    stop.set()
+    for reader in readers:
+        reader.join()
+    assert errors == []
+    assert seen == versions  # both versions were read, and nothing else (no half-written state)
+    assert sorted(os.listdir(tmp_path)) == ["download", "wh"]
