@@ -13,6 +13,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from . import __version__, schemas
+from .audit import audit
 from .config import Settings
 from .parse import image_id_of, parse_file
 from .sources import open_source
@@ -32,6 +33,7 @@ class BuildSummary:
     objects_read: int
     rejects_by_reason: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    checks: object = None  # the audit's ValidationReport
 
     @property
     def rejects(self) -> int:
@@ -39,7 +41,8 @@ class BuildSummary:
 
 
 def build(source: str | Path, out: Path, settings: Settings | None = None,
-          progress: Callable[[int, int], None] | None = None) -> BuildSummary:
+          progress: Callable[[int, int], None] | None = None, expect_published: bool = False) -> BuildSummary:
+    """Write, audit, publish: the warehouse at `out` is replaced only by one that passed its checks."""
     started = time.perf_counter()
     settings = settings or Settings()
     src = open_source(source)
@@ -67,6 +70,7 @@ def build(source: str | Path, out: Path, settings: Settings | None = None,
     staging = staging_dir(out)
     try:
         write_tables(tables, staging, settings)
+        summary.checks = audit(staging, expect_published)
         publish(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from . import __version__
+from .audit import AuditError
 from .build import BuildSummary
 from .config import DEFAULT_WAREHOUSE
 from .demo import cached_replica, default_cache
@@ -19,6 +20,7 @@ from .store import PublishError
 from .warehouse import STATS_VIEWS, Warehouse, WarehouseError
 
 PROG = "cityscapes-warehouse"
+EXIT_CHECKS_FAILED = 1
 EXIT_DATA_ERROR = 2
 
 
@@ -40,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
                  f"{PROG} build ~/datasets/gtFine_trainvaltest.zip --out warehouse")
     p.add_argument("source", help="gtFine_trainvaltest.zip, the extracted gtFine/ folder, or the folder holding it")
     p.add_argument("--out", type=Path, default=DEFAULT_WAREHOUSE, help="warehouse directory (default: %(default)s)")
+    p.add_argument("--expect-published", action="store_true",
+                   help="publish only if every published count of the full release matches (off: a subset is fine)")
     p.set_defaults(run=_build)
 
     p = _command(sub, "stats", "Print the class, city or split statistics.", f"{PROG} stats --by city")
@@ -54,6 +58,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="default: %(default)s")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table", help="default: %(default)s")
     p.set_defaults(run=_sql)
+
+    p = _command(sub, "validate", "Check the warehouse against the published counts and its integrity suites.",
+                 f"{PROG} validate --report validation.html")
+    p.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="default: %(default)s")
+    p.add_argument("--suite", action="append", metavar="NAME",
+                   help="a suite of expectations/ by name, e.g. class_stats.published (repeatable; default: all)")
+    p.add_argument("--report", type=Path, metavar="FILE", help="also write a report: FILE.html or FILE.md")
+    p.set_defaults(run=_validate)
 
     p = _command(sub, "replica", "Write a synthetic gtFine release matching the published counts.",
                  f"{PROG} replica replica/ --scale 0.02 --zip")
@@ -76,7 +88,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _build(args) -> int:
     progress = Progress("reading annotation files", 0)
-    _, summary = Warehouse.build(args.source, args.out, progress=progress)
+    _, summary = Warehouse.build(args.source, args.out, progress=progress, expect_published=args.expect_published)
     progress.close()
     print_summary(summary)
     return 0
@@ -92,6 +104,11 @@ def print_summary(summary: BuildSummary, banner: bool = True) -> None:
     print(f"  rejects      {summary.rejects:>9,}")
     for reason, count in summary.rejects_by_reason.items():
         print(f"    {reason:<22} {count:>7,}")
+    if summary.checks is not None:
+        checked = len(summary.checks.results)
+        print(f"  checks       {checked:>9,}  passed before publishing (integrity"
+              f"{' and published counts' if any(r.purpose == 'published' for r in summary.checks.results) else ''}"
+              f"; run `{PROG} validate` for every suite)")
 
 
 def _stats(args) -> int:
@@ -110,6 +127,19 @@ def _sql(args) -> int:
         print(synthetic_banner(), file=sys.stdout if args.format == "table" else sys.stderr)
     print_frame(result, args.format, sys.stdout)
     return 0
+
+
+def _validate(args) -> int:
+    wh = Warehouse(args.warehouse)
+    if wh.info()["synthetic"]:
+        print(synthetic_banner())
+    report = wh.validate(args.suite)
+    print(report.to_text())
+    if args.report:
+        text = report.to_markdown() if args.report.suffix.lower() == ".md" else report.to_html()
+        args.report.write_text(text)
+        print(f"report written to {args.report}")
+    return 0 if report.all_passed else EXIT_CHECKS_FAILED
 
 
 def _replica(args) -> int:
@@ -140,6 +170,8 @@ def _demo(args) -> int:
     progress.close()
     print_summary(summary, banner=False)
     wh = Warehouse(args.out)
+    print("\nexpectation suites (published counts, integrity, findings):")
+    print(wh.validate().to_text())
     for by in ("split", "city", "class"):
         print(f"\n{by} statistics ({STATS_VIEWS[by]}):")
         print_frame(wh.stats(by), "table", sys.stdout)
@@ -151,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return args.run(args)
-    except (SourceError, PublishError, WarehouseError) as exc:
+    except (SourceError, PublishError, WarehouseError, AuditError) as exc:
         print(f"{PROG} {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_DATA_ERROR
     except KeyboardInterrupt:

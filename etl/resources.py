@@ -7,8 +7,9 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = PROJECT_ROOT / "sql"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
-# staging views map 1:1 onto the tables; marts read only staging, so they are created after it
-SQL_LAYERS = ("staging", "marts")
+# staging views map 1:1 onto the tables; marts read only staging; checks (the frames the
+# integrity suites validate) read staging and marts. Each layer is created after the one it reads.
+SQL_LAYERS = ("staging", "marts", "checks")
 
 
 def sql_files() -> list[Path]:

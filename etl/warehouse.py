@@ -38,9 +38,11 @@ class Warehouse:
 
     @classmethod
     def build(cls, source: str | Path, out: str | Path = DEFAULT_WAREHOUSE, settings: Settings | None = None,
-              progress: Callable[[int, int], None] | None = None) -> tuple[Warehouse, BuildSummary]:
-        """Read a gtFine zip or folder and publish a warehouse at `out`, replacing an earlier one."""
-        summary = build(source, Path(out), settings, progress)
+              progress: Callable[[int, int], None] | None = None,
+              expect_published: bool = False) -> tuple[Warehouse, BuildSummary]:
+        """Read a source and publish a warehouse at `out`, replacing an earlier one only when the new one
+        passes the integrity checks (and the published counts, with `expect_published`)."""
+        summary = build(source, Path(out), settings, progress, expect_published)
         return cls(out), summary
 
     @property
@@ -71,6 +73,15 @@ class Warehouse:
         if by not in STATS_VIEWS:
             raise WarehouseError(f"--by must be one of {', '.join(STATS_VIEWS)}, got '{by}'")
         return self.query(f"select * from {STATS_VIEWS[by]}")
+
+    def validate(self, suites: list[str] | None = None):
+        """Run the expectation suites (all, or those named) and return the ValidationReport."""
+        from .checks import ChecksError, SuiteError, validate_warehouse  # GX imports slowly: only here
+
+        try:
+            return validate_warehouse(self.database, suites)
+        except (ChecksError, SuiteError) as exc:
+            raise WarehouseError(str(exc)) from exc
 
     def info(self) -> dict:
         """How and from what the warehouse was built (source, synthetic or not, when, counts)."""

@@ -114,3 +114,30 @@ def test_demo_builds_the_replica_and_reuses_it(tmp_path, capsys):
     assert "SYNTHETIC DATA" in first and "split statistics" in first and "class statistics" in first
     assert main(args) == 0
     assert "(reused)" in capsys.readouterr().out
+
+
+def test_validate_exits_1_and_names_each_difference(built, capsys):
+    assert main(["validate", "--warehouse", str(built), "--suite", "split_stats.published"]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL split_stats: images per split: train expected 2975, found 2" in out
+    assert out.rstrip().splitlines()[-1].startswith("FAILED: 8 expectations in 1 suites, 0 passed")
+
+
+def test_validate_exits_0_when_every_suite_passes_and_writes_a_report(built, tmp_path, capsys):
+    report = tmp_path / "validation.md"
+    assert main(["validate", "--warehouse", str(built), "--suite", "objects.integrity", "--report", str(report)]) == 0
+    assert "PASSED" in capsys.readouterr().out
+    assert report.read_text().startswith("# Warehouse validation")
+
+
+def test_validate_refuses_an_unknown_suite(built, capsys):
+    assert main(["validate", "--warehouse", str(built), "--suite", "nope.integrity"]) == 2
+    assert "nope.integrity" in capsys.readouterr().err
+
+
+def test_build_expect_published_refuses_a_subset_and_keeps_the_old_warehouse(built, tiny_folder, capsys):
+    before = (built / "warehouse.duckdb").stat().st_mtime_ns
+    assert main(["build", str(tiny_folder), "--out", str(built), "--expect-published"]) == 2
+    err = capsys.readouterr().err
+    assert "was not published" in err and "images per split: train expected 2975, found 2" in err
+    assert (built / "warehouse.duckdb").stat().st_mtime_ns == before

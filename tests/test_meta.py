@@ -11,9 +11,13 @@ from cityscapes_warehouse.resources import SQL_DIR, sql_files
 SQL_FILES = sql_files()
 
 
-def test_there_are_staging_and_mart_views():
-    layers = {path.parent.name for path in SQL_FILES}
-    assert layers == {"staging", "marts"}
+def test_every_layer_has_views():
+    assert {path.parent.name for path in SQL_FILES} == {"staging", "marts", "checks"}
+
+
+@pytest.mark.parametrize("table", ["images", "objects", "polygons", "labels", "rejects", "build_info"])
+def test_every_table_has_a_staging_view(table):
+    assert SQL_DIR / "staging" / f"stg_{table}.sql" in SQL_FILES
 
 
 @pytest.mark.parametrize("path", SQL_FILES, ids=lambda p: p.name)
@@ -30,18 +34,33 @@ def test_sql_file_creates_the_view_it_is_named_after(path):
 
 @pytest.mark.parametrize("path", SQL_FILES, ids=lambda p: p.name)
 def test_sql_file_names_no_file_system_path(path):
-    body = "\n".join(line for line in path.read_text().splitlines() if not line.startswith("--"))
+    body = _body(path)
     literals = re.findall(r"'([^']*)'", body)
     assert not re.search(r"read_(parquet|json|csv)|\.parquet|\.json", body)
     assert not [text for text in literals if "/" in text or "\\" in text]
 
 
+def _body(path) -> str:
+    return "\n".join(line for line in path.read_text().splitlines() if not line.startswith("--"))
+
+
+def _sources(path) -> set[str]:
+    text = _body(path)
+    ctes = set(re.findall(r"(\w+) as \(", text))
+    return set(re.findall(r"\b(?:from|join)\s+(\w+)", text)) - ctes
+
+
 @pytest.mark.parametrize("path", [p for p in SQL_FILES if p.parent.name == "marts"], ids=lambda p: p.name)
 def test_marts_read_only_staging(path):
-    text = path.read_text()
-    ctes = set(re.findall(r"(\w+) as \(", text))
-    sources = set(re.findall(r"\b(?:from|join)\s+(\w+)", text)) - ctes
+    sources = _sources(path)
     assert sources and all(name.startswith("stg_") for name in sources), sources
+
+
+@pytest.mark.parametrize("path", [p for p in SQL_FILES if p.parent.name == "checks"], ids=lambda p: p.name)
+def test_checks_read_only_staging_and_marts(path):
+    marts = {p.stem for p in SQL_FILES if p.parent.name == "marts"}
+    sources = _sources(path)
+    assert sources and all(name.startswith("stg_") or name in marts for name in sources), sources
 
 
 def test_sql_dir_is_inside_the_project():

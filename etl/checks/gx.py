@@ -1,0 +1,74 @@
+"""The one Great Expectations context of the process: ephemeral, quiet, offline.
+
+GX is imported lazily (it takes seconds) and only here. Analytics are switched off before the
+import, because GX reads the setting when the context is created; progress bars are switched off
+because validation runs inside a CLI that prints its own report. The ephemeral context keeps
+nothing on disk and sends nothing anywhere. Frames are pandas DataFrames: GX's SQL datasource
+returns empty results on DuckDB, so DuckDB computes the frames and GX sees them in memory.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from types import SimpleNamespace
+
+import pandas as pd
+
+DATASOURCE = "warehouse"
+BATCH_DEFINITION = "whole frame"
+
+
+@cache
+def gx_modules() -> SimpleNamespace:
+    os.environ["GX_ANALYTICS_ENABLED"] = "false"
+    import great_expectations as gx
+    from great_expectations.core import ExpectationSuite
+    from great_expectations.exceptions import ExpectationNotFoundError
+    from great_expectations.expectations.expectation import (
+        ColumnMapExpectation,
+        ColumnPairMapExpectation,
+        MulticolumnMapExpectation,
+    )
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+    from great_expectations.expectations.registry import get_expectation_impl
+    from pydantic.v1 import ValidationError as PydanticValidationError
+
+    return SimpleNamespace(
+        gx=gx, ExpectationSuite=ExpectationSuite, ExpectationConfiguration=ExpectationConfiguration,
+        ExpectationNotFoundError=ExpectationNotFoundError, get_expectation_impl=get_expectation_impl,
+        PydanticValidationError=PydanticValidationError,
+        ROW_EXPECTATIONS=(ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation),
+    )
+
+
+@cache
+def context():
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    ctx = gx_modules().gx.get_context(mode="ephemeral")
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    return ctx
+
+
+@cache
+def datasource():
+    return context().data_sources.add_pandas(name=DATASOURCE)
+
+
+@cache
+def batch_definition(table: str):
+    """One dataframe asset per table or view, whose batch is the whole frame passed at run time."""
+    return datasource().add_dataframe_asset(name=table).add_batch_definition_whole_dataframe(BATCH_DEFINITION)
+
+
+def validate_frame(table: str, frame: pd.DataFrame, suite, example_columns: tuple[str, ...] = ()):
+    """Run a GX suite on one frame; returns GX's validation result (results in GX's own order)."""
+    batch = batch_definition(table).get_batch(batch_parameters={"dataframe": frame})
+    result_format = {"result_format": "SUMMARY", "unexpected_index_column_names": list(example_columns)}
+    return batch.validate(suite, result_format=result_format)
+
+
+def is_row_expectation(kind: str) -> bool:
+    """A per-row expectation: its figure is the number of rows that break the rule."""
+    return issubclass(gx_modules().get_expectation_impl(kind), gx_modules().ROW_EXPECTATIONS)

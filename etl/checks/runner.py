@@ -1,0 +1,167 @@
+"""Validate a built warehouse: every suite's frame from DuckDB (read-only), checked by GX in memory."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from ..config import DATABASE_FILE
+from ..resources import EXPECTATIONS_DIR
+from .gx import is_row_expectation, validate_frame
+from .report import CheckResult, ValidationReport
+from .suites import Suite, load_suites
+
+COLUMN_KWARGS = ("column", "column_A", "column_B")
+COLUMN_LIST_KWARGS = ("column_list", "column_set")
+EXAMPLES_SHOWN = 3
+
+
+class ChecksError(RuntimeError):
+    """The warehouse cannot be validated (no database, or a suite's table or view is missing)."""
+
+
+def validate_warehouse(database: str | Path, suites: list[str] | None = None,
+                       expectations_dir: Path = EXPECTATIONS_DIR) -> ValidationReport:
+    """Run the named suites (file stems, e.g. `objects.integrity`; all when None) on a warehouse.
+
+    `database` is `warehouse.duckdb` or the warehouse directory holding it.
+    """
+    database = Path(database)
+    if database.is_dir():
+        database = database / DATABASE_FILE
+    if not database.is_file():
+        raise ChecksError(f"{database}: no warehouse database here")
+    loaded = load_suites(suites, expectations_dir)
+    started = time.perf_counter()
+    results: list[CheckResult] = []
+    suite_seconds: dict[str, float] = {}
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        for suite in loaded:
+            suite_started = time.perf_counter()
+            frame = load_frame(con, suite)
+            validation = validate_frame(suite.table, frame, suite.gx_suite(), suite.example_columns)
+            results.extend(collect_results(suite, validation))
+            suite_seconds[suite.name] = time.perf_counter() - suite_started
+    finally:
+        con.close()
+    return ValidationReport(database=database, suites=[s.name for s in loaded], results=results,
+                            seconds=time.perf_counter() - started, suite_seconds=suite_seconds)
+
+
+def load_frame(con: duckdb.DuckDBPyConnection, suite: Suite) -> pd.DataFrame:
+    """The suite's table or view as a DataFrame, with only the columns its expectations read.
+
+    Leaving out the unread columns keeps the WKB geometry and the vertex lists out of pandas.
+    """
+    available = [row[0] for row in con.execute(
+        "select column_name from information_schema.columns where table_name = ? order by ordinal_position",
+        [suite.table]).fetchall()]
+    if not available:
+        raise ChecksError(
+            f"{suite.path.name}: the warehouse has no table or view '{suite.table}'"
+            + ("; check views come from sql/checks: rebuild the warehouse" if suite.table.startswith("check_") else ""))
+    wanted = columns_read(suite)
+    missing = wanted - set(available)
+    if missing:
+        raise ChecksError(f"{suite.path.name}: {suite.table} has no column {', '.join(sorted(missing))}")
+    selected = [c for c in available if c in wanted] or available[:1]
+    names = ", ".join(f'"{c}"' for c in selected)
+    return con.sql(f'select {names} from "{suite.table}"').df()
+
+
+def columns_read(suite: Suite) -> set[str]:
+    wanted = set(suite.example_columns)
+    for item in suite.expectations:
+        kwargs = item["kwargs"]
+        wanted.update(kwargs[k] for k in COLUMN_KWARGS if k in kwargs)
+        for k in COLUMN_LIST_KWARGS:
+            wanted.update(kwargs.get(k, ()))
+        wanted.update(condition_columns(kwargs.get("row_condition")))
+    return wanted
+
+
+def condition_columns(condition: dict | None) -> set[str]:
+    """Columns a GX Condition (as JSON) reads, through nested and/or conditions."""
+    if not condition:
+        return set()
+    found = {condition["column"]["name"]} if "column" in condition else set()
+    for inner in condition.get("conditions", ()):
+        found |= condition_columns(inner)
+    return found
+
+
+def collect_results(suite: Suite, validation) -> list[CheckResult]:
+    """GX results mapped back to the suite's expectations by their meta (group, key), never by index."""
+    by_name = {}
+    for outcome in validation.results:
+        meta = outcome.expectation_config.meta or {}
+        by_name[(meta.get("group"), meta.get("key"))] = outcome
+    written = [(e["meta"]["group"], e["meta"]["key"]) for e in suite.expectations]
+    if set(by_name) != set(written) or len(validation.results) != len(written):
+        raise ChecksError(f"{suite.path.name}: GX returned {len(validation.results)} results "
+                          f"for {len(written)} expectations")
+    return [to_check_result(suite, item, by_name[name]) for item, name in zip(suite.expectations, written,
+                                                                               strict=True)]
+
+
+def to_check_result(suite: Suite, item: dict, outcome) -> CheckResult:
+    kind, kwargs, result = item["type"], item["kwargs"], outcome.result or {}
+    per_row = is_row_expectation(kind)
+    observed = result.get("unexpected_count") if per_row else plain(result.get("observed_value"))
+    return CheckResult(
+        suite=suite.name, table=suite.table, purpose=suite.purpose, required=suite.required,
+        group=item["meta"]["group"], key=item["meta"]["key"], expectation=kind,
+        expected=0 if per_row else expected_figure(kwargs), observed=observed,
+        success=bool(outcome.success), per_row=per_row, examples=examples(result, suite.example_columns),
+        error=error_message(outcome.exception_info),
+    )
+
+
+def expected_figure(kwargs: dict) -> object:
+    if "value" in kwargs:
+        return kwargs["value"]
+    if "value_set" in kwargs:
+        return " or ".join(map(str, kwargs["value_set"]))
+    low, high = kwargs.get("min_value"), kwargs.get("max_value")
+    if low is not None and low == high:
+        return low
+    if high is None:
+        return f">= {low}"
+    if low is None:
+        return f"<= {high}"
+    return f"{low}..{high}"
+
+
+def plain(value: object) -> object:
+    """A GX observed value as plain Python: numpy scalars unwrapped, lists joined."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, list | tuple):
+        return ", ".join(map(str, value)) if value else "nothing"
+    return value
+
+
+def examples(result: dict, example_columns: tuple[str, ...]) -> tuple[str, ...]:
+    rows = result.get("partial_unexpected_index_list") or []
+    if rows and example_columns:
+        shown = [", ".join(str(row.get(c)) for c in example_columns) for row in rows[:EXAMPLES_SHOWN]]
+    else:
+        shown = [str(v) for v in dict.fromkeys(map(str, result.get("partial_unexpected_list") or []))]
+    return tuple(shown[:EXAMPLES_SHOWN])
+
+
+def error_message(info: dict | None) -> str | None:
+    """GX reports a failed metric either flat or keyed by metric id; either way, its message."""
+    if not info:
+        return None
+    if info.get("raised_exception"):
+        return str(info.get("exception_message"))
+    for value in info.values():
+        if isinstance(value, dict) and value.get("raised_exception"):
+            return str(value.get("exception_message"))
+    return None
