@@ -67,6 +67,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--report", type=Path, metavar="FILE", help="also write a report: FILE.html or FILE.md")
     p.set_defaults(run=_validate)
 
+    p = _command(sub, "export", "Write the warehouse as gtFine files, a Supervisely project or COCO instances.",
+                 f"{PROG} export --format coco coco/ --split val")
+    p.add_argument("out", type=Path, help="folder to write into (must not exist, or be empty)")
+    p.add_argument("--format", required=True, choices=["gtfine", "supervisely", "coco"], help="output format")
+    p.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="default: %(default)s")
+    p.add_argument("--split", help="only this split (default: all)")
+    p.set_defaults(run=_export)
+
     p = _command(sub, "replica", "Write a synthetic gtFine release matching the published counts.",
                  f"{PROG} replica replica/ --scale 0.02 --zip")
     p.add_argument("out", type=Path, help="folder to write gtFine/ and truth.json into")
@@ -140,6 +148,19 @@ def _validate(args) -> int:
         args.report.write_text(text)
         print(f"report written to {args.report}")
     return 0 if report.all_passed else EXIT_CHECKS_FAILED
+
+
+def _export(args) -> int:
+    wh = Warehouse(args.warehouse)
+    progress = Progress(f"exporting {args.format}", 0)
+    summary = wh.export(args.format, args.out, args.split, progress)
+    progress.close()
+    if wh.info()["synthetic"]:
+        print(synthetic_banner())
+    print(f"Exported {summary.images:,} images and {summary.objects:,} objects "
+          f"(+ {summary.rejected_objects:,} rejected, kept where the format allows) as {args.format} "
+          f"into {args.out}: {summary.files:,} files in {summary.seconds:.1f} s")
+    return 0
 
 
 def _replica(args) -> int:

@@ -1,13 +1,17 @@
-"""One gtFine polygon file -> one image, its objects as rings of vertices, and its rejects.
+"""One annotation file -> one image, its objects as rings of vertices, and its rejects.
 
 Pure: bytes in, records out. Every object in the file's `objects` list ends up either accepted
 (with its draw_order, the index in that list) or rejected with a reason, so nothing is lost.
+Two formats are read: the gtFine polygon file and the Supervisely (Dataset Ninja) annotation.
+Each reads its own document and object keys; the object checks, the vertex conversion and the
+'out of roi' rings are shared (`_accept_objects`), so the same annotations give the same records.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import chain
 
@@ -15,9 +19,13 @@ import numpy as np
 import orjson
 
 from .labels import LABELS
+from .published import CITY_FIGURES
 from .sources import SourceFile
 
 FILE_NAME = re.compile(r"^(?P<city>[a-z]+(?:_[a-z]+)*)_(?P<seq>\d{6})_(?P<frame>\d{6})_gtFine_polygons\.json$")
+# Supervisely names an annotation after its image: aachen_000000_000019_leftImg8bit.png.json
+SUPERVISELY_FILE_NAME = re.compile(
+    r"^(?P<city>[a-z]+(?:_[a-z]+)*)_(?P<seq>\d{6})_(?P<frame>\d{6})_leftImg8bit\.(?:png|jpg|jpeg)\.json$")
 OUT_OF_ROI = "out of roi"
 INT32 = np.iinfo(np.int32)
 
@@ -35,8 +43,9 @@ class ParsedFile:
     xy: np.ndarray = field(default_factory=lambda: np.empty((0, 2), np.int32))
     rejects: list[dict] = field(default_factory=list)
 
-    def reject(self, reason: str, detail: str, draw_order: int | None = None, obj=None) -> None:
-        label = obj.get("label") if isinstance(obj, dict) else None
+    def reject(self, reason: str, detail: str, draw_order: int | None = None, obj=None,
+               label_key: str = "label") -> None:
+        label = obj.get(label_key) if isinstance(obj, dict) else None
         self.rejects.append({
             "source_path": self.source_path,
             "image_id": self.image["image_id"] if self.image else None,
@@ -48,13 +57,25 @@ class ParsedFile:
         })
 
 
+@dataclass(frozen=True)
+class ObjectFormat:
+    """How one format spells an object: its label key, and how its point lists are found."""
+
+    label_key: str
+    rings: Callable[[dict], list | None]  # the rings as point lists, or None when missing
+    missing_polygon: str  # the detail when `rings` gives None
+    geometry_key: str | None = None  # names the shape kind, when the format has several
+
+
 def image_id_of(file_name: str) -> str | None:
-    m = FILE_NAME.match(file_name)
+    m = FILE_NAME.match(file_name) or SUPERVISELY_FILE_NAME.match(file_name)
     return f"{m['city']}_{m['seq']}_{m['frame']}" if m else None
 
 
 def parse_file(src: SourceFile, duplicate_of: str | None = None) -> ParsedFile:
-    """Parse one polygon file. `duplicate_of` names the file that already gave this image_id."""
+    """Parse one annotation file. `duplicate_of` names the file that already gave this image_id."""
+    if src.format == "supervisely":
+        return _parse_supervisely(src, duplicate_of)
     out = ParsedFile(src.source_path)
     if src.problem:
         out.reject(*src.problem)
@@ -75,19 +96,53 @@ def parse_file(src: SourceFile, duplicate_of: str | None = None) -> ParsedFile:
     if size_problem:
         out.reject("missing_field", size_problem)
         return out
+    _set_image(out, m, src.split, src.city, doc["imgWidth"], doc["imgHeight"])
+    return _finish(out, doc["objects"], GTFINE, None, duplicate_of)
+
+
+def _parse_supervisely(src: SourceFile, duplicate_of: str | None) -> ParsedFile:
+    out = ParsedFile(src.source_path)
+    if src.problem:
+        out.reject(*src.problem)
+        return out
+    m = SUPERVISELY_FILE_NAME.match(src.file_name)
+    if not m:
+        pattern = "{city}_{seq}_{frame}_leftImg8bit.png.json"
+        out.reject("bad_file_name", f"'{src.file_name}' does not follow {pattern}")
+        return out
+    doc, error = _load_json(src.data)
+    if error:
+        out.reject("malformed_json", error)
+        return out
+    problem = _supervisely_doc_problem(doc)
+    if problem:
+        out.reject("missing_field", problem)
+        return out
+    city, problem = _supervisely_city(doc, m["city"], src.city)
+    if problem:
+        out.reject("city_mismatch", problem)
+        return out
+    _set_image(out, m, src.split, city, doc["size"]["width"], doc["size"]["height"])
+    return _finish(out, doc["objects"], SUPERVISELY, src.classes, duplicate_of)
+
+
+def _set_image(out: ParsedFile, m: re.Match, split: str, city: str, width: int, height: int) -> None:
     out.image = {
-        "image_id": f"{m['city']}_{m['seq']}_{m['frame']}", "split": src.split, "city": src.city,
+        "image_id": f"{m['city']}_{m['seq']}_{m['frame']}", "split": split, "city": city,
         "sequence": int(m["seq"]), "frame": int(m["frame"]),
-        "width": doc["imgWidth"], "height": doc["imgHeight"], "source_path": src.source_path,
+        "width": width, "height": height, "source_path": out.source_path,
     }
-    objects = doc["objects"]
+
+
+def _finish(out: ParsedFile, objects: list, fmt: ObjectFormat, classes: frozenset[str] | None,
+            duplicate_of: str | None) -> ParsedFile:
     out.objects_read = len(objects)
     if duplicate_of:
         for order, obj in enumerate(objects):
-            out.reject("duplicate_image", f"image already read from {duplicate_of}", order, obj)
+            out.reject("duplicate_image", f"image already read from {duplicate_of}", order, obj, fmt.label_key)
         out.image = None
         return out
-    _accept_objects(out, objects)
+    _accept_objects(out, objects, fmt, classes)
     out.image["n_objects"] = len(out.labels)
     out.image["n_rejected"] = len(out.rejects)
     return out
@@ -121,21 +176,80 @@ def _size_problem(doc) -> str | None:
     return None
 
 
-def _object_problem(obj) -> tuple[str, str] | None:
+def _supervisely_doc_problem(doc) -> str | None:
+    if not isinstance(doc, dict):
+        return f"top level is a {type(doc).__name__}, not an object"
+    size = doc.get("size")
+    if not isinstance(size, dict):
+        return "'size' is missing or not an object"
+    for key in ("width", "height"):
+        value = size.get(key)
+        if type(value) is not int or value <= 0:
+            return f"'size.{key}' is missing or not a positive integer (got {value!r})"
+    if not isinstance(doc.get("objects"), list):
+        return "'objects' is missing or not a list"
+    if not isinstance(doc.get("tags", []), list):
+        return "'tags' is not a list"
+    return None
+
+
+def _supervisely_city(doc: dict, name_city: str, folder_city: str) -> tuple[str, str | None]:
+    """The city from the image's city tag, else from its name; both must agree with the name and folder."""
+    tagged = sorted({t.get("name") for t in doc.get("tags", []) if isinstance(t, dict)} & CITY_FIGURES.keys())
+    if len(tagged) > 1:
+        return "", f"the image is tagged with several cities: {', '.join(tagged)}"
+    city = tagged[0] if tagged else name_city
+    if city != name_city:
+        return "", f"image of city '{name_city}' (its name) is tagged with city '{city}'"
+    if folder_city and city != folder_city:
+        return "", f"image of city '{city}' lies in the dataset folder of city '{folder_city}'"
+    return city, None
+
+
+def _gtfine_rings(obj: dict) -> list | None:
+    polygon = obj.get("polygon")
+    return [polygon] if isinstance(polygon, list) else None
+
+
+def _supervisely_rings(obj: dict) -> list | None:
+    points = obj.get("points")
+    if not isinstance(points, dict) or not isinstance(points.get("exterior"), list):
+        return None
+    interior = points.get("interior", [])
+    if not isinstance(interior, list) or not all(isinstance(ring, list) for ring in interior):
+        return None
+    return [points["exterior"], *interior]
+
+
+GTFINE = ObjectFormat("label", _gtfine_rings, "no 'polygon' list")
+SUPERVISELY = ObjectFormat("classTitle", _supervisely_rings,
+                           "no 'points' object with an 'exterior' list and an 'interior' list of lists",
+                           geometry_key="geometryType")
+
+
+def _object_problem(obj, fmt: ObjectFormat, classes: frozenset[str] | None) -> tuple[str, str] | None:
     if not isinstance(obj, dict):
         return "bad_object", f"object is a {type(obj).__name__}, not an object"
     if obj.get("deleted"):
         return "deleted", "marked deleted by the labelling tool (cityscapesScripts skips it)"
-    label = obj.get("label")
+    label = obj.get(fmt.label_key)
     if not isinstance(label, str):
-        return "missing_label", "no 'label' string"
+        return "missing_label", f"no '{fmt.label_key}' string"
+    if classes is not None and label not in classes:
+        return "class_not_in_meta", f"class '{label}' is not declared in meta.json"
     if label not in LABELS:
         return "unknown_label", f"label '{label}' is not in the Cityscapes label table"
-    polygon = obj.get("polygon")
-    if not isinstance(polygon, list):
-        return "missing_polygon", "no 'polygon' list"
-    if len(polygon) < 3:
-        return "too_few_points", f"{len(polygon)} point(s); a polygon needs at least 3"
+    geometry = obj.get(fmt.geometry_key, "polygon") if fmt.geometry_key else "polygon"
+    if geometry != "polygon":
+        return "not_a_polygon", f"{fmt.geometry_key} '{geometry}': only polygons are read"
+    rings = fmt.rings(obj)
+    if rings is None:
+        return "missing_polygon", fmt.missing_polygon
+    if len(rings[0]) < 3:
+        return "too_few_points", f"{len(rings[0])} point(s); a polygon needs at least 3"
+    for i, ring in enumerate(rings[1:]):
+        if len(ring) < 3:
+            return "too_few_points", f"hole {i} has {len(ring)} point(s); a ring needs at least 3"
     return None
 
 
@@ -162,49 +276,56 @@ def _vertex_problem(polygon: list) -> str:
     return "coordinates are not [x, y] integer pairs"
 
 
-def _accept_objects(out: ParsedFile, objects: list) -> None:
-    kept: list[tuple[int, dict]] = []
+def _accept_objects(out: ParsedFile, objects: list, fmt: ObjectFormat, classes: frozenset[str] | None) -> None:
+    kept: list[tuple[int, dict, list]] = []  # (draw order, object, its rings as point lists)
     for order, obj in enumerate(objects):
-        problem = _object_problem(obj)
+        problem = _object_problem(obj, fmt, classes)
         if problem:
-            out.reject(*problem, draw_order=order, obj=obj)
+            out.reject(*problem, draw_order=order, obj=obj, label_key=fmt.label_key)
         else:
-            kept.append((order, obj))
-    xy = _vertices([obj["polygon"] for _, obj in kept])
+            kept.append((order, obj, fmt.rings(obj)))
+    xy = _vertices(list(chain.from_iterable(rings for _, _, rings in kept)))
     if xy is None:  # slow path: find the objects with bad coordinates, one by one
         good = []
-        for order, obj in kept:
-            if _vertices([obj["polygon"]]) is None:
-                out.reject("bad_coordinates", _vertex_problem(obj["polygon"]), order, obj)
+        for order, obj, rings in kept:
+            if _vertices(rings) is None:
+                problem = _vertex_problem(list(chain.from_iterable(rings)))
+                out.reject("bad_coordinates", problem, order, obj, fmt.label_key)
             else:
-                good.append((order, obj))
+                good.append((order, obj, rings))
         kept = good
-        xy = _vertices([obj["polygon"] for _, obj in kept])
+        xy = _vertices(list(chain.from_iterable(rings for _, _, rings in kept)))
         if xy is None:
             xy = np.empty((0, 2), np.int32)
     out.rejects.sort(key=lambda r: r["draw_order"])
     out.xy = xy
     start = 0
-    for order, obj in kept:
-        n = len(obj["polygon"])
-        rings, frame_missing = _rings(obj["label"], xy[start:start + n])
+    for order, obj, rings in kept:
+        given = [len(ring) for ring in rings]
+        n = sum(given)
+        label = obj[fmt.label_key]
+        ring_lengths, frame_missing = _rings(label, xy[start:start + n], given)
         out.draw_orders.append(order)
-        out.labels.append(obj["label"])
-        out.rings_per_object.append(len(rings))
-        out.ring_lengths.extend(rings)
+        out.labels.append(label)
+        out.rings_per_object.append(len(ring_lengths))
+        out.ring_lengths.extend(ring_lengths)
         out.roi_frame_missing.append(frame_missing)
         start += n
 
 
-def _rings(label: str, pts: np.ndarray) -> tuple[list[int], bool]:
+def _rings(label: str, pts: np.ndarray, given: list[int]) -> tuple[list[int], bool]:
     """Ring lengths of one object, and whether an 'out of roi' lacks its frame.
 
     'out of roi' is a closed 5-point frame around the image, then the boundary of the region of
     interest, which Dataset Ninja reads as the hole: polygon[:5] exterior, polygon[5:] interior.
+    gtFine gives it as one point list, which is cut here; Supervisely gives exterior and interior
+    already apart, which are kept, and only a single list is cut the gtFine way.
     """
     n = len(pts)
     if label != OUT_OF_ROI:
-        return [n], False
+        return given, False
+    if len(given) > 1:
+        return given, not (given[0] == 5 and _is_frame(pts[:5]))
     if n >= 5 and _is_frame(pts[:5]):
         if n == 5:
             return [5], False

@@ -83,6 +83,16 @@ class Warehouse:
         except (ChecksError, SuiteError) as exc:
             raise WarehouseError(str(exc)) from exc
 
+    def export(self, fmt: str, out: str | Path, split: str | None = None,
+               progress: Callable[[int, int], None] | None = None):
+        """Write the warehouse as a gtFine release, a Supervisely project or COCO instances files."""
+        from .export import ExportError, export
+
+        try:
+            return export(self, fmt, out, split, progress)
+        except ExportError as exc:
+            raise WarehouseError(str(exc)) from exc
+
     def info(self) -> dict:
         """How and from what the warehouse was built (source, synthetic or not, when, counts)."""
         return self.query("select * from build_info").row(0, named=True)

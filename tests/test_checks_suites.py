@@ -13,7 +13,7 @@ from cityscapes_warehouse.checks import SuiteError, load_suite, load_suites, req
 from cityscapes_warehouse.checks.published_suites import published_suites
 from cityscapes_warehouse.checks.suites import dump_suite, suite_paths
 from cityscapes_warehouse.labels import LABELS
-from cityscapes_warehouse.resources import EXPECTATIONS_DIR, SQL_DIR
+from cityscapes_warehouse.resources import EXPECTATIONS_DIR, PROJECT_ROOT, SQL_DIR
 
 SUITE_FILES = suite_paths()
 CHECK_VIEWS = sorted((SQL_DIR / "checks").glob("*.sql"))
@@ -128,3 +128,15 @@ def test_string_row_condition_is_refused_for_the_condition_object(tmp_path):
                                        "condition_parser": "pandas"}}
     with pytest.raises(SuiteError, match="GX Condition object"):
         load_suite(_write_suite(tmp_path, [legacy]))
+
+
+def test_every_reject_reason_the_code_can_give_is_documented():
+    etl = PROJECT_ROOT / "etl"
+    code = "".join(p.read_text() for p in [*(etl / "sources").glob("*.py"), etl / "parse.py"])
+    # reject("reason", ...) calls, `return "reason", detail` and ("reason", "a detail sentence") pairs
+    given = set(re.findall(r"reject\(\s*\"([a-z_]+)\"|return \"([a-z_]+)\",|"
+                           r"\(\s*\"([a-z_]+)\",\s*f?\"[^\"\n]*\s[^\"\n]*\"", code))
+    given = {reason for match in given for reason in match if reason}
+    readme = (EXPECTATIONS_DIR.parent / "data" / "README.md").read_text()
+    documented = set(re.findall(r"`([a-z_]+)`", readme.split("| reason |", 1)[1].splitlines()[0]))
+    assert given and given <= documented, given - documented

@@ -141,3 +141,16 @@ def test_build_expect_published_refuses_a_subset_and_keeps_the_old_warehouse(bui
     err = capsys.readouterr().err
     assert "was not published" in err and "images per split: train expected 2975, found 2" in err
     assert (built / "warehouse.duckdb").stat().st_mtime_ns == before
+
+
+def test_export_writes_the_chosen_format(built, tmp_path, capsys):
+    out = tmp_path / "sly"
+    assert main(["export", "--format", "supervisely", str(out), "--warehouse", str(built)]) == 0
+    assert "Exported 3 images and 8 objects" in capsys.readouterr().out
+    assert (out / "meta.json").is_file()
+
+
+def test_export_of_an_unknown_split_names_the_splits_there(built, tmp_path, capsys):
+    assert main(["export", "--format", "coco", str(tmp_path / "c"), "--warehouse", str(built), "--split", "tset"]) == 2
+    err = capsys.readouterr().err
+    assert "tset" in err and "train" in err

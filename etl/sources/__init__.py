@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import tarfile
 import zipfile
 from pathlib import Path
 
 from .base import Source, SourceError, SourceFile
 from .gtfine import SPLITS, GtFineFolder, GtFineZip
+from .supervisely import META_FILE, SuperviselyFolder, SuperviselyTar
 
 __all__ = ["Source", "SourceError", "SourceFile", "open_source"]
+
+TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz")
 
 
 def open_source(path: str | Path) -> Source:
@@ -21,12 +25,21 @@ def open_source(path: str | Path) -> Source:
             return GtFineZip(path)
         if path.suffix == ".zip":
             raise SourceError(f"{path}: not a readable zip archive (truncated or corrupt download?)")
-        raise SourceError(f"{path}: expected gtFine_trainvaltest.zip or a folder, got a file")
+        if tarfile.is_tarfile(path):
+            return SuperviselyTar(path)
+        if path.name.endswith(TAR_SUFFIXES):
+            raise SourceError(f"{path}: not a readable tar archive (truncated or corrupt download?)")
+        raise SourceError(f"{path}: expected gtFine_trainvaltest.zip, a Supervisely .tar or a folder, got a file")
+    # A folder of datasets with ann/ inside is a Supervisely project even when meta.json is
+    # missing: the adapter then says that meta.json is what is missing.
+    if (path / META_FILE).is_file() or any(p.is_dir() for p in path.glob("*/ann")):
+        return SuperviselyFolder(path)
     if (path / "gtFine").is_dir():
         return GtFineFolder(path / "gtFine")
     if any((path / split).is_dir() for split in SPLITS):
         return GtFineFolder(path)
     raise SourceError(
-        f"{path}: found neither a gtFine/ folder nor train/, val/ or test/ inside; "
-        "point at gtFine_trainvaltest.zip, the extracted gtFine/ folder or the folder holding it"
+        f"{path}: found neither a gtFine/ folder nor train/, val/ or test/ inside, nor a Supervisely meta.json; "
+        "point at gtFine_trainvaltest.zip, the extracted gtFine/ folder or the folder holding it, "
+        "or at a Supervisely project folder or .tar"
     )

@@ -12,15 +12,13 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
-from .base import SourceError, SourceFile
+from .base import SourceError, SourceFile, marked_synthetic
 
 SPLITS = ("train", "val", "test")
 POLYGON_SUFFIX = "_gtFine_polygons.json"
 # The largest real polygon file is well under 2 MiB; anything far larger is not an annotation
 # (or is a zip bomb), so it is refused before it is inflated.
 MAX_FILE_BYTES = 64 * 1024 * 1024
-# The marker the replica generator writes beside its gtFine tree (or beside its zip).
-REPLICA_MARKER = "truth.json"
 
 
 def _place(rel: PurePosixPath) -> tuple[str, str, tuple[str, str] | None]:
@@ -40,7 +38,7 @@ class GtFineFolder:
     def __init__(self, root: Path):
         self.root = root  # the gtFine folder itself
         self.location = str(root)
-        self.synthetic = (root.parent / REPLICA_MARKER).is_file()
+        self.synthetic = marked_synthetic(root.parent)
         self._paths = sorted(p for p in root.rglob("*.json") if p.is_file() or p.is_symlink())
 
     def count(self) -> int:
@@ -68,7 +66,7 @@ class GtFineZip:
 
     def __init__(self, path: Path):
         self.location = str(path)
-        self.synthetic = (path.parent / REPLICA_MARKER).is_file()
+        self.synthetic = marked_synthetic(path.parent)
         try:
             self._zip = zipfile.ZipFile(path)
             infos = self._zip.infolist()

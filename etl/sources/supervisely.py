@@ -1,0 +1,186 @@
+"""The Dataset Ninja / Supervisely project: a folder holding meta.json, or the same packed as a .tar.
+
+Layout: meta.json, then one folder per dataset with ann/ (and usually img/); the annotation of
+img/aachen_000000_000019_leftImg8bit.png is ann/aachen_000000_000019_leftImg8bit.png.json.
+Dataset Ninja names the datasets after the splits (train/, val/, test/); other converters name them
+after the cities, and then the split is the city's published split. The tar is read in place.
+"""
+
+from __future__ import annotations
+
+import stat
+import tarfile
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import orjson
+
+from ..published import CITY_FIGURES, SPLITS
+from .base import SYNTHETIC_MARKERS, SourceError, SourceFile, marked_synthetic
+
+META_FILE = "meta.json"
+MAX_FILE_BYTES = 64 * 1024 * 1024  # as for gtFine: far above any real annotation, refused unread
+
+
+def read_meta(data: bytes, where: str) -> frozenset[str]:
+    """The class titles meta.json declares; SourceError when it is missing parts or contradicts itself."""
+    try:
+        meta = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise SourceError(f"{where}: meta.json is not valid JSON ({exc})") from exc
+    if not isinstance(meta, dict) or not isinstance(meta.get("classes"), list):
+        raise SourceError(f"{where}: meta.json has no 'classes' list")
+    titles: list[str] = []
+    for i, cls in enumerate(meta["classes"]):
+        if not isinstance(cls, dict) or not isinstance(cls.get("title"), str):
+            raise SourceError(f"{where}: meta.json class {i} has no 'title' string")
+        if cls["title"] in titles:
+            raise SourceError(f"{where}: meta.json declares class '{cls['title']}' twice")
+        titles.append(cls["title"])
+    tags = meta.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, dict) and isinstance(t.get("name"), str) for t in tags):
+        raise SourceError(f"{where}: meta.json 'tags' is not a list of tags with a 'name'")
+    return frozenset(titles)
+
+
+def dataset_place(dataset: str) -> tuple[str, str, tuple[str, str] | None]:
+    """(split, city, problem) of a dataset folder: a split, or a city whose split was published."""
+    if dataset in SPLITS:
+        return dataset, "", None
+    if dataset in CITY_FIGURES:
+        return CITY_FIGURES[dataset].split, dataset, None
+    return "", "", ("bad_path", f"dataset folder '{dataset}' is neither a split ({', '.join(SPLITS)}) "
+                                "nor a Cityscapes city")
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One file of the project to yield: an annotation, or an image that has none."""
+
+    rel: str  # inside the project, e.g. train/ann/x.png.json
+    dataset: str
+    file_name: str
+    missing_annotation: bool = False
+
+
+def plan_entries(rel_paths: list[str]) -> list[_Entry]:
+    """The annotations under {dataset}/ann/, and the images under {dataset}/img/ that lack one."""
+    present = set(rel_paths)
+    entries = []
+    for rel in sorted(rel_paths):
+        parts = rel.split("/")
+        if len(parts) != 3:
+            continue
+        dataset, folder, name = parts
+        if folder == "ann" and name.endswith(".json"):
+            entries.append(_Entry(rel, dataset, name))
+        elif folder == "img" and f"{dataset}/ann/{name}.json" not in present:
+            entries.append(_Entry(rel, dataset, f"{name}.json", missing_annotation=True))
+    return entries
+
+
+def _source_file(entry: _Entry, source_path: str, classes: frozenset[str],
+                 read: Callable[[], bytes], problem: tuple[str, str] | None) -> SourceFile:
+    split, city, place_problem = dataset_place(entry.dataset)
+    if entry.missing_annotation:
+        problem = problem or ("missing_annotation", f"image without annotation: no {entry.dataset}/ann/"
+                                                    f"{entry.file_name}")
+    problem = problem or place_problem
+    data = None
+    if problem is None:
+        try:
+            data = read()
+        except (OSError, EOFError, zlib.error, tarfile.TarError) as exc:
+            problem = ("unreadable", f"{type(exc).__name__}: {exc}")
+    return SourceFile(source_path, split, city, entry.file_name, data, problem, "supervisely", classes)
+
+
+class SuperviselyFolder:
+    kind = "supervisely-folder"
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.location = str(root)
+        meta = root / META_FILE
+        if not meta.is_file():
+            raise SourceError(f"{root}: a Supervisely project needs its meta.json (the class list); none found")
+        self.classes = read_meta(meta.read_bytes(), str(root))
+        self.synthetic = marked_synthetic(root)
+        paths = [*root.glob("*/ann/*"), *root.glob("*/img/*")]
+        self._entries = plan_entries([p.relative_to(root).as_posix() for p in paths])
+
+    def count(self) -> int:
+        return len(self._entries)
+
+    def files(self) -> Iterator[SourceFile]:
+        for entry in self._entries:
+            path = self.root / entry.rel
+            problem = ("unsafe_path", "symbolic link: not followed") if path.is_symlink() else None
+            yield _source_file(entry, entry.rel, self.classes, path.read_bytes, problem)
+
+
+class SuperviselyTar:
+    kind = "supervisely-tar"
+
+    def __init__(self, path: Path):
+        self.location = str(path)
+        try:
+            # kept open while files() streams the members, like the gtFine zip
+            self._tar = tarfile.open(path, "r:*")  # noqa: SIM115
+            members = self._tar.getmembers()
+        except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
+            raise SourceError(f"{path}: not a readable tar archive ({exc}); is the download complete?") from exc
+        self._prefix = _project_prefix(members, path)
+        meta = self._tar.getmember(self._prefix + META_FILE)
+        if not meta.isfile():
+            raise SourceError(f"{path}: {meta.name} is a link or a special file, not meta.json")
+        self.classes = read_meta(self._tar.extractfile(meta).read(), str(path))
+        names = {m.name for m in members}
+        self.synthetic = marked_synthetic(path.parent) or any(
+            self._prefix + name in names for name in SYNTHETIC_MARKERS)
+        self._members = {m.name[len(self._prefix):]: m for m in members
+                         if m.name.startswith(self._prefix) and not m.isdir() and not _escapes(m.name)}
+        self._entries = plan_entries(list(self._members))
+        # Members that would land outside the archive are reported, never read.
+        self._escaping = sorted((m for m in members if _escapes(m.name) and m.name.endswith(".json")),
+                                key=lambda m: m.name)
+
+    def count(self) -> int:
+        return len(self._entries) + len(self._escaping)
+
+    def files(self) -> Iterator[SourceFile]:
+        for member in self._escaping:
+            problem = ("unsafe_path", f"archive path '{member.name}' escapes the archive")
+            yield SourceFile(member.name, "", "", PurePosixPath(member.name).name, None, problem, "supervisely")
+        for entry in self._entries:
+            member = self._members[entry.rel]
+            yield _source_file(entry, member.name, self.classes, lambda m=member: self._read(m), _unsafe(member))
+
+    def _read(self, member: tarfile.TarInfo) -> bytes:
+        return self._tar.extractfile(member).read()
+
+
+def _project_prefix(members: list[tarfile.TarInfo], path: Path) -> str:
+    """'' or 'folder/': where meta.json lies, at the top of the archive or one folder down."""
+    metas = sorted((m.name for m in members if PurePosixPath(m.name).name == META_FILE
+                    and len(PurePosixPath(m.name).parts) <= 2 and not _escapes(m.name)),
+                   key=lambda name: (name.count("/"), name))
+    if not metas:
+        raise SourceError(f"{path}: the archive holds no Supervisely meta.json at its top or one folder down")
+    return metas[0][: -len(META_FILE)]
+
+
+def _escapes(name: str) -> bool:
+    return name.startswith("/") or "\\" in name or ".." in PurePosixPath(name).parts
+
+
+def _unsafe(member: tarfile.TarInfo) -> tuple[str, str] | None:
+    if member.issym() or member.islnk():
+        return ("unsafe_path", f"archive entry '{member.name}' is a link")
+    if not member.isfile() or stat.S_ISLNK(member.mode):
+        return ("unsafe_path", f"archive entry '{member.name}' is not a regular file")
+    if member.size > MAX_FILE_BYTES:
+        return ("too_large", f"{member.size} bytes, over the {MAX_FILE_BYTES} byte limit")
+    return None
