@@ -40,9 +40,28 @@ class BuildSummary:
         return sum(self.rejects_by_reason.values())
 
 
+class StrictError(Exception):
+    """A --strict build read something it had to reject; nothing was published."""
+
+    def __init__(self, summary: BuildSummary, examples: list[dict]):
+        self.summary = summary
+        reasons = ", ".join(f"{reason} {count}" for reason, count in summary.rejects_by_reason.items())
+        shown = "\n".join(f"  {_where(r)}: {r['reason']}: {r['detail']}" for r in examples)
+        super().__init__(f"--strict: {summary.rejects} reject(s) ({reasons}), so nothing was published:\n{shown}")
+
+
+def _where(reject: dict) -> str:
+    order = reject["draw_order"]
+    return reject["source_path"] if order is None else f"{reject['source_path']} object {order}"
+
+
 def build(source: str | Path, out: Path, settings: Settings | None = None,
-          progress: Callable[[int, int], None] | None = None, expect_published: bool = False) -> BuildSummary:
-    """Write, audit, publish: the warehouse at `out` is replaced only by one that passed its checks."""
+          progress: Callable[[int, int], None] | None = None, expect_published: bool = False,
+          strict: bool = False) -> BuildSummary:
+    """Write, audit, publish: the warehouse at `out` is replaced only by one that passed its checks.
+
+    With `strict`, any reject (an object or file that cannot be loaded) fails the build instead.
+    """
     started = time.perf_counter()
     settings = settings or Settings()
     src = open_source(source)
@@ -66,6 +85,8 @@ def build(source: str | Path, out: Path, settings: Settings | None = None,
         rejects_by_reason=dict(sorted(Counter(r["reason"] for r in builder.rejects).items())),
     )
     summary.seconds = time.perf_counter() - started
+    if strict and summary.rejects:
+        raise StrictError(summary, builder.rejects[:10])
     tables["build_info"] = _build_info(summary)
     staging = staging_dir(out)
     try:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from . import __version__
 from .audit import AuditError
-from .build import BuildSummary
+from .build import BuildSummary, StrictError
 from .config import DEFAULT_WAREHOUSE
 from .demo import cached_replica, default_cache
 from .display import print_frame, shown_path, synthetic_banner
@@ -44,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=DEFAULT_WAREHOUSE, help="warehouse directory (default: %(default)s)")
     p.add_argument("--expect-published", action="store_true",
                    help="publish only if every published count of the full release matches (off: a subset is fine)")
+    p.add_argument("--strict", action="store_true", help="fail (exit 2) on any reject instead of recording it")
     p.set_defaults(run=_build)
 
     p = _command(sub, "stats", "Print the class, city or split statistics.", f"{PROG} stats --by city")
@@ -96,7 +97,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _build(args) -> int:
     progress = Progress("reading annotation files", 0)
-    _, summary = Warehouse.build(args.source, args.out, progress=progress, expect_published=args.expect_published)
+    _, summary = Warehouse.build(args.source, args.out, progress=progress, expect_published=args.expect_published,
+                                 strict=args.strict)
     progress.close()
     print_summary(summary)
     return 0
@@ -204,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return args.run(args)
-    except (SourceError, PublishError, WarehouseError, AuditError) as exc:
+    except (SourceError, PublishError, WarehouseError, AuditError, StrictError) as exc:
         print(f"{PROG} {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_DATA_ERROR
     except KeyboardInterrupt:

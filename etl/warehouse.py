@@ -39,10 +39,11 @@ class Warehouse:
     @classmethod
     def build(cls, source: str | Path, out: str | Path = DEFAULT_WAREHOUSE, settings: Settings | None = None,
               progress: Callable[[int, int], None] | None = None,
-              expect_published: bool = False) -> tuple[Warehouse, BuildSummary]:
+              expect_published: bool = False, strict: bool = False) -> tuple[Warehouse, BuildSummary]:
         """Read a source and publish a warehouse at `out`, replacing an earlier one only when the new one
-        passes the integrity checks (and the published counts, with `expect_published`)."""
-        summary = build(source, Path(out), settings, progress, expect_published)
+        passes the integrity checks (and the published counts, with `expect_published`; and has no
+        reject at all, with `strict`)."""
+        summary = build(source, Path(out), settings, progress, expect_published, strict)
         return cls(out), summary
 
     @property

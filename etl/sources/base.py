@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,37 @@ from typing import Protocol
 REPLICA_MARKER = "truth.json"
 EXPORT_MARKER = "SYNTHETIC.txt"
 SYNTHETIC_MARKERS = (REPLICA_MARKER, EXPORT_MARKER)
+
+
+# The largest real annotation file is well under 2 MiB; anything far larger is not an annotation
+# (or is a zip bomb), so it is refused before it is read or inflated.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+# Pretty-printed polygon JSON deflates about 16:1; an entry claiming far more is a bomb.
+MAX_COMPRESSION_RATIO = 200
+
+
+class FileProblem(Exception):
+    """One file cannot be read; `reason` and `detail` become its reject row."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(detail)
+        self.reason, self.detail = reason, detail
+
+
+def read_regular_file(path: Path) -> bytes:
+    """A file's bytes, following links (users often link datasets in) but only to regular files."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise FileProblem("unreadable", f"{type(exc).__name__}: {exc.strerror or exc}") from exc
+    if not stat.S_ISREG(info.st_mode):
+        raise FileProblem("unreadable", "not a regular file")
+    if info.st_size > MAX_FILE_BYTES:
+        raise FileProblem("too_large", f"{info.st_size} bytes, over the {MAX_FILE_BYTES} byte limit")
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise FileProblem("unreadable", f"{type(exc).__name__}: {exc.strerror or exc}") from exc
 
 
 def marked_synthetic(folder: Path) -> bool:

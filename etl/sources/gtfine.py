@@ -12,13 +12,18 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
-from .base import SourceError, SourceFile, marked_synthetic
+from .base import (
+    MAX_COMPRESSION_RATIO,
+    MAX_FILE_BYTES,
+    FileProblem,
+    SourceError,
+    SourceFile,
+    marked_synthetic,
+    read_regular_file,
+)
 
 SPLITS = ("train", "val", "test")
 POLYGON_SUFFIX = "_gtFine_polygons.json"
-# The largest real polygon file is well under 2 MiB; anything far larger is not an annotation
-# (or is a zip bomb), so it is refused before it is inflated.
-MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
 def _place(rel: PurePosixPath) -> tuple[str, str, tuple[str, str] | None]:
@@ -39,7 +44,7 @@ class GtFineFolder:
         self.root = root  # the gtFine folder itself
         self.location = str(root)
         self.synthetic = marked_synthetic(root.parent)
-        self._paths = sorted(p for p in root.rglob("*.json") if p.is_file() or p.is_symlink())
+        self._paths = sorted(p for p in root.rglob("*.json") if not p.is_dir())
 
     def count(self) -> int:
         return len(self._paths)
@@ -52,12 +57,9 @@ class GtFineFolder:
             data = None
             if problem is None:
                 try:
-                    if path.is_symlink():
-                        problem = ("unsafe_path", "symbolic link: not followed")
-                    else:
-                        data = path.read_bytes()
-                except OSError as exc:
-                    problem = ("unreadable", f"{type(exc).__name__}: {exc.strerror or exc}")
+                    data = read_regular_file(path)
+                except FileProblem as exc:
+                    problem = (exc.reason, exc.detail)
             yield SourceFile(source_path, split, city, rel.name, data, problem)
 
 
@@ -109,4 +111,7 @@ def _unsafe(info: zipfile.ZipInfo) -> tuple[str, str] | None:
         return ("unsafe_path", f"archive entry '{name}' is a symbolic link")
     if info.file_size > MAX_FILE_BYTES:
         return ("too_large", f"{info.file_size} bytes uncompressed, over the {MAX_FILE_BYTES} byte limit")
+    if info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1) and info.file_size > 1024 * 1024:
+        return ("too_large", f"{info.file_size} bytes from {info.compress_size} compressed: "
+                             f"a ratio over {MAX_COMPRESSION_RATIO}:1 is a zip bomb, not an annotation")
     return None

@@ -18,10 +18,17 @@ from pathlib import Path, PurePosixPath
 import orjson
 
 from ..published import CITY_FIGURES, SPLITS
-from .base import SYNTHETIC_MARKERS, SourceError, SourceFile, marked_synthetic
+from .base import (
+    MAX_FILE_BYTES,
+    SYNTHETIC_MARKERS,
+    FileProblem,
+    SourceError,
+    SourceFile,
+    marked_synthetic,
+    read_regular_file,
+)
 
 META_FILE = "meta.json"
-MAX_FILE_BYTES = 64 * 1024 * 1024  # as for gtFine: far above any real annotation, refused unread
 
 
 def read_meta(data: bytes, where: str) -> frozenset[str]:
@@ -92,6 +99,8 @@ def _source_file(entry: _Entry, source_path: str, classes: frozenset[str],
     if problem is None:
         try:
             data = read()
+        except FileProblem as exc:
+            problem = (exc.reason, exc.detail)
         except (OSError, EOFError, zlib.error, tarfile.TarError) as exc:
             problem = ("unreadable", f"{type(exc).__name__}: {exc}")
     return SourceFile(source_path, split, city, entry.file_name, data, problem, "supervisely", classes)
@@ -116,9 +125,8 @@ class SuperviselyFolder:
 
     def files(self) -> Iterator[SourceFile]:
         for entry in self._entries:
-            path = self.root / entry.rel
-            problem = ("unsafe_path", "symbolic link: not followed") if path.is_symlink() else None
-            yield _source_file(entry, entry.rel, self.classes, path.read_bytes, problem)
+            yield _source_file(entry, entry.rel, self.classes, lambda p=self.root / entry.rel: read_regular_file(p),
+                               None)
 
 
 class SuperviselyTar:
