@@ -6,7 +6,6 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from conftest import gtfine_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +17,7 @@ from cityscapes_warehouse.roundtrip import rebuild_objects
 from cityscapes_warehouse.sources import SourceFile
 from cityscapes_warehouse.store import write_tables
 from cityscapes_warehouse.tables import TableBuilder
+from conftest import gtfine_text
 
 coordinate = st.integers(min_value=-50, max_value=3000)
 vertex = st.lists(coordinate, min_size=2, max_size=2)
