@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_WAREHOUSE = Path("warehouse")
@@ -16,8 +17,15 @@ class Settings:
     parquet_compression / parquet_compression_level: zstd at a low level compresses the repetitive
     coordinate columns well while keeping the write fast.
     row_group_rows: rows per Parquet row group, small enough for readers to skip by statistics.
+    workers: processes that parse and measure in parallel (default: the cores, at most 8).
+    batch_files: files per batch sent to a worker: large enough to amortise the hand-over, small
+    enough to keep both cores busy to the end and the bytes in flight few.
+    parallel_min_files: below this many files one process is faster than starting workers.
     """
 
     parquet_compression: str = "zstd"
     parquet_compression_level: int = 3
     row_group_rows: int = 131_072
+    workers: int = field(default_factory=lambda: min(os.cpu_count() or 1, 8))
+    batch_files: int = 100
+    parallel_min_files: int = 400

@@ -16,6 +16,7 @@ class Progress:
         self.started = time.perf_counter()
         self._last_draw = 0.0
         self._last_step = -1
+        self._drawn = False
 
     def __call__(self, done: int, total: int | None = None) -> None:
         if total:
@@ -24,6 +25,7 @@ class Progress:
         if self.live:
             if now - self._last_draw >= 0.1 or done >= self.total:
                 self._last_draw = now
+                self._drawn = True
                 self.stream.write(f"\r{self._line(done, now)}")
                 self.stream.flush()
             return
@@ -34,7 +36,7 @@ class Progress:
             self.stream.flush()
 
     def close(self) -> None:
-        if self.live:
+        if self.live and self._drawn:
             self.stream.write("\n")
             self.stream.flush()
 

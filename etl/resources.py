@@ -8,8 +8,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = PROJECT_ROOT / "sql"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 # staging views map 1:1 onto the tables; marts read only staging; checks (the frames the
-# integrity suites validate) read staging and marts. Each layer is created after the one it reads.
-SQL_LAYERS = ("staging", "marts", "checks")
+# integrity suites validate) and dn (Dataset Ninja's statistics, column for column) read staging
+# and marts. Each layer is created after the ones it reads.
+SQL_LAYERS = ("staging", "marts", "checks", "dn")
 
 
 def sql_files() -> list[Path]:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from .pixels.schemas import PIXEL_TABLES
+
 VERTEX = pa.struct([("x", pa.int32()), ("y", pa.int32())])
 
 IMAGES = pa.schema([
@@ -95,6 +97,7 @@ BUILD_INFO = pa.schema([
     ("built_at", pa.string()),
     ("files_read", pa.int64()),
     ("objects_read", pa.int64()),
+    ("pixels", pa.bool_()),  # whether the pixel stage ran; its tables are empty otherwise
     ("seconds", pa.float64()),
 ])
 
@@ -105,4 +108,5 @@ TABLES: dict[str, pa.Schema] = {
     "labels": LABELS,
     "rejects": REJECTS,
     "build_info": BUILD_INFO,
+    **PIXEL_TABLES,
 }

@@ -67,6 +67,7 @@ class TableBuilder:
         self._xy.append(parsed.xy)
 
     def finish(self) -> dict[str, pa.Table]:
+        """The images, objects, polygons and rejects of the files added, cast to their schemas."""
         per_image = np.array(self._objects_per_image, dtype=np.int64)
         xy = np.concatenate(self._xy) if self._xy else np.empty((0, 2), np.int32)
         ring_lengths = np.array(self._ring_lengths, dtype=np.int64)
@@ -87,11 +88,31 @@ class TableBuilder:
         objects = pa.Table.from_pydict({name: columns[name] for name in schemas.OBJECTS.names})
         return {
             "images": pa.Table.from_pylist(self.images, schema=schemas.IMAGES),
-            "objects": _with_geo_metadata(objects.cast(schemas.OBJECTS), xy),
+            "objects": _with_geo_metadata(objects.cast(schemas.OBJECTS), _bbox(xy)),
             "polygons": _polygons(object_id, xy, ring_lengths, rings_per_object),
-            "labels": labels_table(),
             "rejects": pa.Table.from_pylist(self.rejects, schema=schemas.REJECTS),
         }
+
+
+def merge(parts: list[dict[str, pa.Table]]) -> dict[str, pa.Table]:
+    """The tables of several batches as one, in batch order, plus the label table."""
+    names = ("images", "objects", "polygons", "rejects")
+    tables = {name: pa.concat_tables([part[name] for part in parts]) for name in names} if parts else \
+        {name: TableBuilder().finish()[name] for name in names}
+    boxes = [_geo(part["objects"])["columns"]["geometry"]["bbox"] for part in parts if part["objects"].num_rows]
+    bbox = [min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
+            max(b[3] for b in boxes)] if boxes else [0, 0, 0, 0]
+    tables["objects"] = _with_geo_metadata(tables["objects"], bbox)
+    tables["labels"] = labels_table()
+    return tables
+
+
+def _bbox(xy: np.ndarray) -> list[int]:
+    return [*xy.min(axis=0).tolist(), *xy.max(axis=0).tolist()] if len(xy) else [0, 0, 0, 0]
+
+
+def _geo(objects: pa.Table) -> dict:
+    return json.loads(objects.schema.metadata[b"geo"])
 
 
 def _label_attributes(label: pa.Array) -> dict[str, pa.Array]:
@@ -114,9 +135,8 @@ def _polygons(object_id: pa.Array, xy: np.ndarray, ring_lengths: np.ndarray,
     return table.cast(schemas.POLYGONS)
 
 
-def _with_geo_metadata(objects: pa.Table, xy: np.ndarray) -> pa.Table:
+def _with_geo_metadata(objects: pa.Table, bbox: list[int]) -> pa.Table:
     """Tag `geometry` as GeoParquet: WKB polygons in pixel coordinates, so no CRS ("crs": null)."""
-    bbox = [*xy.min(axis=0).tolist(), *xy.max(axis=0).tolist()] if len(xy) else [0, 0, 0, 0]
     geo = {
         "version": "1.1.0",
         "primary_column": "geometry",

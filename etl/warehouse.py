@@ -39,11 +39,12 @@ class Warehouse:
     @classmethod
     def build(cls, source: str | Path, out: str | Path = DEFAULT_WAREHOUSE, settings: Settings | None = None,
               progress: Callable[[int, int], None] | None = None,
-              expect_published: bool = False, strict: bool = False) -> tuple[Warehouse, BuildSummary]:
+              expect_published: bool = False, strict: bool = False, pixels: bool = False,
+              pixel_progress: Callable[[int, int], None] | None = None) -> tuple[Warehouse, BuildSummary]:
         """Read a source and publish a warehouse at `out`, replacing an earlier one only when the new one
         passes the integrity checks (and the published counts, with `expect_published`; and has no
-        reject at all, with `strict`)."""
-        summary = build(source, Path(out), settings, progress, expect_published, strict)
+        reject at all, with `strict`). `pixels` adds the pixel stage (see build.build)."""
+        summary = build(source, Path(out), settings, progress, expect_published, strict, pixels, pixel_progress)
         return cls(out), summary
 
     @property
@@ -93,6 +94,12 @@ class Warehouse:
             return export(self, fmt, out, split, progress)
         except ExportError as exc:
             raise WarehouseError(str(exc)) from exc
+
+    def report(self, out: str | Path, progress: Callable[[int, int], None] | None = None) -> Path:
+        """Write the one-page HTML report (charts, parity statistics, data quality) to `out`."""
+        from .report import render_report
+
+        return render_report(self, Path(out), progress)
 
     def info(self) -> dict:
         """How and from what the warehouse was built (source, synthetic or not, when, counts)."""

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole set-up of a fresh machine: a virtual environment at .venv with the package (editable,
 # so sql/ and expectations/ are read from this checkout) and the test tools. Safe to run again:
-# it reinstalls only when pyproject.toml has changed.
+# it reinstalls only when pyproject.toml has changed. With --test it also installs Debian's
+# chromium for the report's browser test, where it can (root and apt); that test skips otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,4 +17,10 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
   rm -f .venv/.installed-*
   touch "$stamp"
+fi
+
+if [ "${1:-}" = "--test" ] && [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "setup: installing Debian's chromium for the report's browser test" >&2
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+    || echo "setup: chromium could not be installed; the browser test will be skipped" >&2
 fi

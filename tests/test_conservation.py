@@ -13,10 +13,11 @@ from cityscapes_warehouse import Warehouse
 from cityscapes_warehouse.config import Settings
 from cityscapes_warehouse.labels import LABELS
 from cityscapes_warehouse.parse import parse_file
+from cityscapes_warehouse.pixels import empty_pixel_tables
 from cityscapes_warehouse.roundtrip import rebuild_objects
 from cityscapes_warehouse.sources import SourceFile
 from cityscapes_warehouse.store import write_tables
-from cityscapes_warehouse.tables import TableBuilder
+from cityscapes_warehouse.tables import TableBuilder, merge
 from conftest import gtfine_text
 
 coordinate = st.integers(min_value=-50, max_value=3000)
@@ -60,7 +61,8 @@ def test_the_warehouse_rebuilds_the_input(contents):
     for index, objs in enumerate(contents):
         builder.add(parse_file(source_file(index, objs)))
     with tempfile.TemporaryDirectory() as tmp:
-        write_tables({**builder.finish(), "build_info": _no_build_info()}, Path(tmp) / "wh", Settings())
+        tables = {**merge([builder.finish()]), **empty_pixel_tables(), "build_info": _no_build_info()}
+        write_tables(tables, Path(tmp) / "wh", Settings())
         rebuilt = rebuild_objects(Warehouse(Path(tmp) / "wh"))
     expected = {source_file(i, objs).source_path: objs for i, objs in enumerate(contents) if objs}
     assert rebuilt == expected

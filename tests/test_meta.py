@@ -7,15 +7,16 @@ import re
 import pytest
 
 from cityscapes_warehouse.resources import SQL_DIR, sql_files
+from cityscapes_warehouse.schemas import TABLES
 
 SQL_FILES = sql_files()
 
 
 def test_every_layer_has_views():
-    assert {path.parent.name for path in SQL_FILES} == {"staging", "marts", "checks"}
+    assert {path.parent.name for path in SQL_FILES} == {"staging", "marts", "checks", "dn"}
 
 
-@pytest.mark.parametrize("table", ["images", "objects", "polygons", "labels", "rejects", "build_info"])
+@pytest.mark.parametrize("table", TABLES)
 def test_every_table_has_a_staging_view(table):
     assert SQL_DIR / "staging" / f"stg_{table}.sql" in SQL_FILES
 
@@ -56,8 +57,8 @@ def test_marts_read_only_staging(path):
     assert sources and all(name.startswith("stg_") for name in sources), sources
 
 
-@pytest.mark.parametrize("path", [p for p in SQL_FILES if p.parent.name == "checks"], ids=lambda p: p.name)
-def test_checks_read_only_staging_and_marts(path):
+@pytest.mark.parametrize("path", [p for p in SQL_FILES if p.parent.name in ("checks", "dn")], ids=lambda p: p.name)
+def test_checks_and_dn_views_read_only_staging_and_marts(path):
     marts = {p.stem for p in SQL_FILES if p.parent.name == "marts"}
     sources = _sources(path)
     assert sources and all(name.startswith("stg_") or name in marts for name in sources), sources

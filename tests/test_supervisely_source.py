@@ -85,7 +85,7 @@ def rows(wh: Warehouse, table: str, columns: str) -> list[tuple]:
 
 def test_project_folder_with_meta_json_is_detected(tmp_path):
     source = open_source(write_project(tmp_path / "project"))
-    assert (source.kind, source.count()) == ("supervisely-folder", 3)
+    assert (source.kind, len(source.names())) == ("supervisely-folder", 3)
 
 
 def test_same_annotations_give_the_same_tables_as_gtfine(tmp_path, tiny_warehouse):

@@ -72,6 +72,8 @@ class Source(Protocol):
     location: str
     synthetic: bool
 
-    def count(self) -> int: ...
+    def names(self) -> list[str]:
+        """The file name of every file `files()` yields, in the same order, known before reading."""
+        ...
 
     def files(self) -> Iterator[SourceFile]: ...

@@ -46,8 +46,8 @@ class GtFineFolder:
         self.synthetic = marked_synthetic(root.parent)
         self._paths = sorted(p for p in root.rglob("*.json") if not p.is_dir())
 
-    def count(self) -> int:
-        return len(self._paths)
+    def names(self) -> list[str]:
+        return [path.name for path in self._paths]
 
     def files(self) -> Iterator[SourceFile]:
         for path in self._paths:
@@ -81,8 +81,8 @@ class GtFineZip:
         if not self._entries:
             raise SourceError(f"{path}: the archive holds no gtFine/ polygon files")
 
-    def count(self) -> int:
-        return len(self._entries)
+    def names(self) -> list[str]:
+        return [PurePosixPath(info.filename).name for info in self._entries]
 
     def files(self) -> Iterator[SourceFile]:
         for info in self._entries:

@@ -120,8 +120,8 @@ class SuperviselyFolder:
         paths = [*root.glob("*/ann/*"), *root.glob("*/img/*")]
         self._entries = plan_entries([p.relative_to(root).as_posix() for p in paths])
 
-    def count(self) -> int:
-        return len(self._entries)
+    def names(self) -> list[str]:
+        return [entry.file_name for entry in self._entries]
 
     def files(self) -> Iterator[SourceFile]:
         for entry in self._entries:
@@ -155,8 +155,8 @@ class SuperviselyTar:
         self._escaping = sorted((m for m in members if _escapes(m.name) and m.name.endswith(".json")),
                                 key=lambda m: m.name)
 
-    def count(self) -> int:
-        return len(self._entries) + len(self._escaping)
+    def names(self) -> list[str]:
+        return [PurePosixPath(m.name).name for m in self._escaping] + [entry.file_name for entry in self._entries]
 
     def files(self) -> Iterator[SourceFile]:
         for member in self._escaping:

@@ -1,0 +1,91 @@
+"""Parsing in parallel: the files are cut into batches, each parsed and measured by a worker.
+
+A batch is self-contained (parse, then geometry in bulk, then Arrow tables), so the work spreads
+over the cores with only bytes going in and Arrow tables coming out. The main process reads the
+source and keeps results in submission order, so the tables do not depend on scheduling.
+Copies of one image (the same file name in two places) go to one batch together, where the first
+copy in source order wins, exactly as a single pass would decide.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import Counter, defaultdict, deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+
+import pyarrow as pa
+
+from .config import Settings
+from .parse import image_id_of, parse_file
+from .sources import Source, SourceFile
+from .tables import TableBuilder, merge
+
+
+def parse_batch(files: list[SourceFile]) -> tuple[dict[str, pa.Table], int, int]:
+    """Tables of one batch, the objects read, and the number of files (for progress)."""
+    builder = TableBuilder()
+    first_seen: dict[str, str] = {}  # image_id -> the file that gave it, to reject a later copy
+    for file in files:
+        image_id = image_id_of(file.file_name)
+        parsed = parse_file(file, first_seen.get(image_id) if image_id else None)
+        if parsed.image is not None:
+            first_seen.setdefault(parsed.image["image_id"], file.source_path)
+        builder.add(parsed)
+    return builder.finish(), builder.objects_read, len(files)
+
+
+def batches(src: Source, batch_files: int) -> Iterator[list[SourceFile]]:
+    names = src.names()
+    ids = [image_id_of(name) for name in names]
+    copies = Counter(image_id for image_id in ids if image_id)
+    held: dict[str, list[SourceFile]] = defaultdict(list)
+    batch: list[SourceFile] = []
+    for file, image_id in zip(src.files(), ids, strict=True):
+        if image_id and copies[image_id] > 1:
+            held[image_id].append(file)
+            continue
+        batch.append(file)
+        if len(batch) == batch_files:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+    yield from held.values()
+
+
+def parse_source(src: Source, settings: Settings,
+                 progress: Callable[[int, int], None] | None = None) -> tuple[dict[str, pa.Table], int]:
+    """All tables of the source, and the number of objects read."""
+    total = len(src.names())
+    workers = settings.workers if total >= settings.parallel_min_files else 1
+    parts, objects_read, done = [], 0, 0
+
+    def collect(result: tuple[dict[str, pa.Table], int, int]) -> None:
+        nonlocal objects_read, done
+        tables, read, files = result
+        parts.append(tables)
+        objects_read += read
+        done += files
+        if progress:
+            progress(done, total)
+
+    if workers <= 1:
+        for batch in batches(src, settings.batch_files):
+            collect(parse_batch(batch))
+    else:
+        # fork where there is one: workers start at once, and a user's script or notebook needs no
+        # `if __name__ == "__main__"` guard (spawn re-imports the caller's main module)
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        context = multiprocessing.get_context(method)
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            pending: deque[Future] = deque()
+            for batch in batches(src, settings.batch_files):
+                pending.append(pool.submit(parse_batch, batch))
+                if len(pending) > 2 * workers:  # bounds the bytes in flight
+                    collect(pending.popleft().result())
+            while pending:
+                collect(pending.popleft().result())
+    if progress and total == 0:
+        progress(0, 0)
+    return merge(parts), objects_read

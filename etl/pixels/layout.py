@@ -1,0 +1,115 @@
+"""The warehouse tables -> flat numpy arrays the rasteriser walks, images in table order.
+
+Objects are sorted by (image, draw_order) and rings by (object, ring), so an image's objects, an
+object's rings and a ring's vertices are each one contiguous run: a batch of images is a slice
+that pickles cheaply to a worker process, with no per-object Python structure to build or send.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+@dataclass(frozen=True)
+class PolygonLayout:
+    """Every polygon of a run of images. `*_starts` arrays have one more entry than items."""
+
+    widths: np.ndarray          # (images,) int32
+    heights: np.ndarray         # (images,) int32
+    object_starts: np.ndarray   # (images + 1,) int64: objects of image i, in draw order
+    object_class: np.ndarray    # (objects,) int32: index into `labels`
+    bbox: np.ndarray            # (objects, 4) int32: x0, y0, x1, y1 of the exterior, inclusive
+    ring_starts: np.ndarray     # (objects + 1,) int64: rings of object j, exterior first
+    vertex_starts: np.ndarray   # (rings + 1,) int64
+    xy: np.ndarray              # (vertices, 2) int32
+    labels: tuple[str, ...]
+    grid_shape: tuple[int, int]  # (rows, columns) of heatmap cells covering the largest image
+
+    @property
+    def n_images(self) -> int:
+        return len(self.widths)
+
+    def images(self, start: int, stop: int) -> PolygonLayout:
+        """Images [start, stop) with their objects, rings and vertices, offsets rebased to 0."""
+        o0, o1 = self.object_starts[start], self.object_starts[stop + 0]
+        r0, r1 = self.ring_starts[o0], self.ring_starts[o1]
+        v0, v1 = self.vertex_starts[r0], self.vertex_starts[r1]
+        return PolygonLayout(
+            widths=self.widths[start:stop], heights=self.heights[start:stop],
+            object_starts=self.object_starts[start:stop + 1] - o0,
+            object_class=self.object_class[o0:o1], bbox=self.bbox[o0:o1],
+            ring_starts=self.ring_starts[o0:o1 + 1] - r0,
+            vertex_starts=self.vertex_starts[r0:r1 + 1] - v0,
+            xy=self.xy[v0:v1], labels=self.labels, grid_shape=self.grid_shape,
+        )
+
+
+@dataclass(frozen=True)
+class LayoutIndex:
+    """The ids that go with the layout's positions, kept in the parent process."""
+
+    image_id: pa.Array   # one per image, layout order
+    object_id: pa.Array  # one per object, layout order
+
+
+def layout_from_tables(images: pa.Table, objects: pa.Table, polygons: pa.Table,
+                       cell_px: int) -> tuple[PolygonLayout, LayoutIndex]:
+    image_id = images["image_id"].combine_chunks()
+    image_of_object = pc.index_in(objects["image_id"], value_set=image_id)
+    objects = objects.filter(pc.is_valid(image_of_object))
+    image_of_object = image_of_object.filter(pc.is_valid(image_of_object)).to_numpy()
+    order = np.lexsort((objects["draw_order"].to_numpy(), image_of_object))
+    objects = objects.take(order)
+    image_of_object = image_of_object[order]
+    object_id = objects["object_id"].combine_chunks()
+
+    object_of_ring = pc.index_in(polygons["object_id"], value_set=object_id)
+    polygons = polygons.filter(pc.is_valid(object_of_ring))
+    object_of_ring = object_of_ring.filter(pc.is_valid(object_of_ring)).to_numpy()
+    ring_order = np.lexsort((polygons["ring"].to_numpy(), object_of_ring))
+    object_of_ring = object_of_ring[ring_order]
+    vertices = polygons["vertices"].take(pa.array(ring_order)).combine_chunks()
+    points = vertices.flatten()
+    xy = np.column_stack([points.field("x").to_numpy(zero_copy_only=False),
+                          points.field("y").to_numpy(zero_copy_only=False)]).astype(np.int32)
+    offsets = vertices.offsets.to_numpy().astype(np.int64)
+    vertex_starts = offsets - offsets[0]
+
+    ring_starts = np.searchsorted(object_of_ring, np.arange(len(object_id) + 1)).astype(np.int64)
+    labels = tuple(sorted(set(objects["label"].to_pylist())))
+    object_class = pc.index_in(objects["label"], value_set=pa.array(labels, pa.string())).to_numpy()
+    widths = images["width"].to_numpy().astype(np.int32)
+    heights = images["height"].to_numpy().astype(np.int32)
+    layout = PolygonLayout(
+        widths=widths, heights=heights,
+        object_starts=np.searchsorted(image_of_object, np.arange(len(image_id) + 1)).astype(np.int64),
+        object_class=object_class.astype(np.int32),
+        bbox=_exterior_bbox(xy, vertex_starts, ring_starts),
+        ring_starts=ring_starts, vertex_starts=vertex_starts, xy=xy, labels=labels,
+        grid_shape=(_cells(heights, cell_px), _cells(widths, cell_px)),
+    )
+    return layout, LayoutIndex(image_id=image_id, object_id=object_id)
+
+
+def _exterior_bbox(xy: np.ndarray, vertex_starts: np.ndarray, ring_starts: np.ndarray) -> np.ndarray:
+    """x0, y0, x1, y1 over each object's exterior ring; an object without vertices gets an empty box."""
+    bbox = np.tile(np.array([0, 0, -1, -1], np.int32), (len(ring_starts) - 1, 1))
+    ring_lengths = np.diff(vertex_starts)
+    filled = np.nonzero(ring_lengths > 0)[0]  # reduceat needs strictly increasing, in-range starts
+    if len(filled) == 0:
+        return bbox
+    low = np.minimum.reduceat(xy, vertex_starts[filled], axis=0)
+    high = np.maximum.reduceat(xy, vertex_starts[filled], axis=0)
+    exterior = ring_starts[:-1]
+    has_exterior = (ring_starts[1:] > exterior) & (ring_lengths[np.minimum(exterior, len(ring_lengths) - 1)] > 0)
+    at = np.searchsorted(filled, exterior[has_exterior])
+    bbox[has_exterior] = np.column_stack([low[at], high[at]])
+    return bbox
+
+
+def _cells(sizes: np.ndarray, cell_px: int) -> int:
+    return int(-(-int(sizes.max()) // cell_px)) if len(sizes) else 0

@@ -1,0 +1,118 @@
+"""The pixel stage: built tables in, pixel tables out, images spread over worker processes."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+
+import cv2
+import numpy as np
+import pyarrow as pa
+
+from . import schemas
+from .layout import LayoutIndex, PolygonLayout, layout_from_tables
+from .raster import RasterResult, rasterise
+
+# About 1 s of work per batch on one core: fine-grained enough for progress and load balance,
+# coarse enough that pickling a batch and folding its heatmap stay small.
+BATCH_IMAGES = 200
+# Below this a pool's start-up (~0.5 s to spawn and import) costs more than it saves.
+MIN_IMAGES_FOR_POOL = 400
+
+
+def pixel_tables(tables: dict[str, pa.Table], progress: Callable[[int, int], None] | None = None,
+                 workers: int | None = None, cell_px: int = schemas.CELL_PX) -> dict[str, pa.Table]:
+    """Rasterise every image of the built tables (`images`, `objects`, `polygons`).
+
+    Returns `image_class_coverage`, `image_coverage`, `object_visible_area` and `class_heatmap`,
+    each cast to its schema in `schemas.PIXEL_TABLES`. `progress(done, total)` counts images.
+    `workers` defaults to the CPUs available; 1 runs in this process.
+    """
+    layout, index = layout_from_tables(tables["images"], tables["objects"], tables["polygons"], cell_px)
+    total = layout.n_images
+    bounds = [(start, min(start + BATCH_IMAGES, total)) for start in range(0, total, BATCH_IMAGES)]
+    results: list[RasterResult] = []
+    done = 0
+    if progress:
+        progress(0, total)
+    for (start, stop), result in zip(bounds, _run(layout, bounds, cell_px, workers), strict=True):
+        results.append(result)
+        done += stop - start
+        if progress:
+            progress(done, total)
+    return _assemble(layout, index, bounds, results)
+
+
+def _run(layout: PolygonLayout, bounds: list[tuple[int, int]], cell_px: int,
+         workers: int | None) -> Iterator[RasterResult]:
+    workers = workers or len(os.sched_getaffinity(0))
+    if workers <= 1 or layout.n_images < MIN_IMAGES_FOR_POOL:
+        for start, stop in bounds:
+            yield rasterise(layout.images(start, stop), cell_px)
+        return
+    # spawn, not fork: the parent holds DuckDB and Arrow thread pools, which fork can leave locked
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_one_thread_per_process) as pool:
+        futures = [pool.submit(rasterise, layout.images(start, stop), cell_px) for start, stop in bounds]
+        for future in futures:
+            yield future.result()
+
+
+def _one_thread_per_process() -> None:
+    # the pool already uses every core; OpenCV's own threads would only contend with it
+    cv2.setNumThreads(1)
+
+
+def _assemble(layout: PolygonLayout, index: LayoutIndex, bounds: list[tuple[int, int]],
+              results: list[RasterResult]) -> dict[str, pa.Table]:
+    labels = pa.array(layout.labels, pa.string())
+    area = layout.widths.astype(np.int64) * layout.heights.astype(np.int64)
+
+    image = np.concatenate([r.coverage_image + start for (start, _), r in zip(bounds, results, strict=True)]
+                           + [np.empty(0, np.int64)])
+    covered = np.concatenate([r.coverage_px for r in results] + [np.empty(0, np.int64)])
+    coverage = pa.table({
+        "image_id": index.image_id.take(pa.array(image)),
+        "label": labels.take(pa.array(np.concatenate([r.coverage_class for r in results] + [np.empty(0, np.int32)]))),
+        "objects": np.concatenate([r.coverage_objects for r in results] + [np.empty(0, np.int32)]),
+        "covered_px": covered,
+        "covered_pct": covered * 100.0 / np.maximum(area[image], 1),
+    })
+
+    labeled = np.concatenate([r.labeled_px for r in results] + [np.empty(0, np.int64)])
+    unlabeled = area - labeled
+    per_image = pa.table({
+        "image_id": index.image_id, "labeled_px": labeled, "unlabeled_px": unlabeled,
+        "unlabeled_pct": unlabeled * 100.0 / np.maximum(area, 1),
+    })
+
+    visible = pa.table({
+        "object_id": index.object_id,
+        "mask_area_px": np.concatenate([r.mask_area_px for r in results] + [np.empty(0, np.int64)]),
+        "visible_area_px": np.concatenate([r.visible_area_px for r in results] + [np.empty(0, np.int64)]),
+    })
+    return {
+        "image_class_coverage": coverage.cast(schemas.IMAGE_CLASS_COVERAGE),
+        "image_coverage": per_image.cast(schemas.IMAGE_COVERAGE),
+        "object_visible_area": visible.cast(schemas.OBJECT_VISIBLE_AREA),
+        "class_heatmap": _heatmap_table(labels, layout, results),
+    }
+
+
+def _heatmap_table(labels: pa.Array, layout: PolygonLayout, results: list[RasterResult]) -> pa.Table:
+    cells = np.zeros((len(layout.labels), *layout.grid_shape), np.int64)
+    for result in results:
+        cells += result.heatmap
+    label, cell_y, cell_x = np.nonzero(cells)
+    table = pa.table({
+        "label": labels.take(pa.array(label, pa.int64())),
+        "cell_x": cell_x, "cell_y": cell_y, "coverage_px": cells[label, cell_y, cell_x],
+    })
+    return table.cast(schemas.CLASS_HEATMAP)
+
+
+def empty_pixel_tables() -> dict[str, pa.Table]:
+    """The pixel tables with no rows, for a build that skips the stage: the views over them still bind."""
+    return {name: schema.empty_table() for name, schema in schemas.PIXEL_TABLES.items()}

@@ -1,0 +1,56 @@
+"""An in-memory DuckDB session over a built warehouse, with the pixel tables and the dn views.
+
+The warehouse file is attached read-only and its tables are mirrored as views, so nothing is
+copied and the warehouse is never changed. A warehouse built without the pixel stage (no
+`build --pixels`) has empty pixel tables: they are computed here from its `images`, `objects` and
+`polygons` instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+
+from ..pixels import PIXEL_TABLES, pixel_tables
+from ..resources import SQL_DIR, sql_files
+from ..warehouse import Warehouse
+
+DN_LAYER = SQL_DIR / "dn"
+
+
+def dn_sql_files() -> list[Path]:
+    """The Dataset Ninja parity views; each reads only staging, marts and the pixel tables."""
+    return sorted(DN_LAYER.glob("*.sql"))
+
+
+def report_connection(warehouse: Warehouse | str | Path,
+                      progress: Callable[[int, int], None] | None = None) -> duckdb.DuckDBPyConnection:
+    """A connection where every warehouse table, staging, marts and dn view can be queried."""
+    wh = warehouse if isinstance(warehouse, Warehouse) else Warehouse(warehouse)
+    con = duckdb.connect()
+    con.execute("attach ? as wh (read_only)", [str(wh.database)])
+    tables = [row[0] for row in con.execute(
+        "select table_name from duckdb_tables() where database_name = 'wh' order by table_name").fetchall()]
+    built_with_pixels = bool(con.sql("select bool_and(pixels) from wh.build_info").fetchall()[0][0])
+    for name in tables:
+        if name in PIXEL_TABLES and not built_with_pixels:
+            continue  # empty tables of a build without the pixel stage: computed below instead
+        con.execute(f'create view "{name}" as select * from wh."{name}"')
+    missing = [name for name in PIXEL_TABLES if name not in tables or not built_with_pixels]
+    if missing:
+        source = {name: con.sql(f'select * from "{name}"').to_arrow_table()
+                  for name in ("images", "objects", "polygons")}
+        for name, table in pixel_tables(source, progress=progress).items():
+            if name in missing:
+                con.register(f"_{name}", table)
+                con.execute(f'create table "{name}" as select * from "_{name}"')
+                con.unregister(f"_{name}")
+    defined = {path.resolve() for path in sql_files()}
+    for path in [*sql_files(), *(p for p in dn_sql_files() if p.resolve() not in defined)]:
+        try:
+            con.execute(path.read_text())
+        except duckdb.Error as exc:
+            raise RuntimeError(f"{path.name}: {exc}") from exc
+    return con

@@ -1,0 +1,104 @@
+"""The HTML report: one self-contained page, checked as text and in a real headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from html import escape
+from pathlib import Path
+
+import cv2
+import pytest
+
+from cityscapes_warehouse import Warehouse
+from cityscapes_warehouse.display import BANNER
+from cityscapes_warehouse.replica import write_replica
+from cityscapes_warehouse.report import render_report
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--hide-scrollbars"]
+SECTIONS = ["overview", "balance", "cooccurrence", "distribution", "sizes", "spatial", "visibility", "quality"]
+
+
+@pytest.fixture(scope="module")
+def replica_report(tmp_path_factory) -> Path:
+    """A report of a 1 % replica: synthetic, every chart with data, built in a few seconds."""
+    root = tmp_path_factory.mktemp("report")
+    write_replica(root / "replica", seed=0, scale=0.01)
+    wh, _ = Warehouse.build(root / "replica", root / "warehouse")
+    return render_report(wh, root / "report.html")
+
+
+def test_report_of_a_synthetic_warehouse_carries_the_banner(replica_report):
+    page = replica_report.read_text()
+    assert 'id="synthetic-banner"' in page and escape(BANNER) in page
+
+
+def test_report_of_real_data_has_no_banner(tiny_warehouse, tmp_path):
+    page = render_report(tiny_warehouse, tmp_path / "report.html").read_text()
+    assert "synthetic-banner" not in page
+
+
+def test_report_has_every_section(replica_report):
+    page = replica_report.read_text()
+    assert all(f'<section id="{name}">' in page for name in SECTIONS)
+
+
+def test_report_loads_nothing_from_elsewhere(replica_report):
+    page = replica_report.read_text()
+    assert not re.search(r"""(src|href)\s*=\s*["'](?!data:|#)""", page)
+    assert "<link" not in page and "@import" not in page and "url(" not in page
+    assert "default-src 'none'" in page  # the browser refuses any request the page might try
+
+
+def run_chromium(page: Path, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed (Debian: apt-get install chromium)")
+    command = [str(CHROMIUM), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *extra, page.as_uri()]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+
+
+def page_requests(page: Path, tmp_path: Path) -> tuple[subprocess.CompletedProcess, list[str]]:
+    """Load `page`; return the run and the URLs the page itself asked for (not the browser's own calls).
+
+    Chromium calls home (component updates, network time) whatever the flags; those requests carry
+    no initiator ("not an origin"), while anything a file:// page loads carries its opaque origin.
+    """
+    net_log = tmp_path / "net.json"
+    done = run_chromium(page, tmp_path, "--enable-logging=stderr", "--v=0", f"--log-net-log={net_log}", "--dump-dom")
+    text = net_log.read_text().rstrip().rstrip(",")
+    log = json.loads(text if text.endswith("}") else text + "]}")  # a log cut at exit lacks its closing
+    start_job = log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"]
+    starts = [e.get("params", {}) for e in log["events"] if e["type"] == start_job]
+    urls = [p["url"] for p in starts if "url" in p and p.get("initiator") != "not an origin"
+            and not p["url"].startswith("file:")]
+    return done, urls
+
+
+def test_page_runs_in_chromium_without_console_errors_or_requests(replica_report, tmp_path):
+    done, urls = page_requests(replica_report, tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert 'data-ready="1"' in done.stdout  # the page's script ran to its end
+    assert not [line for line in done.stderr.splitlines() if ":CONSOLE(" in line]
+    assert urls == []
+
+
+def test_request_check_sees_a_page_that_loads_an_image(tmp_path):
+    page = tmp_path / "leaky.html"
+    page.write_text('<!doctype html><img src="http://127.0.0.1:9/nothing.png">')  # the discard port: refused
+    _, urls = page_requests(page, tmp_path)
+    assert urls == ["http://127.0.0.1:9/nothing.png"]
+
+
+def test_screenshot_shows_the_charts(replica_report, tmp_path):
+    shot = tmp_path / "report.png"
+    done = run_chromium(replica_report, tmp_path, "--window-size=1400,6000", f"--screenshot={shot}")
+    assert done.returncode == 0 and shot.is_file(), done.stderr[-2000:]
+    image = cv2.imread(str(shot))
+    assert image.shape[:2] == (6000, 1400)
+    # charts are colour: far more distinct colours than a page of text on white
+    colours = {tuple(p) for p in image[::7, ::7].reshape(-1, 3).tolist()}
+    assert len(colours) > 500
