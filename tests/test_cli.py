@@ -154,3 +154,11 @@ def test_export_of_an_unknown_split_names_the_splits_there(built, tmp_path, caps
     assert main(["export", "--format", "coco", str(tmp_path / "c"), "--warehouse", str(built), "--split", "tset"]) == 2
     err = capsys.readouterr().err
     assert "tset" in err and "train" in err
+
+
+def test_report_writes_one_self_contained_page(built, tmp_path, capsys):
+    page = tmp_path / "report.html"
+    assert main(["report", "--out", str(page), "--warehouse", str(built)]) == 0
+    assert "Report written to" in capsys.readouterr().out
+    html = page.read_text()
+    assert html.lstrip().lower().startswith("<!doctype html>") and "<link" not in html
