@@ -1,0 +1,121 @@
+"""One benchmark job per process: `python bench/jobs.py JOB ARGS...` prints one JSON line.
+
+Each job measures its own wall time and peak RSS (its own, plus its largest worker process), so
+the orchestrator (bench/run.py) can run every contender the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+
+def _files(folder: str) -> list[Path]:
+    return sorted(Path(folder).glob("gtFine/*/*/*_gtFine_polygons.json"))
+
+
+def parse_floor(folder: str) -> dict:
+    """The physical floor: read every polygon file and parse it with orjson, nothing else."""
+    import orjson
+
+    objects = 0
+    for path in _files(folder):
+        objects += len(orjson.loads(path.read_bytes())["objects"])
+    return {"objects": objects}
+
+
+def naive(folder: str, out: str) -> dict:
+    """What a user would write first: json.load, a shapely Polygon per object, pandas to Parquet."""
+    import pandas as pd
+    from shapely.geometry import Polygon
+
+    rows = []
+    for path in _files(folder):
+        with open(path) as f:
+            doc = json.load(f)
+        for order, obj in enumerate(doc["objects"]):
+            if len(obj["polygon"]) < 3 or obj.get("deleted"):
+                continue
+            poly = Polygon(obj["polygon"])
+            rows.append({"file": path.name, "draw_order": order, "label": obj["label"], "area": poly.area,
+                         "bounds": list(poly.bounds), "is_valid": poly.is_valid})
+    pd.DataFrame(rows).to_parquet(out)
+    return {"objects": len(rows)}
+
+
+def duckdb_alone(folder: str) -> dict:
+    """DuckDB reading the JSON directly: unnest the objects and count them per label."""
+    import duckdb
+
+    pattern = str(Path(folder) / "gtFine/*/*/*_gtFine_polygons.json")
+    con = duckdb.connect()
+    columns = "{'objects': 'struct(label varchar, polygon integer[][])[]'}"
+    rows = con.sql(f"""
+        select o.label, count(*) as objects
+        from (select unnest(objects) as o
+              from read_json('{pattern}', maximum_object_size=67108864, columns={columns}))
+        where len(o.polygon) >= 3
+        group by all""").fetchall()
+    return {"objects": sum(n for _, n in rows)}
+
+
+def build(source: str, out: str) -> dict:
+    from cityscapes_warehouse import Warehouse
+
+    _, summary = Warehouse.build(source, out)
+    return {"objects": summary.objects}
+
+
+def views(warehouse: str, repeats: str = "20") -> dict:
+    """Each statistics view, warm: the median of repeated full reads on one read-only connection."""
+    import statistics
+
+    from cityscapes_warehouse import Warehouse
+
+    con = Warehouse(warehouse).connect()
+    timings = {}
+    for view in ("class_stats", "city_stats", "split_stats", "class_city_stats"):
+        con.sql(f"select * from {view}").fetchall()  # warm
+        runs = []
+        for _ in range(int(repeats)):
+            started = time.perf_counter()
+            con.sql(f"select * from {view}").fetchall()
+            runs.append(time.perf_counter() - started)
+        timings[view] = statistics.median(runs)
+    return {"views_ms": {k: round(v * 1000, 2) for k, v in timings.items()}}
+
+
+def validate(warehouse: str) -> dict:
+    from cityscapes_warehouse import Warehouse
+
+    report = Warehouse(warehouse).validate()
+    return {"passed": report.passed}
+
+
+def pixels(warehouse: str) -> dict:
+    """The pixel stage alone, over the tables of a built warehouse."""
+    import pyarrow.parquet as pq
+
+    from cityscapes_warehouse.pixels import pixel_tables
+
+    tables = {name: pq.read_table(Path(warehouse) / f"{name}.parquet") for name in ("images", "objects", "polygons")}
+    started = time.perf_counter()
+    out = pixel_tables(tables)
+    ms = (time.perf_counter() - started) * 1000 / tables["images"].num_rows
+    return {"images": tables["images"].num_rows, "ms_per_image": round(ms, 2), "rows": out["image_coverage"].num_rows}
+
+
+JOBS = {f.__name__: f for f in (parse_floor, naive, duckdb_alone, build, views, validate, pixels)}
+
+if __name__ == "__main__":
+    job, *args = sys.argv[1:]
+    started = time.perf_counter()
+    result = JOBS[job](*args)
+    result["seconds"] = time.perf_counter() - started
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    result["peak_rss_mb"] = round((own + workers) / 1024, 1)
+    print(json.dumps(result))

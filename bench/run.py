@@ -1,0 +1,138 @@
+"""Benchmark: our build against the parse floor, a naive script and DuckDB alone, on the full replica.
+
+    .venv/bin/python bench/run.py [--reps 3] [--no-scaling]
+
+Every contender runs as its own process (bench/jobs.py), several times; the table reports the
+median wall time and the peak RSS, then the ratios, and is written to bench/RESULTS.md with the
+machine's cores and memory. The replicas are generated once and cached. Figures, never asserts:
+nothing here fails on a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cityscapes_warehouse import __version__
+from cityscapes_warehouse.demo import cached_replica, default_cache
+from cityscapes_warehouse.replica import ZIP_NAME, write_replica
+
+HERE = Path(__file__).resolve().parent
+SCALES = (0.1, 0.25, 0.5, 1.0, 2.0)
+SEQ_OFFSET = 500_000  # renumbers the second replica's images so that both fit in one release
+
+
+def run_job(job: str, *args: str) -> dict:
+    done = subprocess.run([sys.executable, str(HERE / "jobs.py"), job, *map(str, args)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"bench job {job} failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def measure(job: str, reps: int, *args: str) -> dict:
+    runs = [run_job(job, *args) for _ in range(reps)]
+    seconds = " ".join(f"{r['seconds']:.2f}s" for r in runs)
+    print(f"  {job:<14} {seconds}", flush=True)
+    return {"seconds": statistics.median(r["seconds"] for r in runs),
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in runs), "runs": runs}
+
+
+def zip_replica(cache: Path) -> Path:
+    folder = cache / "bench-replica-zip"
+    if not (folder / "truth.json").is_file():
+        write_replica(folder, seed=0, scale=1.0, make_zip=True)
+    return folder / ZIP_NAME
+
+
+def double_replica(cache: Path) -> Path:
+    """200 %: the seed-0 and seed-1 replicas side by side, hard-linked, the second renumbered."""
+    folder = cache / "bench-replica-200pct"
+    if (folder / "complete").is_file():
+        return folder
+    for seed, offset in ((0, 0), (1, SEQ_OFFSET)):
+        source, _, _ = cached_replica(cache, seed=seed, scale=1.0)
+        for path in sorted(source.glob("gtFine/*/*/*.json")):
+            city, seq, rest = path.name.split("_", 2)
+            target = folder / path.relative_to(source).parent / f"{city}_{int(seq) + offset:06d}_{rest}"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not target.exists():
+                os.link(path, target)
+    (folder / "complete").write_text("")
+    return folder
+
+
+def machine() -> str:
+    meminfo = Path("/proc/meminfo").read_text().splitlines()
+    mem_kb = next(int(line.split()[1]) for line in meminfo if line.startswith("MemTotal"))
+    return f"{os.cpu_count()} cores, {mem_kb / 1024 / 1024:.1f} GiB memory, Python {platform.python_version()}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--no-scaling", action="store_true")
+    parser.add_argument("--cache", type=Path, default=default_cache())
+    args = parser.parse_args()
+
+    folder, _, _ = cached_replica(args.cache, seed=0, scale=1.0)
+    archive = zip_replica(args.cache)
+    work = Path(tempfile.mkdtemp(prefix="csw-bench-"))
+    print(f"SYNTHETIC replica, full scale: {folder}\nmachine: {machine()}", flush=True)
+    results = {
+        "parse floor": measure("parse_floor", args.reps, folder),
+        "naive script": measure("naive", args.reps, folder, work / "naive.parquet"),
+        "duckdb alone": measure("duckdb_alone", args.reps, folder),
+        "build (folder)": measure("build", args.reps, folder, work / "wh"),
+        "build (zip)": measure("build", args.reps, archive, work / "wh-zip"),
+    }
+    views = run_job("views", work / "wh")
+    results["validate"] = measure("validate", args.reps, work / "wh")
+    results["pixel stage"] = measure("pixels", 1, work / "wh")
+    scaling = {}
+    if not args.no_scaling:
+        for scale in SCALES:
+            source = double_replica(args.cache) if scale == 2.0 else cached_replica(args.cache, 0, scale)[0]
+            scaling[scale] = measure("build", 1, source, work / f"wh-{scale}")
+    shutil.rmtree(work, ignore_errors=True)
+    text = report(results, views, scaling)
+    print(text)
+    (HERE / "RESULTS.md").write_text(text)
+    return 0
+
+
+def report(results: dict, views: dict, scaling: dict) -> str:
+    floor = results["parse floor"]["seconds"]
+    build = results["build (folder)"]["seconds"]
+    lines = [
+        "# Benchmark results (SYNTHETIC replica, 5000 images, 287,540 objects)", "",
+        f"Run {datetime.now(UTC):%Y-%m-%d} with cityscapes-warehouse {__version__} on {machine()}.",
+        "Command: `.venv/bin/python bench/run.py`. Median wall time of separate processes, warm file cache;",
+        "peak RSS is the process's own plus its largest worker's.", "",
+        "| job | median s | peak RSS MB |", "|---|---:|---:|",
+    ]
+    lines += [f"| {name} | {r['seconds']:.2f} | {r['peak_rss_mb']:.0f} |" for name, r in results.items()]
+    lines += ["", "| ratio | value |", "|---|---:|",
+              f"| build (folder) / parse floor | {build / floor:.2f} |",
+              f"| build (zip) / parse floor | {results['build (zip)']['seconds'] / floor:.2f} |",
+              f"| naive script / build (folder) | {results['naive script']['seconds'] / build:.2f} |",
+              f"| build (folder) / duckdb alone | {build / results['duckdb alone']['seconds']:.2f} |",
+              "", "| view (warm) | ms |", "|---|---:|"]
+    lines += [f"| {view} | {ms} |" for view, ms in views["views_ms"].items()]
+    if scaling:
+        lines += ["", "| replica size | build s | peak RSS MB |", "|---|---:|---:|"]
+        lines += [f"| {scale:.0%} | {r['seconds']:.2f} | {r['peak_rss_mb']:.0f} |" for scale, r in scaling.items()]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
