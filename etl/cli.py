@@ -163,7 +163,7 @@ def _validate(args) -> int:
     if wh.info()["synthetic"]:
         print(synthetic_banner())
     report = wh.validate(args.suite)
-    print(report.to_text())
+    print(report.to_text().rstrip())
     if args.report:
         text = report.to_markdown() if args.report.suffix.lower() == ".md" else report.to_html()
         args.report.write_text(text)
@@ -222,7 +222,7 @@ def _demo(args) -> int:
     wh = Warehouse(args.out)
     report = wh.report(args.out / "report.html")
     print("\nexpectation suites (published counts, integrity, findings):")
-    print(wh.validate().to_text())
+    print(wh.validate().to_text().rstrip())
     for by in ("split", "city", "class"):
         print(f"\n{by} statistics ({STATS_VIEWS[by]}):")
         print_frame(wh.stats(by), "table", sys.stdout)
