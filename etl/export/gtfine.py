@@ -15,7 +15,7 @@ import json
 import time
 from pathlib import Path
 
-from ..replica.layout import _object_text, polygon_file_path
+from ..replica.layout import file_text, object_text, polygon_file_path
 from ..warehouse import Warehouse
 from .raw import supervisely_to_gtfine
 from .snapshot import Rejected, Snapshot, load_snapshot
@@ -35,7 +35,7 @@ def export_gtfine(wh: Warehouse, out: str | Path, split: str | None = None,
             if path.parent not in folders:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 folders.add(path.parent)
-            text, n_rejected = file_text(snap, i)
+            text, n_rejected = image_file_text(snap, i)
             path.write_text(text, encoding="utf-8")
             rejected += n_rejected
             if progress:
@@ -44,7 +44,7 @@ def export_gtfine(wh: Warehouse, out: str | Path, split: str | None = None,
                          rejected, time.perf_counter() - started)
 
 
-def file_text(snap: Snapshot, i: int) -> tuple[str, int]:
+def image_file_text(snap: Snapshot, i: int) -> tuple[str, int]:
     """Image i's polygon file, and how many of its objects came from `rejects.raw`."""
     image = snap.images[i]
     parts, rejected = [], 0
@@ -53,10 +53,8 @@ def file_text(snap: Snapshot, i: int) -> tuple[str, int]:
             parts.append(_raw_object_text(entry.raw, snap.source_format))
             rejected += 1
         else:
-            parts.append(_object_text(str(snap.objects["label"][entry]), snap.points(entry), None))
-    header = f'{{\n    "imgHeight": {image["height"]}, \n    "imgWidth": {image["width"]}, \n    "objects": '
-    body = "[\n" + ", \n".join(parts) + "\n    ]\n}" if parts else "[]\n}"
-    return header + body, rejected
+            parts.append(object_text(str(snap.objects["label"][entry]), snap.points(entry), None))
+    return file_text(parts, image["width"], image["height"]), rejected
 
 
 def _raw_object_text(raw: str, source_format: str) -> str:

@@ -37,7 +37,8 @@ def _polygon_text(polygon: np.ndarray) -> str:
     return _polygon_template(len(polygon)) % tuple(polygon.ravel().tolist())
 
 
-def _object_text(label: str, polygon: np.ndarray, tool_keys: dict[str, Any] | None) -> str:
+def object_text(label: str, polygon: np.ndarray, tool_keys: dict[str, Any] | None) -> str:
+    """One object of a polygon file, indented as in the file's `objects` list."""
     fields = {"label": json.dumps(label), "polygon": _polygon_text(polygon)}
     if tool_keys:
         fields.update({key: json.dumps(value) for key, value in tool_keys.items()})
@@ -46,10 +47,14 @@ def _object_text(label: str, polygon: np.ndarray, tool_keys: dict[str, Any] | No
     return "        {\n" + ", \n".join(lines) + "\n        }"
 
 
-def polygon_file_text(objects: list[tuple[str, np.ndarray, dict[str, Any] | None]]) -> str:
-    """The whole file for (label, polygon, tool keys) objects, as Python 2 json.dump wrote it."""
-    header = f'{{\n    "imgHeight": {HEIGHT_PX}, \n    "imgWidth": {WIDTH_PX}, \n    "objects": '
-    if not objects:
+def file_text(object_texts: list[str], width: int = WIDTH_PX, height: int = HEIGHT_PX) -> str:
+    """A whole polygon file around its objects' texts, as Python 2 json.dump wrote it."""
+    header = f'{{\n    "imgHeight": {height}, \n    "imgWidth": {width}, \n    "objects": '
+    if not object_texts:
         return header + "[]\n}"
-    body = ", \n".join(_object_text(label, polygon, keys) for label, polygon, keys in objects)
-    return header + "[\n" + body + "\n    ]\n}"
+    return header + "[\n" + ", \n".join(object_texts) + "\n    ]\n}"
+
+
+def polygon_file_text(objects: list[tuple[str, np.ndarray, dict[str, Any] | None]]) -> str:
+    """The whole file for (label, polygon, tool keys) objects."""
+    return file_text([object_text(label, polygon, keys) for label, polygon, keys in objects])
