@@ -38,3 +38,17 @@ def test_publish_swaps_without_a_moment_of_absence(tmp_path, monkeypatch):
     store.publish(new, old)
     assert (old / "warehouse.duckdb").read_text() == "new"
     assert renames == []  # swapped in one step, not moved aside and back
+
+
+def test_moved_warehouse_opens_in_any_duckdb_client_from_any_directory(tmp_path, tiny_folder, monkeypatch):
+    import shutil
+
+    import duckdb
+
+    Warehouse.build(tiny_folder, tmp_path / "wh")
+    moved = shutil.move(tmp_path / "wh", tmp_path / "elsewhere" / "renamed")
+    monkeypatch.chdir(tiny_folder)  # a working directory unrelated to the warehouse
+    con = duckdb.connect(str(moved) + "/warehouse.duckdb", read_only=True)
+    got = con.sql("select (select count(*) from objects), (select sum(images) from split_stats)").fetchall()
+    con.close()
+    assert got == [(8, 3)]
