@@ -7,9 +7,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from .replica import REPLICA_VERSION, write_replica
-
-TRUTH_FILE = "truth.json"
+from .replica import REPLICA_VERSION, TRUTH_NAME, write_replica
 
 
 def default_cache() -> Path:
@@ -25,7 +23,7 @@ def cached_replica(cache: Path, seed: int, scale: float,
     replica whose truth matches is complete.
     """
     folder = cache / f"replica-v{REPLICA_VERSION}-seed{seed}-scale{scale:g}"
-    truth_path = folder / TRUTH_FILE
+    truth_path = folder / TRUTH_NAME
     if truth_path.is_file():
         truth = json.loads(truth_path.read_text())
         if (truth.get("replica_version"), truth.get("seed"), truth.get("scale")) == (REPLICA_VERSION, seed, scale):

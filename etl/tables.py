@@ -96,9 +96,9 @@ class TableBuilder:
 
 def merge(parts: list[dict[str, pa.Table]]) -> dict[str, pa.Table]:
     """The tables of several batches as one, in batch order, plus the label table."""
-    names = ("images", "objects", "polygons", "rejects")
-    tables = {name: pa.concat_tables([part[name] for part in parts]) for name in names} if parts else \
-        {name: TableBuilder().finish()[name] for name in names}
+    parts = parts or [TableBuilder().finish()]  # no file at all: empty tables, still typed
+    tables = {name: pa.concat_tables([part[name] for part in parts])
+              for name in ("images", "objects", "polygons", "rejects")}
     boxes = [_geo(part["objects"])["columns"]["geometry"]["bbox"] for part in parts if part["objects"].num_rows]
     bbox = [min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
             max(b[3] for b in boxes)] if boxes else [0, 0, 0, 0]

@@ -14,7 +14,8 @@ from pathlib import Path
 import duckdb
 
 from ..pixels import PIXEL_TABLES, pixel_tables
-from ..resources import SQL_DIR, sql_files
+from ..resources import SQL_DIR
+from ..store import create_views
 from ..warehouse import Warehouse
 
 DN_LAYER = SQL_DIR / "dn"
@@ -47,10 +48,5 @@ def report_connection(warehouse: Warehouse | str | Path,
                 con.register(f"_{name}", table)
                 con.execute(f'create table "{name}" as select * from "_{name}"')
                 con.unregister(f"_{name}")
-    defined = {path.resolve() for path in sql_files()}
-    for path in [*sql_files(), *(p for p in dn_sql_files() if p.resolve() not in defined)]:
-        try:
-            con.execute(path.read_text())
-        except duckdb.Error as exc:
-            raise RuntimeError(f"{path.name}: {exc}") from exc
+    create_views(con)  # every layer, dn included, exactly as the build creates them
     return con

@@ -6,8 +6,9 @@ import tarfile
 import zipfile
 from pathlib import Path
 
+from ..published import SPLITS
 from .base import Source, SourceError, SourceFile
-from .gtfine import SPLITS, GtFineFolder, GtFineZip
+from .gtfine import GtFineFolder, GtFineZip
 from .supervisely import META_FILE, SuperviselyFolder, SuperviselyTar
 
 __all__ = ["Source", "SourceError", "SourceFile", "open_source"]

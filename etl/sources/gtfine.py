@@ -12,6 +12,7 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
+from ..published import SPLITS
 from .base import (
     MAX_COMPRESSION_RATIO,
     MAX_FILE_BYTES,
@@ -21,9 +22,6 @@ from .base import (
     marked_synthetic,
     read_regular_file,
 )
-
-SPLITS = ("train", "val", "test")
-POLYGON_SUFFIX = "_gtFine_polygons.json"
 
 
 def _place(rel: PurePosixPath) -> tuple[str, str, tuple[str, str] | None]:
