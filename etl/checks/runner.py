@@ -1,19 +1,25 @@
-"""Validate a built warehouse: every suite's frame from DuckDB (read-only), checked by GX in memory."""
+"""Validate a built warehouse: every suite's frame from DuckDB (read-only), checked by GX in memory.
+
+The build's audit runs the same suites without GX (duckdb_engine.py), to the same results.
+"""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
-import pandas as pd
 
 from ..config import DATABASE_FILE
 from ..resources import EXPECTATIONS_DIR
 from .gx import is_row_expectation, validate_frame
 from .report import CheckResult, ValidationReport
 from .suites import Suite, load_suites
+
+if TYPE_CHECKING:  # DuckDB imports pandas when it builds a frame; duckdb_engine.py reuses this module and never does
+    import pandas as pd
 
 COLUMN_KWARGS = ("column", "column_A", "column_B")
 COLUMN_LIST_KWARGS = ("column_list", "column_set")
@@ -30,11 +36,7 @@ def validate_warehouse(database: str | Path, suites: list[str] | None = None,
 
     `database` is `warehouse.duckdb` or the warehouse directory holding it.
     """
-    database = Path(database)
-    if database.is_dir():
-        database = database / DATABASE_FILE
-    if not database.is_file():
-        raise ChecksError(f"{database}: no warehouse database here")
+    database = warehouse_database(database)
     loaded = load_suites(suites, expectations_dir)
     started = time.perf_counter()
     results: list[CheckResult] = []
@@ -53,14 +55,24 @@ def validate_warehouse(database: str | Path, suites: list[str] | None = None,
                             seconds=time.perf_counter() - started, suite_seconds=suite_seconds)
 
 
-def load_frame(con: duckdb.DuckDBPyConnection, suite: Suite) -> pd.DataFrame:
-    """The suite's table or view as a DataFrame, with only the columns its expectations read.
+def warehouse_database(database: str | Path) -> Path:
+    """`warehouse.duckdb`, given the file or the warehouse directory holding it."""
+    database = Path(database)
+    if database.is_dir():
+        database = database / DATABASE_FILE
+    if not database.is_file():
+        raise ChecksError(f"{database}: no warehouse database here")
+    return database
 
-    Leaving out the unread columns keeps the WKB geometry and the vertex lists out of pandas.
+
+def frame_columns(con: duckdb.DuckDBPyConnection, suite: Suite) -> dict[str, str]:
+    """The columns of the suite's table or view its expectations read, in table order, with their SQL types.
+
+    Leaving out the unread columns keeps the WKB geometry and the vertex lists out of the frame.
     """
-    available = [row[0] for row in con.execute(
-        "select column_name from information_schema.columns where table_name = ? order by ordinal_position",
-        [suite.table]).fetchall()]
+    available = dict(con.execute(
+        "select column_name, data_type from duckdb_columns() where table_name = ? "
+        "and database_name = current_database() order by column_index", [suite.table]).fetchall())
     if not available:
         raise ChecksError(
             f"{suite.path.name}: the warehouse has no table or view '{suite.table}'"
@@ -69,9 +81,18 @@ def load_frame(con: duckdb.DuckDBPyConnection, suite: Suite) -> pd.DataFrame:
     missing = wanted - set(available)
     if missing:
         raise ChecksError(f"{suite.path.name}: {suite.table} has no column {', '.join(sorted(missing))}")
-    selected = [c for c in available if c in wanted] or available[:1]
-    names = ", ".join(f'"{c}"' for c in selected)
-    return con.sql(f'select {names} from "{suite.table}"').df()
+    return {c: t for c, t in available.items() if c in wanted} or dict([next(iter(available.items()))])
+
+
+def load_frame(con: duckdb.DuckDBPyConnection, suite: Suite) -> pd.DataFrame:
+    """The suite's table or view as a DataFrame, with only the columns its expectations read."""
+    names = ", ".join(map(quote, frame_columns(con, suite)))
+    return con.sql(f"select {names} from {quote(suite.table)}").df()
+
+
+def quote(identifier: str) -> str:
+    """A table or column name as a SQL identifier, whatever characters it holds."""
+    return '"' + identifier.replace('"', '""') + '"'
 
 
 def columns_read(suite: Suite) -> set[str]:

@@ -1,0 +1,213 @@
+"""The expectation suites compiled to SQL and run inside DuckDB: the build's audit without GX.
+
+Importing GX costs about 3 s, and running the suites through pandas frames more on top: more than
+a whole build may cost. So the audit of write-audit-publish runs the suites here, one query per
+expectation, and imports neither GX nor pandas; `validate` keeps GX (runner.py). Each type is
+compiled to what GX 1.24 does on a pandas frame, which tests/test_audit_engine.py pins by running
+both engines on clean and broken warehouses:
+
+- the suite's table or view is read once into a temp table numbered in table order, as GX's frame
+  is; a row_condition (`==` comparisons, nested and/or) filters it before anything else;
+- per-row expectations skip null values, except not_null; unique counts every row whose value
+  occurs twice or more; compound unique skips rows whose columns are all null and matches nulls with
+  nulls (pandas' `duplicated`); the pair expectation skips rows where both values are null, and a row
+  where one is null fails it with no figure, as GX does on nullable columns;
+- a sum over no rows is 0; a tie for the most common value fails unless ties_okay.
+
+Examples print cells as pandas does (`nan` for a null string, `<NA>` for a null integer); dates and
+blobs would print differently, and no suite shows them. Anything else (another type, `mostly`,
+`ignore_row_if`, a pair or compound expectation without example_columns) is refused with a
+SuiteError naming the file, index and type: a check must never vanish silently.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import NamedTuple
+
+import duckdb
+
+from ..resources import EXPECTATIONS_DIR
+from .report import CheckResult, ValidationReport
+from .runner import examples, expected_figure, frame_columns, quote, warehouse_database
+from .suites import Suite, SuiteError, expectation_label, load_suites
+
+FRAME, ROW = "audit_frame", "audit_row"
+PARTIAL = 20  # GX's partial_unexpected_count: examples come from the first 20 rows breaking a rule
+BOUNDS = {"min_value", "max_value", "strict_min", "strict_max"}
+KWARGS = {  # type -> the kwargs it takes besides row_condition
+    "expect_column_values_to_be_in_set": {"column", "value_set"},
+    "expect_column_values_to_not_be_in_set": {"column", "value_set"},
+    "expect_column_values_to_be_between": {"column"} | BOUNDS,
+    "expect_column_values_to_be_unique": {"column"},
+    "expect_column_values_to_not_be_null": {"column"},
+    "expect_compound_columns_to_be_unique": {"column_list"},
+    "expect_column_pair_values_a_to_be_greater_than_b": {"column_A", "column_B", "or_equal"},
+    "expect_column_sum_to_be_between": {"column"} | BOUNDS,
+    "expect_table_row_count_to_equal": {"value"},
+    "expect_table_row_count_to_be_between": BOUNDS,
+    "expect_column_most_common_value_to_be_in_set": {"column", "value_set", "ties_okay"},
+}
+AGGREGATES = {"expect_column_sum_to_be_between", "expect_table_row_count_to_equal",
+              "expect_table_row_count_to_be_between", "expect_column_most_common_value_to_be_in_set"}
+NA_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
+            "BOOLEAN", "BLOB")  # pandas holds them as nullable arrays: a null prints <NA>
+FLOAT_TYPES = ("HUGEINT", "UHUGEINT", "DECIMAL", "DOUBLE", "FLOAT")  # pandas holds them as floats
+
+
+class Query(NamedTuple):
+    sql: str
+    params: list
+    shown: list[str]  # the columns a per-row expectation's examples show
+
+
+def validate_in_duckdb(database: str | Path, suites: list[str] | None = None,
+                       expectations_dir: Path = EXPECTATIONS_DIR) -> ValidationReport:
+    """The named suites (all when None) run on a warehouse, as `runner.validate_warehouse` runs them with GX."""
+    database = warehouse_database(database)
+    loaded = load_suites(suites, expectations_dir, check_with_gx=False)
+    # every suite compiled before any runs: one the engine cannot run is refused whole
+    queries = {s.name: [compile_query(s, index, item) for index, item in enumerate(s.expectations)] for s in loaded}
+    started, results, suite_seconds = time.perf_counter(), [], {}
+    con = duckdb.connect(str(database), read_only=True)  # a temp table lives in memory: allowed read-only
+    try:
+        for suite in loaded:
+            suite_started = time.perf_counter()
+            columns = frame_columns(con, suite)
+            names = ", ".join(map(quote, columns))
+            con.execute(f"create or replace temp table {FRAME} as "
+                        f"select row_number() over () as {ROW}, {names} from {quote(suite.table)}")
+            results += [run(con, suite, item, query, columns)
+                        for item, query in zip(suite.expectations, queries[suite.name], strict=True)]
+            suite_seconds[suite.name] = time.perf_counter() - suite_started
+    finally:
+        con.close()
+    return ValidationReport(database=database, suites=[s.name for s in loaded], results=results,
+                            seconds=time.perf_counter() - started, suite_seconds=suite_seconds)
+
+
+def compile_query(suite: Suite, index: int, item: dict) -> Query:
+    """One expectation as one query on the suite's frame, or a SuiteError naming it."""
+    kind, kwargs, label = item["type"], item["kwargs"], expectation_label(suite.path, index, item)
+    if kind not in KWARGS:
+        raise SuiteError(f"{label}: the DuckDB engine does not run this type; it runs {', '.join(KWARGS)}")
+    unknown = set(kwargs) - KWARGS[kind] - {"row_condition"}
+    if unknown:
+        raise SuiteError(f"{label}: the DuckDB engine does not take {', '.join(sorted(unknown))}")
+    missing = KWARGS[kind] - BOUNDS - {"or_equal", "ties_okay"} - set(kwargs)
+    if (missing or any(not isinstance(kwargs.get(k, []), list) for k in ("value_set", "column_list"))
+            or any(not isinstance(kwargs.get(k), int | float | None) for k in ("min_value", "max_value", "value"))):
+        raise SuiteError(f"{label}: needs {', '.join(sorted(KWARGS[kind]))} (sets as lists, bounds as numbers)")
+    condition, params = condition_sql(kwargs.get("row_condition"), label)
+    column = quote(kwargs.get("column", ""))
+    if kind == "expect_column_sum_to_be_between":
+        return Query(f"select sum({column}) from {FRAME} where {condition}", params, [])
+    if kind.startswith("expect_table_row_count"):
+        return Query(f"select count(*) from {FRAME} where {condition}", params, [])
+    if kind == "expect_column_most_common_value_to_be_in_set":  # pandas' mode: every tied value, sorted
+        return Query(f"select list(value order by value) from (select {column} as value, count(*) as n, "
+                     f"max(count(*)) over () as top from {FRAME} where {condition} and {column} is not null "
+                     f"group by {column}) where n = top", params, [])
+    shown = list(suite.example_columns) or ([kwargs["column"]] if "column" in kwargs else [])
+    if not shown:
+        raise SuiteError(f"{label}: give the suite example_columns: GX prints this type's rows as numpy reprs")
+    domain, unexpected, undecided, values = row_rule(kind, kwargs, label)
+    return Query(f"select count(*) filter (where audit_unexpected), min_by(row({', '.join(map(quote, shown))}), "
+                 f"{ROW}, {PARTIAL}) filter (where audit_unexpected), count(*) filter (where {undecided}) from "
+                 f"(select *, {unexpected} as audit_unexpected from {FRAME} where {condition} and {domain})",
+                 values + params, shown)
+
+
+def row_rule(kind: str, kwargs: dict, label: str) -> tuple[str, str, str, list]:
+    """A per-row expectation as SQL: the rows it considers, those breaking it, those GX cannot decide; params."""
+    column = quote(kwargs.get("column", ""))
+    if kind.endswith("in_set"):
+        values = kwargs["value_set"]
+        # coalesce: `x in (null, ...)` is null, not false, where pandas' isin says False
+        found = f"coalesce({column} in ({', '.join('?' * len(values))}), false)" if values else "false"
+        return f"{column} is not null", found if "_not_" in kind else f"not {found}", "false", list(values)
+    if kind == "expect_column_values_to_be_between":
+        low, high = kwargs.get("min_value"), kwargs.get("max_value")
+        if (low is None and high is None) or (low is not None and high is not None and low > high):
+            raise SuiteError(f"{label}: needs min_value or max_value, min_value <= max_value")
+        parts = [f"{column} {op}{'' if kwargs.get(strict) else '='} ?" for op, strict, bound in
+                 ((">", "strict_min", low), ("<", "strict_max", high)) if bound is not None]
+        bounds = [bound for bound in (low, high) if bound is not None]
+        return f"{column} is not null", f"not ({' and '.join(parts)})", "false", bounds
+    if kind == "expect_column_values_to_be_unique":
+        return f"{column} is not null", f"count(*) over (partition by {column}) > 1", "false", []
+    if kind == "expect_column_values_to_not_be_null":
+        return "true", f"{column} is null", "false", []
+    columns = list(map(quote, kwargs.get("column_list") or (kwargs["column_A"], kwargs["column_B"])))
+    not_all_null = "not (" + " and ".join(f"{c} is null" for c in columns) + ")"  # GX's default ignore_row_if
+    if kind == "expect_compound_columns_to_be_unique":  # partition by, as pandas' duplicated, matches null with null
+        return not_all_null, f"count(*) over (partition by {', '.join(columns)}) > 1", "false", []
+    # a pair with one null: pandas compares a nullable column to NA, and GX fails with no figure
+    a, b = columns
+    return not_all_null, f"not ({a} {'>=' if kwargs.get('or_equal') else '>'} {b})", f"{a} is null or {b} is null", []
+
+
+def condition_sql(condition: dict | None, label: str) -> tuple[str, list]:
+    """A GX row_condition as a SQL predicate: `==` comparisons, joined by and/or to any depth."""
+    if condition is None:
+        return "true", []
+    kind = condition.get("type") if isinstance(condition, dict) else None
+    if kind in ("and", "or") and isinstance(condition.get("conditions"), list) and condition["conditions"]:
+        parts = [condition_sql(inner, label) for inner in condition["conditions"]]
+        return f"({f' {kind} '.join(sql for sql, _ in parts)})", [p for _, params in parts for p in params]
+    if (kind == "comparison" and condition.get("operator") == "==" and condition.get("parameter") is not None
+            and isinstance(condition.get("column"), dict) and isinstance(condition["column"].get("name"), str)):
+        return f"{quote(condition['column']['name'])} = ?", [condition["parameter"]]
+    raise SuiteError(f"{label}: the DuckDB engine takes row conditions that compare a column with == "
+                     f"(joined by and/or), not {condition!r}")
+
+
+def run(con: duckdb.DuckDBPyConnection, suite: Suite, item: dict, query: Query, columns: dict[str, str]) -> CheckResult:
+    """One compiled expectation run on the suite's frame, read as runner.to_check_result reads GX's result."""
+    kind, kwargs, shown = item["type"], item["kwargs"], query.shown
+    per_row = kind not in AGGREGATES
+    observed, success, error, shown_rows = None, False, None, ()
+    try:
+        figures = con.execute(query.sql, query.params).fetchall()[0]
+    except duckdb.Error as exc:
+        error = str(exc).splitlines()[0]
+    else:
+        if per_row and figures[2]:
+            error = f"{figures[2]} row(s) with one of the pair null: GX cannot compare them (NA is ambiguous)"
+        elif per_row:
+            observed, success = figures[0], figures[0] == 0
+            texts = [[cell_text(v, columns[c]) for v, c in zip(row, shown, strict=True)] for row in figures[1] or []]
+            shown_rows = examples({"partial_unexpected_index_list": [dict(zip(shown, t, strict=True)) for t in texts],
+                                   "partial_unexpected_list": [t[0] for t in texts]}, suite.example_columns)
+        elif kind == "expect_column_most_common_value_to_be_in_set":
+            modes = figures[0] or []
+            hits = set(kwargs["value_set"]).intersection(modes)
+            success = bool(hits) if kwargs.get("ties_okay") else len(modes) == 1 and len(hits) == 1
+            observed = ", ".join(cell_text(v, columns[kwargs["column"]]) for v in modes) or "nothing"
+        else:
+            observed = figures[0] or 0
+            if kind == "expect_column_sum_to_be_between" and columns[kwargs["column"]].startswith(FLOAT_TYPES):
+                observed = float(observed)
+            success = within(observed, kwargs) if "value" not in kwargs else observed == kwargs["value"]
+    return CheckResult(
+        suite=suite.name, table=suite.table, purpose=suite.purpose, required=suite.required,
+        group=item["meta"]["group"], key=item["meta"]["key"], expectation=kind,
+        expected=0 if per_row else expected_figure(kwargs), observed=observed, success=success,
+        per_row=per_row, examples=shown_rows, error=error,
+    )
+
+
+def within(value: object, kwargs: dict) -> bool:
+    """GX's `_validate_metric_value_between`: bounds inclusive unless strict, a missing bound passes."""
+    low, high = kwargs.get("min_value"), kwargs.get("max_value")
+    above = low is None or (value > low if kwargs.get("strict_min") else value >= low)
+    below = high is None or (value < high if kwargs.get("strict_max") else value <= high)
+    return bool(above and below)
+
+
+def cell_text(value: object, sql_type: str) -> str:
+    """A cell as str() prints it from the pandas frame GX reads."""
+    if value is None:
+        return "<NA>" if sql_type in NA_TYPES else "nan"
+    return str(float(value)) if sql_type.startswith(FLOAT_TYPES) else str(value)
