@@ -9,10 +9,12 @@ copy in source order wins, exactly as a single pass would decide.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 
 import pyarrow as pa
 
@@ -24,6 +26,24 @@ from .tables import TableBuilder, merge
 
 def parse_batch(files: list[SourceFile]) -> tuple[dict[str, pa.Table], int, int]:
     """Tables of one batch, the objects read, and the number of files (for progress)."""
+    with _no_cycle_collection():
+        return _parse_batch(files)
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Pause Python's cycle collector: parsed JSON makes millions of lists and dicts, which keep
+    triggering it, and none is in a cycle (reference counting frees them all). Saves ~15 % of a build."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _parse_batch(files: list[SourceFile]) -> tuple[dict[str, pa.Table], int, int]:
     builder = TableBuilder()
     first_seen: dict[str, str] = {}  # image_id -> the file that gave it, to reject a later copy
     for file in files:
@@ -56,36 +76,42 @@ def batches(src: Source, batch_files: int) -> Iterator[list[SourceFile]]:
 
 def parse_source(src: Source, settings: Settings,
                  progress: Callable[[int, int], None] | None = None) -> tuple[dict[str, pa.Table], int]:
-    """All tables of the source, and the number of objects read."""
-    total = len(src.names())
-    workers = settings.workers if total >= settings.parallel_min_files else 1
-    parts, objects_read, done = [], 0, 0
-
-    def collect(result: tuple[dict[str, pa.Table], int, int]) -> None:
-        nonlocal objects_read, done
-        tables, read, files = result
+    """All tables of the source at once, and the number of objects read."""
+    parts, objects_read = [], 0
+    for tables, read in parsed_batches(src, settings, progress):
         parts.append(tables)
         objects_read += read
+    return merge(parts), objects_read
+
+
+def parsed_batches(src: Source, settings: Settings, progress: Callable[[int, int], None] | None = None
+                   ) -> Iterator[tuple[dict[str, pa.Table], int]]:
+    """The tables of each batch and the objects it read, in source order, as the workers finish them."""
+    total = len(src.names())
+    workers = settings.workers if total >= settings.parallel_min_files else 1
+    done = 0
+    if progress and total == 0:
+        progress(0, 0)
+    for tables, read, files in _results(src, settings, workers):
         done += files
         if progress:
             progress(done, total)
+        yield tables, read
 
+
+def _results(src: Source, settings: Settings, workers: int) -> Iterator[tuple[dict[str, pa.Table], int, int]]:
     if workers <= 1:
         for batch in batches(src, settings.batch_files):
-            collect(parse_batch(batch))
-    else:
-        # fork where there is one: workers start at once, and a user's script or notebook needs no
-        # `if __name__ == "__main__"` guard (spawn re-imports the caller's main module)
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        context = multiprocessing.get_context(method)
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            pending: deque[Future] = deque()
-            for batch in batches(src, settings.batch_files):
-                pending.append(pool.submit(parse_batch, batch))
-                if len(pending) > 2 * workers:  # bounds the bytes in flight
-                    collect(pending.popleft().result())
-            while pending:
-                collect(pending.popleft().result())
-    if progress and total == 0:
-        progress(0, 0)
-    return merge(parts), objects_read
+            yield parse_batch(batch)
+        return
+    # fork where there is one: workers start at once, and a user's script or notebook needs no
+    # `if __name__ == "__main__"` guard (spawn re-imports the caller's main module)
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
+        pending: deque[Future] = deque()
+        for batch in batches(src, settings.batch_files):
+            pending.append(pool.submit(parse_batch, batch))
+            if len(pending) > 8 * workers:  # bounds what is in flight; workers run on while results are written
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()

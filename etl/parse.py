@@ -10,10 +10,11 @@ Each reads its own document and object keys; the object checks, the vertex conve
 from __future__ import annotations
 
 import json
+import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import accumulate, chain
 
 import numpy as np
 import orjson
@@ -28,6 +29,11 @@ SUPERVISELY_FILE_NAME = re.compile(
     r"^(?P<city>[a-z]+(?:_[a-z]+)*)_(?P<seq>\d{6})_(?P<frame>\d{6})_leftImg8bit\.(?:png|jpg|jpeg)\.json$")
 OUT_OF_ROI = "out of roi"
 INT32 = np.iinfo(np.int32)
+LABEL_NAMES = frozenset(LABELS)
+INTEGER_TEXT = b",-0123456789"  # all a list of integers leaves once its brackets are removed
+_label = operator.itemgetter("label")
+_polygon = operator.itemgetter("polygon")
+_deleted = operator.methodcaller("get", "deleted")
 
 
 @dataclass
@@ -74,6 +80,7 @@ def image_id_of(file_name: str) -> str | None:
 
 def parse_file(src: SourceFile, duplicate_of: str | None = None) -> ParsedFile:
     """Parse one annotation file. `duplicate_of` names the file that already gave this image_id."""
+    src = src.loaded()
     if src.format == "supervisely":
         return _parse_supervisely(src, duplicate_of)
     out = ParsedFile(src.source_path)
@@ -277,6 +284,77 @@ def _vertex_problem(polygon: list) -> str:
 
 
 def _accept_objects(out: ParsedFile, objects: list, fmt: ObjectFormat, classes: frozenset[str] | None) -> None:
+    if fmt is GTFINE and _accept_clean_gtfine(out, objects):
+        return
+    _accept_one_by_one(out, objects, fmt, classes)
+
+
+def _accept_clean_gtfine(out: ParsedFile, objects: list) -> bool:
+    """Accept a file whose every object is clean, in bulk: a handful of C-level passes per file.
+
+    Almost every file is clean, and checking its objects one by one in Python cost more than
+    parsing the JSON. Returns False, with `out` untouched, as soon as anything would be rejected;
+    the one-by-one path then finds and names it. Both paths give identical records (tested).
+    """
+    if not objects:
+        return False
+    try:
+        labels = list(map(_label, objects))
+        polygons = list(map(_polygon, objects))
+        if any(map(_deleted, objects)) or not LABEL_NAMES.issuperset(labels):
+            return False
+    except (KeyError, TypeError):  # an object that is not a dict, lacks a key, or has an unhashable label
+        return False
+    if set(map(type, polygons)) != {list}:
+        return False
+    lengths = list(map(len, polygons))
+    if min(lengths) < 3:
+        return False
+    xy = _integer_pairs(polygons, sum(lengths))
+    if xy is None:
+        return False
+    out.xy = xy
+    out.draw_orders = list(range(len(objects)))
+    out.labels = labels
+    out.rings_per_object = [1] * len(objects)
+    out.roi_frame_missing = [False] * len(objects)
+    out.ring_lengths = lengths
+    roi = [i for i, label in enumerate(labels) if label == OUT_OF_ROI]
+    if roi:
+        bounds = list(accumulate(lengths, initial=0))
+        for i in reversed(roi):  # from the end, so that cutting a ring in two shifts no index still to come
+            rings, out.roi_frame_missing[i] = _rings(OUT_OF_ROI, xy[bounds[i]:bounds[i + 1]], [lengths[i]])
+            out.rings_per_object[i] = len(rings)
+            out.ring_lengths[i:i + 1] = rings
+    return True
+
+
+def _integer_pairs(polygons: list[list], n_vertices: int) -> np.ndarray | None:
+    """All vertices as an (n, 2) int32 array, read in bulk; None if any is not an [x, y] int32 pair.
+
+    orjson writes the lists back as text in microseconds; without brackets that is every
+    coordinate, comma-separated, which numpy reads in C. The checks make this as strict as reading
+    vertex by vertex: every vertex has two items; one '[' per list means no item is a list; and
+    anything but integers leaves other characters (`.`, `e`, `"`, `{`, `null`, `true`).
+    """
+    try:
+        if set(map(len, chain.from_iterable(polygons))) != {2}:
+            return None
+        text = orjson.dumps(polygons)
+    except TypeError:  # a vertex without a length, or an integer beyond 64 bits (orjson's error is a TypeError)
+        return None
+    if text.count(b"[") != 1 + len(polygons) + n_vertices:
+        return None
+    numbers = text.translate(None, b"[]")
+    if numbers.translate(None, INTEGER_TEXT):
+        return None
+    values = np.fromstring(numbers, dtype=np.int64, sep=",")  # saturates beyond 64 bits: caught below
+    if len(values) != 2 * n_vertices or values.min() < INT32.min or values.max() > INT32.max:
+        return None
+    return values.astype(np.int32).reshape(-1, 2)
+
+
+def _accept_one_by_one(out: ParsedFile, objects: list, fmt: ObjectFormat, classes: frozenset[str] | None) -> None:
     kept: list[tuple[int, dict, list]] = []  # (draw order, object, its rings as point lists)
     for order, obj in enumerate(objects):
         problem = _object_problem(obj, fmt, classes)

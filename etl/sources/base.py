@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import stat
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -65,6 +65,18 @@ class SourceFile:
     problem: tuple[str, str] | None = None  # (reason, detail) for a file-level reject
     format: str = "gtfine"  # which parser reads `data`: "gtfine" or "supervisely"
     classes: frozenset[str] | None = None  # the classes the source declares (meta.json); None: any
+    # Reads `data` where the file is parsed: a worker process reads its own files, so the bytes
+    # never cross a process boundary. A picklable callable (functools.partial of a module function).
+    reader: Callable[[], bytes] | None = None
+
+    def loaded(self) -> SourceFile:
+        """This file with its bytes read, or with the problem that kept them from being read."""
+        if self.reader is None or self.problem or self.data is not None:
+            return self
+        try:
+            return replace(self, data=self.reader(), reader=None)
+        except FileProblem as exc:
+            return replace(self, problem=(exc.reason, exc.detail), reader=None)
 
 
 class Source(Protocol):

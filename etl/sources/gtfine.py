@@ -6,10 +6,12 @@ are read; the PNG label images beside them are derived from the polygons and are
 
 from __future__ import annotations
 
+import os
 import stat
 import zipfile
 import zlib
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path, PurePosixPath
 
 from ..published import SPLITS
@@ -52,13 +54,7 @@ class GtFineFolder:
             rel = PurePosixPath(path.relative_to(self.root).as_posix())
             source_path = f"gtFine/{rel}"
             split, city, problem = _place(rel)
-            data = None
-            if problem is None:
-                try:
-                    data = read_regular_file(path)
-                except FileProblem as exc:
-                    problem = (exc.reason, exc.detail)
-            yield SourceFile(source_path, split, city, rel.name, data, problem)
+            yield SourceFile(source_path, split, city, rel.name, None, problem, reader=partial(read_regular_file, path))
 
 
 class GtFineZip:
@@ -66,6 +62,7 @@ class GtFineZip:
 
     def __init__(self, path: Path):
         self.location = str(path)
+        self._path = str(path.resolve())
         self.synthetic = marked_synthetic(path.parent)
         try:
             self._zip = zipfile.ZipFile(path)
@@ -88,13 +85,32 @@ class GtFineZip:
             rel = PurePosixPath(name.split("gtFine/", 1)[1])
             split, city, problem = _place(rel)
             problem = _unsafe(info) or problem
-            data = None
-            if problem is None:
-                try:
-                    data = self._zip.read(info)
-                except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
-                    problem = ("unreadable", f"{type(exc).__name__}: {exc}")
-            yield SourceFile(name, split, city, rel.name, data, problem)
+            reader = partial(read_zip_entry, self._path, info)
+            yield SourceFile(name, split, city, rel.name, None, problem, reader=reader)
+
+
+_open_archives: dict[tuple[int, str], tuple[tuple[int, int, int], zipfile.ZipFile]] = {}
+
+
+def read_zip_entry(archive: str, info: zipfile.ZipInfo) -> bytes:
+    """One entry's bytes, inflated in the process that parses it (both cores inflate, not one).
+
+    Each process opens the archive itself: a forked worker sharing its parent's open file would
+    share its file offset too, and concurrent reads would interleave. An archive replaced on disk
+    since it was opened (another inode, size or time) is opened afresh.
+    """
+    try:
+        info_on_disk = os.stat(archive)
+        stamp = (info_on_disk.st_ino, info_on_disk.st_size, info_on_disk.st_mtime_ns)
+        key = (os.getpid(), archive)
+        opened = _open_archives.get(key)
+        if opened is None or opened[0] != stamp:
+            if opened is not None:
+                opened[1].close()
+            opened = _open_archives[key] = (stamp, zipfile.ZipFile(archive))
+        return opened[1].read(info)
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
+        raise FileProblem("unreadable", f"{type(exc).__name__}: {exc}") from exc
 
 
 def _under_gtfine(name: str) -> bool:

@@ -13,6 +13,7 @@ import tarfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path, PurePosixPath
 
 import orjson
@@ -89,12 +90,15 @@ def plan_entries(rel_paths: list[str]) -> list[_Entry]:
 
 
 def _source_file(entry: _Entry, source_path: str, classes: frozenset[str],
-                 read: Callable[[], bytes], problem: tuple[str, str] | None) -> SourceFile:
+                 read: Callable[[], bytes], problem: tuple[str, str] | None, deferred: bool = False) -> SourceFile:
+    """The file's record; with `deferred`, `read` (picklable) runs later, in the process that parses it."""
     split, city, place_problem = dataset_place(entry.dataset)
     if entry.missing_annotation:
         problem = problem or ("missing_annotation", f"image without annotation: no {entry.dataset}/ann/"
                                                     f"{entry.file_name}")
     problem = problem or place_problem
+    if deferred:
+        return SourceFile(source_path, split, city, entry.file_name, None, problem, "supervisely", classes, read)
     data = None
     if problem is None:
         try:
@@ -125,8 +129,8 @@ class SuperviselyFolder:
 
     def files(self) -> Iterator[SourceFile]:
         for entry in self._entries:
-            yield _source_file(entry, entry.rel, self.classes, lambda p=self.root / entry.rel: read_regular_file(p),
-                               None)
+            yield _source_file(entry, entry.rel, self.classes, partial(read_regular_file, self.root / entry.rel),
+                               None, deferred=True)
 
 
 class SuperviselyTar:
