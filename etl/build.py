@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,11 +14,15 @@ import pyarrow as pa
 
 from . import __version__, schemas
 from .audit import audit
-from .batches import parse_source
+from .batches import parsed_batches
 from .config import Settings
 from .pixels import empty_pixel_tables, pixel_tables
 from .sources import open_source
-from .store import publish, staging_dir, write_tables
+from .store import TableWriter, publish, staging_dir
+from .tables import TableBuilder, batch_bbox, geo_metadata, labels_table, union_bbox
+
+PIXEL_INPUTS = ("images", "objects", "polygons")
+STRICT_EXAMPLES = 10  # rejects shown when --strict refuses a build
 
 
 @dataclass
@@ -62,34 +66,72 @@ def build(source: str | Path, out: Path, settings: Settings | None = None,
           pixel_progress: Callable[[int, int], None] | None = None) -> BuildSummary:
     """Write, audit, publish: the warehouse at `out` is replaced only by one that passed its checks.
 
-    With `strict`, any reject (an object or file that cannot be loaded) fails the build instead.
-    With `pixels`, every image is also rasterised (Dataset Ninja's pixel statistics, visibility
-    under painter's order, heatmaps); it costs about 5 ms per image per core, so it is asked for.
+    Batches are written to the staging warehouse as the workers finish them, so memory holds a few
+    batches, not the dataset. With `strict`, any reject (an object or file that cannot be loaded)
+    fails the build instead. With `pixels`, every image is also rasterised (Dataset Ninja's pixel
+    statistics, visibility under painter's order, heatmaps); it costs about 5 ms per image per
+    core, so it is asked for.
     """
     started = time.perf_counter()
     settings = settings or Settings()
     src = open_source(source)
-    tables, objects_read = parse_source(src, settings, progress)
-    summary = BuildSummary(
-        out=out, source=str(source), source_kind=src.kind, synthetic=src.synthetic, files_read=len(src.names()),
-        images=tables["images"].num_rows, objects=tables["objects"].num_rows, objects_read=objects_read,
-        rejects_by_reason=dict(sorted(Counter(tables["rejects"]["reason"].to_pylist()).items())),
-    )
-    summary.seconds = time.perf_counter() - started
-    if strict and summary.rejects:
-        raise StrictError(summary, tables["rejects"].slice(0, 10).to_pylist())
-    tables.update(pixel_tables(tables, pixel_progress, settings.workers) if pixels else empty_pixel_tables())
-    summary.pixels = pixels
-    tables["build_info"] = _build_info(summary)
     staging = staging_dir(out)
     try:
-        write_tables(tables, staging, settings)
+        writer = TableWriter(staging, settings)
+        try:
+            tally = _write_batches(parsed_batches(src, settings, progress), writer)
+            summary = BuildSummary(
+                out=out, source=str(source), source_kind=src.kind, synthetic=src.synthetic,
+                files_read=len(src.names()), images=tally.images, objects=tally.objects,
+                objects_read=tally.objects_read, rejects_by_reason=dict(sorted(tally.rejects.items())),
+                pixels=pixels,
+            )
+            if strict and summary.rejects:
+                raise StrictError(summary, tally.first_rejects)
+            writer.append(pixel_tables(writer.tables(PIXEL_INPUTS), pixel_progress, settings.workers)
+                          if pixels else empty_pixel_tables())
+            summary.seconds = time.perf_counter() - started
+            writer.append({"labels": labels_table(), "build_info": _build_info(summary)})
+        except BaseException:
+            writer.abort()
+            raise
+        writer.close({"objects": geo_metadata(union_bbox(tally.boxes))})
         summary.checks = audit(staging, expect_published)
         publish(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+@dataclass
+class _Tally:
+    """What the build reports of the batches it wrote: counts, rejects by reason, the vertices' bounds."""
+
+    images: int = 0
+    objects: int = 0
+    objects_read: int = 0
+    rejects: Counter = field(default_factory=Counter)
+    first_rejects: list[dict] = field(default_factory=list)
+    boxes: list[list[int] | None] = field(default_factory=list)  # each batch's vertex bounds
+    batches: int = 0
+
+
+def _write_batches(batches: Iterator[tuple[dict[str, pa.Table], int]], writer: TableWriter) -> _Tally:
+    tally = _Tally()
+    for tables, read in batches:
+        writer.append(tables)
+        tally.images += tables["images"].num_rows
+        tally.objects += tables["objects"].num_rows
+        tally.objects_read += read
+        tally.rejects.update(tables["rejects"]["reason"].to_pylist())
+        if len(tally.first_rejects) < STRICT_EXAMPLES:
+            tally.first_rejects += tables["rejects"].slice(0, STRICT_EXAMPLES - len(tally.first_rejects)).to_pylist()
+        tally.boxes.append(batch_bbox(tables["objects"]))
+        tally.batches += 1
+    if not tally.batches:  # no file at all: the tables still exist, empty and typed
+        writer.append(TableBuilder().finish())
+    return tally
 
 
 def _build_info(summary: BuildSummary) -> pa.Table:

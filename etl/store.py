@@ -25,23 +25,94 @@ class PublishError(Exception):
     """The output directory exists and is not a warehouse: refuse to replace it."""
 
 
-def write_tables(tables: dict[str, pa.Table], out: Path, settings: Settings) -> None:
-    out.mkdir(parents=True)
-    for name, table in tables.items():
-        pq.write_table(
-            table, out / f"{name}.parquet", compression=settings.parquet_compression,
-            compression_level=settings.parquet_compression_level, row_group_size=settings.row_group_rows,
-        )
-    con = duckdb.connect(str(out / DATABASE_FILE))
-    try:
+class TableWriter:
+    """Writes the warehouse's tables batch by batch, so a build never holds every table at once.
+
+    Each table becomes one Parquet file and one DuckDB table; rows are buffered up to a row group,
+    then written to both, in order. File-level metadata known only at
+    the end, such as GeoParquet's bounding box, is given to `close`.
+    """
+
+    def __init__(self, out: Path, settings: Settings):
+        out.mkdir(parents=True)
+        self.out, self.settings = out, settings
+        self._parquet: dict[str, pq.ParquetWriter] = {}
+        self._pending: dict[str, list[pa.Table]] = {}
+        self._con = duckdb.connect(str(out / DATABASE_FILE))
+
+    def append(self, tables: dict[str, pa.Table]) -> None:
         for name, table in tables.items():
-            con.register("incoming", table)
-            con.execute(f'create table "{name}" as select * from incoming')
-            con.unregister("incoming")
-        create_views(con)
-        con.execute("checkpoint")
-    finally:
-        con.close()
+            if name not in self._parquet:
+                self._open(name, table.schema)
+            self._pending[name].append(table)
+            if sum(t.num_rows for t in self._pending[name]) >= self.settings.row_group_rows:
+                self._flush(name)
+
+    def close(self, file_metadata: dict[str, dict[str, str]] | None = None) -> None:
+        """Write what is buffered, the file metadata and the views; checkpoint the database."""
+        try:
+            for name, writer in self._parquet.items():
+                self._flush(name)
+                if file_metadata and name in file_metadata:
+                    writer.add_key_value_metadata(file_metadata[name])
+                writer.close()
+            create_views(self._con)
+            self._con.execute("checkpoint")
+        finally:
+            self._con.close()
+
+    def tables(self, names: tuple[str, ...]) -> dict[str, pa.Table]:
+        """Tables written so far, whole, read back from the database (for the pixel stage)."""
+        return {name: self._con.sql(f'select * from "{name}"').to_arrow_table() for name in names}
+
+    def abort(self) -> None:
+        for writer in self._parquet.values():
+            writer.close()
+        self._con.close()
+
+    def _open(self, name: str, schema: pa.Schema) -> None:
+        # Without the Arrow schema blob, readers take the schema metadata from the file's key-value
+        # metadata, so metadata added at close (GeoParquet's bbox) is what every reader sees. The
+        # declared types round-trip through Parquet's own (tested).
+        self._parquet[name] = pq.ParquetWriter(
+            self.out / f"{name}.parquet", schema.remove_metadata(), store_schema=False,
+            compression=self.settings.parquet_compression,
+            compression_level=self.settings.parquet_compression_level,
+            use_dictionary=[c for c in schema.names if c in self.settings.dictionary_columns],
+        )
+        self._pending[name] = []
+        self._con.register("incoming", schema.empty_table())
+        try:
+            self._con.execute(f'create table "{name}" as select * from incoming')
+        finally:
+            self._con.unregister("incoming")
+
+    def _flush(self, name: str) -> None:
+        pending = self._pending[name]
+        if pending:
+            table = pa.concat_tables(pending).replace_schema_metadata(None)
+            self._parquet[name].write_table(table, row_group_size=self.settings.row_group_rows)
+            # DuckDB pays a lot per insert (a list column in 50 small inserts took 6x one large one),
+            # so it gets the same row-group-sized chunks as Parquet
+            self._con.register("incoming", table)
+            try:
+                self._con.execute(f'insert into "{name}" select * from incoming')
+            finally:
+                self._con.unregister("incoming")
+            pending.clear()
+
+
+def write_tables(tables: dict[str, pa.Table], out: Path, settings: Settings) -> None:
+    """Write whole tables at once (each table's schema metadata goes to its Parquet file)."""
+    writer = TableWriter(out, settings)
+    try:
+        writer.append(tables)
+    except BaseException:
+        writer.abort()
+        raise
+    metadata = {name: {k.decode(): v.decode() for k, v in table.schema.metadata.items()}
+                for name, table in tables.items() if table.schema.metadata}
+    writer.close(metadata)
 
 
 def create_views(con: duckdb.DuckDBPyConnection) -> None:

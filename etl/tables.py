@@ -99,16 +99,41 @@ def merge(parts: list[dict[str, pa.Table]]) -> dict[str, pa.Table]:
     parts = parts or [TableBuilder().finish()]  # no file at all: empty tables, still typed
     tables = {name: pa.concat_tables([part[name] for part in parts])
               for name in ("images", "objects", "polygons", "rejects")}
-    boxes = [_geo(part["objects"])["columns"]["geometry"]["bbox"] for part in parts if part["objects"].num_rows]
-    bbox = [min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
-            max(b[3] for b in boxes)] if boxes else [0, 0, 0, 0]
+    bbox = union_bbox([batch_bbox(part["objects"]) for part in parts])
     tables["objects"] = _with_geo_metadata(tables["objects"], bbox)
     tables["labels"] = labels_table()
     return tables
 
 
+def batch_bbox(objects: pa.Table) -> list[int] | None:
+    """The bounding box of a batch's vertices, from its GeoParquet metadata; None for no object."""
+    return _geo(objects)["columns"]["geometry"]["bbox"] if objects.num_rows else None
+
+
+def union_bbox(boxes: list[list[int] | None]) -> list[int]:
+    """The bounding box of several batches' boxes ([0, 0, 0, 0] when none has an object)."""
+    boxes = [b for b in boxes if b is not None]
+    if not boxes:
+        return [0, 0, 0, 0]
+    return [min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes)]
+
+
+def geo_metadata(bbox: list[int]) -> dict[str, str]:
+    """GeoParquet's file metadata for `objects`: WKB polygons in pixel coordinates, so no CRS ("crs": null)."""
+    geo = {
+        "version": "1.1.0",
+        "primary_column": "geometry",
+        "columns": {"geometry": {"encoding": "WKB", "geometry_types": ["Polygon"], "crs": None, "bbox": bbox,
+                                 "edges": "planar"}},
+    }
+    return {"geo": json.dumps(geo)}
+
+
 def _bbox(xy: np.ndarray) -> list[int]:
-    return [*xy.min(axis=0).tolist(), *xy.max(axis=0).tolist()] if len(xy) else [0, 0, 0, 0]
+    if not len(xy):
+        return [0, 0, 0, 0]
+    x, y = xy[:, 0], xy[:, 1]  # column by column: numpy's axis=0 reduction over (n, 2) is 10x slower
+    return [int(x.min()), int(y.min()), int(x.max()), int(y.max())]
 
 
 def _geo(objects: pa.Table) -> dict:
@@ -136,11 +161,4 @@ def _polygons(object_id: pa.Array, xy: np.ndarray, ring_lengths: np.ndarray,
 
 
 def _with_geo_metadata(objects: pa.Table, bbox: list[int]) -> pa.Table:
-    """Tag `geometry` as GeoParquet: WKB polygons in pixel coordinates, so no CRS ("crs": null)."""
-    geo = {
-        "version": "1.1.0",
-        "primary_column": "geometry",
-        "columns": {"geometry": {"encoding": "WKB", "geometry_types": ["Polygon"], "crs": None, "bbox": bbox,
-                                 "edges": "planar"}},
-    }
-    return objects.replace_schema_metadata({b"geo": json.dumps(geo).encode()})
+    return objects.replace_schema_metadata(geo_metadata(bbox))

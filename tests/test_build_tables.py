@@ -9,6 +9,7 @@ import pytest
 
 from cityscapes_warehouse import Warehouse
 from cityscapes_warehouse.labels import LABELS
+from cityscapes_warehouse.schemas import TABLES
 
 AACHEN = "aachen_000000_000019"
 BOCHUM = "bochum_000001_000019"
@@ -145,3 +146,20 @@ def test_wkb_geometry_reads_back_as_the_polygon(tiny_warehouse):
 def test_parquet_files_are_zstd_compressed(tiny_warehouse, table):
     meta = pq.ParquetFile(tiny_warehouse.path / f"{table}.parquet").metadata
     assert meta.row_group(0).column(0).compression == "ZSTD"
+
+
+@pytest.mark.parametrize("table", sorted(TABLES))
+def test_every_parquet_file_reads_back_with_its_declared_schema(tiny_warehouse, table):
+    read = pq.read_schema(tiny_warehouse.path / f"{table}.parquet")
+    assert read.remove_metadata().equals(TABLES[table].remove_metadata())
+
+
+def test_parquet_and_duckdb_hold_the_same_rows_in_the_same_order(tmp_path, tiny_folder):
+    from cityscapes_warehouse.config import Settings
+
+    # row groups of 2 rows: the tables are written in many flushes, as a full-size build writes them
+    wh, _ = Warehouse.build(tiny_folder, tmp_path / "wh", settings=Settings(row_group_rows=2))
+    for table in ("images", "objects", "polygons", "rejects"):
+        parquet = pq.read_table(wh.path / f"{table}.parquet")
+        assert parquet.num_rows > 2 and pq.ParquetFile(wh.path / f"{table}.parquet").metadata.num_row_groups > 1
+        assert wh.query(f"select * from {table}").to_arrow().to_pylist() == parquet.to_pylist(), table

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cityscapes_warehouse import Warehouse, build, store
+from cityscapes_warehouse import Warehouse, store
 
 
 def test_rebuild_replaces_the_warehouse_and_leaves_no_staging(tmp_path, tiny_folder):
@@ -21,7 +21,7 @@ def test_failed_build_leaves_the_previous_warehouse_intact(tmp_path, tiny_folder
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(build, "write_tables", broken)
+    monkeypatch.setattr(store.TableWriter, "append", broken)
     with pytest.raises(OSError, match="disk full"):
         Warehouse.build(tiny_folder, tmp_path / "wh")
     assert Warehouse(tmp_path / "wh").query("select count(*) from objects").item() == 8
