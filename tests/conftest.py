@@ -71,3 +71,16 @@ def tiny_warehouse(tmp_path: Path, tiny_folder: Path):
 
     wh, _ = Warehouse.build(tiny_folder, tmp_path / "warehouse")
     return wh
+
+
+SMALL_REPLICA_SCALE = 0.02
+
+
+@pytest.fixture(scope="session")
+def small_replica(tmp_path_factory) -> Path:
+    """The replica at 2 % (seed 0), written once per session; tests copy it before changing it."""
+    from cityscapes_warehouse.replica import write_replica
+
+    out = tmp_path_factory.mktemp("small-replica")
+    write_replica(out, seed=0, scale=SMALL_REPLICA_SCALE)
+    return out

@@ -22,10 +22,8 @@ from cityscapes_warehouse.checks import SuiteError, load_suite, required_suite_n
 from cityscapes_warehouse.checks.duckdb_engine import validate_in_duckdb
 from cityscapes_warehouse.checks.published_suites import replica_figures, write_published_suites
 from cityscapes_warehouse.checks.suites import load_suites, suite_paths
-from cityscapes_warehouse.replica import write_replica
 from cityscapes_warehouse.resources import EXPECTATIONS_DIR
 
-SMALL_SCALE = 0.02
 FIRST_OBJECT = "(select min(object_id) from objects where not out_of_bounds)"
 FIRST_IMAGE = "(select min(image_id) from images)"
 SQUARE = "[{'x': 0, 'y': 0}, {'x': 9, 'y': 0}, {'x': 9, 'y': 9}]"
@@ -122,10 +120,8 @@ MUTATIONS = {
 
 
 @pytest.fixture(scope="module")
-def replica(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("replica")
-    write_replica(out, seed=0, scale=SMALL_SCALE)
-    return out
+def replica(small_replica) -> Path:
+    return small_replica
 
 
 @pytest.fixture(scope="module")

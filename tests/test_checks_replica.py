@@ -24,8 +24,6 @@ from cityscapes_warehouse.checks.suites import suite_paths
 from cityscapes_warehouse.replica import write_replica
 from cityscapes_warehouse.resources import SQL_DIR
 
-SMALL_SCALE = 0.02
-
 
 def add_check_views(warehouse: Path) -> None:
     """Create the sql/checks views, which the build makes only once that layer is in SQL_LAYERS."""
@@ -54,10 +52,8 @@ def suites_for(truth: dict, out: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def replica(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("replica")
-    write_replica(out, seed=0, scale=SMALL_SCALE)
-    return out
+def replica(small_replica) -> Path:
+    return small_replica
 
 
 @pytest.fixture(scope="module")
