@@ -113,8 +113,7 @@ class _Tally:
     objects_read: int = 0
     rejects: Counter = field(default_factory=Counter)
     first_rejects: list[dict] = field(default_factory=list)
-    boxes: list[list[int] | None] = field(default_factory=list)  # each batch's vertex bounds
-    batches: int = 0
+    boxes: list[list[int] | None] = field(default_factory=list)  # each batch's vertex bounds, one per batch
 
 
 def _write_batches(batches: Iterator[tuple[dict[str, pa.Table], int]], writer: TableWriter) -> _Tally:
@@ -128,8 +127,7 @@ def _write_batches(batches: Iterator[tuple[dict[str, pa.Table], int]], writer: T
         if len(tally.first_rejects) < STRICT_EXAMPLES:
             tally.first_rejects += tables["rejects"].slice(0, STRICT_EXAMPLES - len(tally.first_rejects)).to_pylist()
         tally.boxes.append(batch_bbox(tables["objects"]))
-        tally.batches += 1
-    if not tally.batches:  # no file at all: the tables still exist, empty and typed
+    if not tally.boxes:  # no file at all: the tables still exist, empty and typed
         writer.append(TableBuilder().finish())
     return tally
 

@@ -29,8 +29,8 @@ class TableWriter:
     """Writes the warehouse's tables batch by batch, so a build never holds every table at once.
 
     Each table becomes one Parquet file and one DuckDB table; rows are buffered up to a row group,
-    then written to both, in order. File-level metadata known only at
-    the end, such as GeoParquet's bounding box, is given to `close`.
+    then written to both, in order. File-level metadata known only at the end, such as
+    GeoParquet's bounding box, is given to `close`.
     """
 
     def __init__(self, out: Path, settings: Settings):
@@ -64,7 +64,12 @@ class TableWriter:
             self._con.close()
 
     def tables(self, names: tuple[str, ...]) -> dict[str, pa.Table]:
-        """Tables written so far, whole, read back from the database (for the pixel stage)."""
+        """Tables written so far, whole, read back from the database (for the pixel stage).
+
+        What is still buffered is written first (one shorter row group), or it would be missing.
+        """
+        for name in names:
+            self._flush(name)
         return {name: self._con.sql(f'select * from "{name}"').to_arrow_table() for name in names}
 
     def abort(self) -> None:
@@ -83,11 +88,7 @@ class TableWriter:
             use_dictionary=[c for c in schema.names if c in self.settings.dictionary_columns],
         )
         self._pending[name] = []
-        self._con.register("incoming", schema.empty_table())
-        try:
-            self._con.execute(f'create table "{name}" as select * from incoming')
-        finally:
-            self._con.unregister("incoming")
+        self._execute_on(schema.empty_table(), f'create table "{name}" as select * from incoming')
 
     def _flush(self, name: str) -> None:
         pending = self._pending[name]
@@ -96,12 +97,16 @@ class TableWriter:
             self._parquet[name].write_table(table, row_group_size=self.settings.row_group_rows)
             # DuckDB pays a lot per insert (a list column in 50 small inserts took 6x one large one),
             # so it gets the same row-group-sized chunks as Parquet
-            self._con.register("incoming", table)
-            try:
-                self._con.execute(f'insert into "{name}" select * from incoming')
-            finally:
-                self._con.unregister("incoming")
+            self._execute_on(table, f'insert into "{name}" select * from incoming')
             pending.clear()
+
+    def _execute_on(self, table: pa.Table, sql: str) -> None:
+        """Run `sql`, in which `incoming` is the Arrow table."""
+        self._con.register("incoming", table)
+        try:
+            self._con.execute(sql)
+        finally:
+            self._con.unregister("incoming")
 
 
 def write_tables(tables: dict[str, pa.Table], out: Path, settings: Settings) -> None:

@@ -163,3 +163,16 @@ def test_parquet_and_duckdb_hold_the_same_rows_in_the_same_order(tmp_path, tiny_
         parquet = pq.read_table(wh.path / f"{table}.parquet")
         assert parquet.num_rows > 2 and pq.ParquetFile(wh.path / f"{table}.parquet").metadata.num_row_groups > 1
         assert wh.query(f"select * from {table}").to_arrow().to_pylist() == parquet.to_pylist(), table
+
+
+@pytest.mark.parametrize("row_group_rows", [131_072, 3], ids=["rows still buffered", "rows already written"])
+def test_build_with_pixels_rasterises_every_image_and_object(tmp_path, tiny_folder, row_group_rows):
+    from cityscapes_warehouse.config import Settings
+
+    wh, _ = Warehouse.build(tiny_folder, tmp_path / "wh", pixels=True,
+                            settings=Settings(row_group_rows=row_group_rows, workers=1))
+    counts = rows(wh, """select (select count(*) from images), (select count(*) from image_coverage),
+                                (select count(*) from objects), (select count(*) from object_visible_area)""")
+    images, covered, objects, visible = counts[0]
+    assert objects > 3  # with row groups of 3, every batch was written before the pixel stage read it
+    assert (covered, visible) == (images, objects)
