@@ -40,8 +40,16 @@ def naive(folder: str, out: str) -> dict:
             if len(obj["polygon"]) < 3 or obj.get("deleted"):
                 continue
             poly = Polygon(obj["polygon"])
-            rows.append({"file": path.name, "draw_order": order, "label": obj["label"], "area": poly.area,
-                         "bounds": list(poly.bounds), "is_valid": poly.is_valid})
+            rows.append(
+                {
+                    "file": path.name,
+                    "draw_order": order,
+                    "label": obj["label"],
+                    "area": poly.area,
+                    "bounds": list(poly.bounds),
+                    "is_valid": poly.is_valid,
+                }
+            )
     pd.DataFrame(rows).to_parquet(out)
     return {"objects": len(rows)}
 

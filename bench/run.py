@@ -32,8 +32,7 @@ SEQ_OFFSET = 500_000  # renumbers the second replica's images so that both fit i
 
 
 def run_job(job: str, *args: str) -> dict:
-    done = subprocess.run([sys.executable, str(HERE / "jobs.py"), job, *map(str, args)],
-                          capture_output=True, text=True)
+    done = subprocess.run([sys.executable, str(HERE / "jobs.py"), job, *map(str, args)], capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"bench job {job} failed:\n{done.stderr[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -43,8 +42,11 @@ def measure(job: str, reps: int, *args: str) -> dict:
     runs = [run_job(job, *args) for _ in range(reps)]
     seconds = " ".join(f"{r['seconds']:.2f}s" for r in runs)
     print(f"  {job:<14} {seconds}", flush=True)
-    return {"seconds": statistics.median(r["seconds"] for r in runs),
-            "peak_rss_mb": max(r["peak_rss_mb"] for r in runs), "runs": runs}
+    return {
+        "seconds": statistics.median(r["seconds"] for r in runs),
+        "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+        "runs": runs,
+    }
 
 
 def zip_replica(cache: Path) -> Path:
@@ -114,19 +116,28 @@ def report(results: dict, views: dict, scaling: dict) -> str:
     floor = results["parse floor"]["seconds"]
     build = results["build (folder)"]["seconds"]
     lines = [
-        "# Benchmark results (SYNTHETIC replica, 5000 images, 287,540 objects)", "",
+        "# Benchmark results (SYNTHETIC replica, 5000 images, 287,540 objects)",
+        "",
         f"Run {datetime.now(UTC):%Y-%m-%d} with cityscapes-warehouse {__version__} on {machine()}.",
         "Command: `.venv/bin/python bench/run.py`. Median wall time of separate processes, warm file cache;",
-        "peak RSS is the process's own plus its largest worker's.", "",
-        "| job | median s | peak RSS MB |", "|---|---:|---:|",
+        "peak RSS is the process's own plus its largest worker's.",
+        "",
+        "| job | median s | peak RSS MB |",
+        "|---|---:|---:|",
     ]
     lines += [f"| {name} | {r['seconds']:.2f} | {r['peak_rss_mb']:.0f} |" for name, r in results.items()]
-    lines += ["", "| ratio | value |", "|---|---:|",
-              f"| build (folder) / parse floor | {build / floor:.2f} |",
-              f"| build (zip) / parse floor | {results['build (zip)']['seconds'] / floor:.2f} |",
-              f"| naive script / build (folder) | {results['naive script']['seconds'] / build:.2f} |",
-              f"| build (folder) / duckdb alone | {build / results['duckdb alone']['seconds']:.2f} |",
-              "", "| view (warm) | ms |", "|---|---:|"]
+    lines += [
+        "",
+        "| ratio | value |",
+        "|---|---:|",
+        f"| build (folder) / parse floor | {build / floor:.2f} |",
+        f"| build (zip) / parse floor | {results['build (zip)']['seconds'] / floor:.2f} |",
+        f"| naive script / build (folder) | {results['naive script']['seconds'] / build:.2f} |",
+        f"| build (folder) / duckdb alone | {build / results['duckdb alone']['seconds']:.2f} |",
+        "",
+        "| view (warm) | ms |",
+        "|---|---:|",
+    ]
     lines += [f"| {view} | {ms} |" for view, ms in views["views_ms"].items()]
     if scaling:
         lines += ["", "| replica size | build s | peak RSS MB |", "|---|---:|---:|"]

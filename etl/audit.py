@@ -34,8 +34,9 @@ def audit(staging: Path, expect_published: bool = False):
     A suite using a type the engine lacks is refused with a SuiteError, never skipped.
     Returns the ValidationReport, or raises AuditError naming every blocking failure.
     """
-    suites = [s.name for s in load_suites(check_with_gx=False)
-              if s.required or (expect_published and s.purpose == PUBLISHED)]
+    suites = [
+        s.name for s in load_suites(check_with_gx=False) if s.required or (expect_published and s.purpose == PUBLISHED)
+    ]
     report = validate_in_duckdb(staging / DATABASE_FILE, suites)
     blocking = [r for r in report.failures() if r.required or (expect_published and r.purpose == PUBLISHED)]
     if blocking:

@@ -74,8 +74,9 @@ def batches(src: Source, batch_files: int) -> Iterator[list[SourceFile]]:
     yield from held.values()
 
 
-def parse_source(src: Source, settings: Settings,
-                 progress: Callable[[int, int], None] | None = None) -> tuple[dict[str, pa.Table], int]:
+def parse_source(
+    src: Source, settings: Settings, progress: Callable[[int, int], None] | None = None
+) -> tuple[dict[str, pa.Table], int]:
     """All tables of the source at once, and the number of objects read."""
     parts, objects_read = [], 0
     for tables, read in parsed_batches(src, settings, progress):
@@ -84,8 +85,9 @@ def parse_source(src: Source, settings: Settings,
     return merge(parts), objects_read
 
 
-def parsed_batches(src: Source, settings: Settings, progress: Callable[[int, int], None] | None = None
-                   ) -> Iterator[tuple[dict[str, pa.Table], int]]:
+def parsed_batches(
+    src: Source, settings: Settings, progress: Callable[[int, int], None] | None = None
+) -> Iterator[tuple[dict[str, pa.Table], int]]:
     """The tables of each batch and the objects it read, in source order, as the workers finish them."""
     total = len(src.names())
     workers = settings.workers if total >= settings.parallel_min_files else 1

@@ -60,10 +60,16 @@ def _where(reject: dict) -> str:
     return reject["source_path"] if order is None else f"{reject['source_path']} object {order}"
 
 
-def build(source: str | Path, out: Path, settings: Settings | None = None,
-          progress: Callable[[int, int], None] | None = None, expect_published: bool = False,
-          strict: bool = False, pixels: bool = False,
-          pixel_progress: Callable[[int, int], None] | None = None) -> BuildSummary:
+def build(
+    source: str | Path,
+    out: Path,
+    settings: Settings | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    expect_published: bool = False,
+    strict: bool = False,
+    pixels: bool = False,
+    pixel_progress: Callable[[int, int], None] | None = None,
+) -> BuildSummary:
     """Write, audit, publish: the warehouse at `out` is replaced only by one that passed its checks.
 
     Batches are written to the staging warehouse as the workers finish them, so memory holds a few
@@ -81,15 +87,24 @@ def build(source: str | Path, out: Path, settings: Settings | None = None,
         try:
             tally = _write_batches(parsed_batches(src, settings, progress), writer)
             summary = BuildSummary(
-                out=out, source=str(source), source_kind=src.kind, synthetic=src.synthetic,
-                files_read=len(src.names()), images=tally.images, objects=tally.objects,
-                objects_read=tally.objects_read, rejects_by_reason=dict(sorted(tally.rejects.items())),
+                out=out,
+                source=str(source),
+                source_kind=src.kind,
+                synthetic=src.synthetic,
+                files_read=len(src.names()),
+                images=tally.images,
+                objects=tally.objects,
+                objects_read=tally.objects_read,
+                rejects_by_reason=dict(sorted(tally.rejects.items())),
                 pixels=pixels,
             )
             if strict and summary.rejects:
                 raise StrictError(summary, tally.first_rejects)
-            writer.append(pixel_tables(writer.tables(PIXEL_INPUTS), pixel_progress, settings.workers)
-                          if pixels else empty_pixel_tables())
+            writer.append(
+                pixel_tables(writer.tables(PIXEL_INPUTS), pixel_progress, settings.workers)
+                if pixels
+                else empty_pixel_tables()
+            )
             summary.seconds = time.perf_counter() - started
             writer.append({"labels": labels_table(), "build_info": _build_info(summary)})
         except BaseException:
@@ -134,9 +149,14 @@ def _write_batches(batches: Iterator[tuple[dict[str, pa.Table], int]], writer: T
 
 def _build_info(summary: BuildSummary) -> pa.Table:
     row = {
-        "tool_version": __version__, "source": summary.source, "source_kind": summary.source_kind,
-        "synthetic": summary.synthetic, "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "files_read": summary.files_read, "objects_read": summary.objects_read, "pixels": summary.pixels,
+        "tool_version": __version__,
+        "source": summary.source,
+        "source_kind": summary.source_kind,
+        "synthetic": summary.synthetic,
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "files_read": summary.files_read,
+        "objects_read": summary.objects_read,
+        "pixels": summary.pixels,
         "seconds": summary.seconds,
     }
     return pa.Table.from_pylist([row], schema=schemas.BUILD_INFO)

@@ -25,29 +25,45 @@ EXIT_DATA_ERROR = 2
 
 
 def _command(sub, name: str, help_text: str, example: str) -> argparse.ArgumentParser:
-    return sub.add_parser(name, help=help_text, description=help_text,
-                          epilog=f"example:\n  {example}", formatter_class=argparse.RawDescriptionHelpFormatter)
+    return sub.add_parser(
+        name,
+        help=help_text,
+        description=help_text,
+        epilog=f"example:\n  {example}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog=PROG, description="Cityscapes gtFine annotations as a Parquet + DuckDB warehouse.",
+        prog=PROG,
+        description="Cityscapes gtFine annotations as a Parquet + DuckDB warehouse.",
         epilog=f"example:\n  {PROG} build gtFine_trainvaltest.zip && {PROG} stats --by split",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = _command(sub, "build", "Read a gtFine zip or folder and write the warehouse.",
-                 f"{PROG} build ~/datasets/gtFine_trainvaltest.zip --out warehouse")
+    p = _command(
+        sub,
+        "build",
+        "Read a gtFine zip or folder and write the warehouse.",
+        f"{PROG} build ~/datasets/gtFine_trainvaltest.zip --out warehouse",
+    )
     p.add_argument("source", help="gtFine_trainvaltest.zip, the extracted gtFine/ folder, or the folder holding it")
     p.add_argument("--out", type=Path, default=DEFAULT_WAREHOUSE, help="warehouse directory (default: %(default)s)")
-    p.add_argument("--expect-published", action="store_true",
-                   help="publish only if every published count of the full release matches (off: a subset is fine)")
+    p.add_argument(
+        "--expect-published",
+        action="store_true",
+        help="publish only if every published count of the full release matches (off: a subset is fine)",
+    )
     p.add_argument("--strict", action="store_true", help="fail (exit 2) on any reject instead of recording it")
-    p.add_argument("--pixels", action="store_true",
-                   help="also rasterise every image: Dataset Ninja's pixel statistics, visibility, heatmaps "
-                        "(about 5 ms per image per core)")
+    p.add_argument(
+        "--pixels",
+        action="store_true",
+        help="also rasterise every image: Dataset Ninja's pixel statistics, visibility, heatmaps "
+        "(about 5 ms per image per core)",
+    )
     p.set_defaults(run=_build)
 
     p = _command(sub, "stats", "Print the class, city or split statistics.", f"{PROG} stats --by city")
@@ -55,58 +71,94 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="default: %(default)s")
     p.set_defaults(run=_stats)
 
-    p = _command(sub, "sql", "Run a SQL query on a read-only connection to the warehouse.",
-                 f"{PROG} sql \"select label, objects from class_stats order by objects desc limit 5\"")
-    p.add_argument("query", help="the SQL text; tables: images objects polygons labels rejects build_info; "
-                                 "views: class_stats city_stats split_stats class_city_stats stg_*")
+    p = _command(
+        sub,
+        "sql",
+        "Run a SQL query on a read-only connection to the warehouse.",
+        f'{PROG} sql "select label, objects from class_stats order by objects desc limit 5"',
+    )
+    p.add_argument(
+        "query",
+        help="the SQL text; tables: images objects polygons labels rejects build_info; "
+        "views: class_stats city_stats split_stats class_city_stats stg_*",
+    )
     p.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="default: %(default)s")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table", help="default: %(default)s")
     p.set_defaults(run=_sql)
 
-    p = _command(sub, "validate", "Check the warehouse against the published counts and its integrity suites.",
-                 f"{PROG} validate --report validation.html")
+    p = _command(
+        sub,
+        "validate",
+        "Check the warehouse against the published counts and its integrity suites.",
+        f"{PROG} validate --report validation.html",
+    )
     p.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="default: %(default)s")
-    p.add_argument("--suite", action="append", metavar="NAME",
-                   help="a suite of expectations/ by name, e.g. class_stats.published (repeatable; default: all)")
+    p.add_argument(
+        "--suite",
+        action="append",
+        metavar="NAME",
+        help="a suite of expectations/ by name, e.g. class_stats.published (repeatable; default: all)",
+    )
     p.add_argument("--report", type=Path, metavar="FILE", help="also write a report: FILE.html or FILE.md")
     p.set_defaults(run=_validate)
 
-    p = _command(sub, "report", "Write one self-contained HTML page of charts, parity statistics and findings.",
-                 f"{PROG} report --out report.html")
+    p = _command(
+        sub,
+        "report",
+        "Write one self-contained HTML page of charts, parity statistics and findings.",
+        f"{PROG} report --out report.html",
+    )
     p.add_argument("--out", type=Path, default=Path("report.html"), help="default: %(default)s")
     p.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="default: %(default)s")
     p.set_defaults(run=_report)
 
-    p = _command(sub, "export", "Write the warehouse as gtFine files, a Supervisely project or COCO instances.",
-                 f"{PROG} export --format coco coco/ --split val")
+    p = _command(
+        sub,
+        "export",
+        "Write the warehouse as gtFine files, a Supervisely project or COCO instances.",
+        f"{PROG} export --format coco coco/ --split val",
+    )
     p.add_argument("out", type=Path, help="folder to write into (must not exist, or be empty)")
     p.add_argument("--format", required=True, choices=["gtfine", "supervisely", "coco"], help="output format")
     p.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="default: %(default)s")
     p.add_argument("--split", help="only this split (default: all)")
     p.set_defaults(run=_export)
 
-    p = _command(sub, "replica", "Write a synthetic gtFine release matching the published counts.",
-                 f"{PROG} replica replica/ --scale 0.02 --zip")
+    p = _command(
+        sub,
+        "replica",
+        "Write a synthetic gtFine release matching the published counts.",
+        f"{PROG} replica replica/ --scale 0.02 --zip",
+    )
     p.add_argument("out", type=Path, help="folder to write gtFine/ and truth.json into")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     p.add_argument("--scale", type=float, default=1.0, help="fraction of the full release (default: %(default)s)")
     p.add_argument("--zip", action="store_true", help="also write gtFine_trainvaltest.zip")
     p.set_defaults(run=_replica)
 
-    p = _command(sub, "demo", "Build the full synthetic replica into a warehouse and show its statistics.",
-                 f"{PROG} demo --out demo-warehouse")
+    p = _command(
+        sub,
+        "demo",
+        "Build the full synthetic replica into a warehouse and show its statistics.",
+        f"{PROG} demo --out demo-warehouse",
+    )
     p.add_argument("--out", type=Path, default=Path("demo-warehouse"), help="default: %(default)s")
     p.add_argument("--seed", type=int, default=0, help="replica seed (default: %(default)s)")
     p.add_argument("--scale", type=float, default=1.0, help="replica scale (default: %(default)s)")
-    p.add_argument("--cache", type=Path, default=default_cache(),
-                   help="where replicas are kept between runs (default: %(default)s)")
+    p.add_argument(
+        "--cache",
+        type=Path,
+        default=default_cache(),
+        help="where replicas are kept between runs (default: %(default)s)",
+    )
     p.set_defaults(run=_demo)
     return parser
 
 
 def _build(args) -> int:
-    summary = _build_with_progress(args.source, args.out, expect_published=args.expect_published,
-                                   strict=args.strict, pixels=args.pixels)
+    summary = _build_with_progress(
+        args.source, args.out, expect_published=args.expect_published, strict=args.strict, pixels=args.pixels
+    )
     print_summary(summary)
     return 0
 
@@ -135,9 +187,11 @@ def print_summary(summary: BuildSummary, banner: bool = True) -> None:
         print(f"  pixels       {summary.images:>9,}  images rasterised (pixel statistics, visibility, heatmaps)")
     if summary.checks is not None:
         checked = len(summary.checks.results)
-        print(f"  checks       {checked:>9,}  passed before publishing (integrity"
-              f"{' and published counts' if any(r.purpose == 'published' for r in summary.checks.results) else ''}"
-              f"; run `{PROG} validate` for every suite)")
+        print(
+            f"  checks       {checked:>9,}  passed before publishing (integrity"
+            f"{' and published counts' if any(r.purpose == 'published' for r in summary.checks.results) else ''}"
+            f"; run `{PROG} validate` for every suite)"
+        )
 
 
 def _stats(args) -> int:
@@ -188,9 +242,11 @@ def _export(args) -> int:
     progress.close()
     if wh.info()["synthetic"]:
         print(synthetic_banner())
-    print(f"Exported {summary.images:,} images and {summary.objects:,} objects "
-          f"(+ {summary.rejected_objects:,} rejected, kept where the format allows) as {args.format} "
-          f"into {args.out}: {summary.files:,} files in {summary.seconds:.1f} s")
+    print(
+        f"Exported {summary.images:,} images and {summary.objects:,} objects "
+        f"(+ {summary.rejected_objects:,} rejected, kept where the format allows) as {args.format} "
+        f"into {args.out}: {summary.files:,} files in {summary.seconds:.1f} s"
+    )
     return 0
 
 
@@ -200,8 +256,10 @@ def _replica(args) -> int:
     truth = write_replica(args.out, seed=args.seed, scale=args.scale, make_zip=args.zip, progress=progress)
     progress.close()
     print(synthetic_banner())
-    print(f"Wrote a synthetic replica to {args.out} in {time.perf_counter() - started:.1f} s "
-          f"(seed {args.seed}, scale {args.scale:g})")
+    print(
+        f"Wrote a synthetic replica to {args.out} in {time.perf_counter() - started:.1f} s "
+        f"(seed {args.seed}, scale {args.scale:g})"
+    )
     print(f"  images       {truth['images']:>9,}")
     print(f"  objects      {truth['objects']:>9,}  (+ {truth['raw_objects'] - truth['objects']:,} planted rejects)")
     for fault, count in truth["faults"].items():
@@ -227,7 +285,7 @@ def _demo(args) -> int:
         print(f"\n{by} statistics ({STATS_VIEWS[by]}):")
         print_frame(wh.stats(by), "table", sys.stdout)
     print(f"\nReport: {report} (open it in a browser)")
-    print(f"Query it: {PROG} sql \"select * from dn_class_balance\" --warehouse {args.out}")
+    print(f'Query it: {PROG} sql "select * from dn_class_balance" --warehouse {args.out}')
     return 0
 
 

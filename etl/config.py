@@ -29,8 +29,9 @@ class Settings:
 
     parquet_compression: str = "zstd"
     parquet_compression_level: int = 1
-    dictionary_columns: frozenset[str] = frozenset({
-        "image_id", "split", "city", "label", "category", "base_label", "invalid_reason", "reason", "source_kind"})
+    dictionary_columns: frozenset[str] = frozenset(
+        {"image_id", "split", "city", "label", "category", "base_label", "invalid_reason", "reason", "source_kind"}
+    )
     row_group_rows: int = 131_072
     duckdb_memory_limit: str = "256MB"
     workers: int = field(default_factory=lambda: min(os.cpu_count() or 1, 8))

@@ -15,8 +15,9 @@ def default_cache() -> Path:
     return Path(base) / "cityscapes-warehouse"
 
 
-def cached_replica(cache: Path, seed: int, scale: float,
-                   progress: Callable[[int, int], None] | None = None) -> tuple[Path, dict, bool]:
+def cached_replica(
+    cache: Path, seed: int, scale: float, progress: Callable[[int, int], None] | None = None
+) -> tuple[Path, dict, bool]:
     """The replica for (version, seed, scale) under `cache`, written only when not there yet.
 
     Returns its folder, its truth and whether it was reused. truth.json is written last, so a

@@ -8,8 +8,10 @@ from typing import TextIO
 
 import polars as pl
 
-BANNER = ("SYNTHETIC DATA: this warehouse was built from cityscapes-warehouse's generated replica, "
-          "not from the licensed Cityscapes release.")
+BANNER = (
+    "SYNTHETIC DATA: this warehouse was built from cityscapes-warehouse's generated replica, "
+    "not from the licensed Cityscapes release."
+)
 
 
 def shown_path(path: Path | str) -> str:
@@ -44,8 +46,14 @@ def print_frame(df: pl.DataFrame, fmt: str, out: TextIO) -> None:
         rows = _as_text_columns(df, nested=False).to_dicts()
         out.write(json.dumps(rows, default=str, indent=1) + "\n")
     else:
-        with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_hide_dataframe_shape=True,
-                       tbl_hide_column_data_types=True, tbl_width_chars=10_000, fmt_str_lengths=80,
-                       fmt_float="full"):
+        with pl.Config(
+            tbl_rows=-1,
+            tbl_cols=-1,
+            tbl_hide_dataframe_shape=True,
+            tbl_hide_column_data_types=True,
+            tbl_width_chars=10_000,
+            fmt_str_lengths=80,
+            fmt_float="full",
+        ):
             out.write(f"{df}\n")
         out.write(f"({df.height} row{'s' if df.height != 1 else ''})\n")

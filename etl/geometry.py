@@ -20,8 +20,9 @@ def starts(lengths: np.ndarray) -> np.ndarray:
     return first
 
 
-def measure(xy: np.ndarray, ring_lengths: np.ndarray, rings_per_object: np.ndarray,
-            width: np.ndarray, height: np.ndarray) -> dict[str, np.ndarray]:
+def measure(
+    xy: np.ndarray, ring_lengths: np.ndarray, rings_per_object: np.ndarray, width: np.ndarray, height: np.ndarray
+) -> dict[str, np.ndarray]:
     """Columns of the `objects` table that depend on geometry, one value per object."""
     ring_lengths = np.asarray(ring_lengths, dtype=np.int64)
     rings_per_object = np.asarray(rings_per_object, dtype=np.int64)
@@ -70,7 +71,10 @@ def measure(xy: np.ndarray, ring_lengths: np.ndarray, rings_per_object: np.ndarr
         "exterior_area_px": exterior_area,
         "area_px": 2 * exterior_area - all_rings_area,  # exterior minus the holes
         "perimeter_px": perimeter,
-        "x_min": x_min, "y_min": y_min, "x_max": x_max, "y_max": y_max,
+        "x_min": x_min,
+        "y_min": y_min,
+        "x_max": x_max,
+        "y_max": y_max,
         "bbox_width_px": x_max - x_min + 1,
         "bbox_height_px": y_max - y_min + 1,
         "centroid_x": shapely.get_x(centroids),

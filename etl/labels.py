@@ -71,13 +71,24 @@ def _build_table() -> dict[str, Label]:
     table: dict[str, Label] = {}
     for name, lid, tid, cat, cid, inst, ignore, color in _OFFICIAL:
         # polegroup is a label of its own: pole has no instances, so cityscapesScripts keeps it.
-        table[name] = Label(name, lid, tid, cat, cid, inst, ignore, color,
-                            is_group=name.endswith("group"), base_label=name)
+        table[name] = Label(
+            name, lid, tid, cat, cid, inst, ignore, color, is_group=name.endswith("group"), base_label=name
+        )
     for base in _CROWDS:
         b = table[base]
         name = f"{base}group"
-        table[name] = Label(name, b.label_id, b.train_id, b.category, b.category_id,
-                            b.has_instances, b.ignore_in_eval, b.color, is_group=True, base_label=base)
+        table[name] = Label(
+            name,
+            b.label_id,
+            b.train_id,
+            b.category,
+            b.category_id,
+            b.has_instances,
+            b.ignore_in_eval,
+            b.color,
+            is_group=True,
+            base_label=base,
+        )
     return table
 
 

@@ -26,7 +26,8 @@ from .sources import SourceFile
 FILE_NAME = re.compile(r"^(?P<city>[a-z]+(?:_[a-z]+)*)_(?P<seq>\d{6})_(?P<frame>\d{6})_gtFine_polygons\.json$")
 # Supervisely names an annotation after its image: aachen_000000_000019_leftImg8bit.png.json
 SUPERVISELY_FILE_NAME = re.compile(
-    r"^(?P<city>[a-z]+(?:_[a-z]+)*)_(?P<seq>\d{6})_(?P<frame>\d{6})_leftImg8bit\.(?:png|jpg|jpeg)\.json$")
+    r"^(?P<city>[a-z]+(?:_[a-z]+)*)_(?P<seq>\d{6})_(?P<frame>\d{6})_leftImg8bit\.(?:png|jpg|jpeg)\.json$"
+)
 OUT_OF_ROI = "out of roi"
 INT32 = np.iinfo(np.int32)
 LABEL_NAMES = frozenset(LABELS)
@@ -49,18 +50,21 @@ class ParsedFile:
     xy: np.ndarray = field(default_factory=lambda: np.empty((0, 2), np.int32))
     rejects: list[dict] = field(default_factory=list)
 
-    def reject(self, reason: str, detail: str, draw_order: int | None = None, obj=None,
-               label_key: str = "label") -> None:
+    def reject(
+        self, reason: str, detail: str, draw_order: int | None = None, obj=None, label_key: str = "label"
+    ) -> None:
         label = obj.get(label_key) if isinstance(obj, dict) else None
-        self.rejects.append({
-            "source_path": self.source_path,
-            "image_id": self.image["image_id"] if self.image else None,
-            "draw_order": draw_order,
-            "label": label if isinstance(label, str) else None,
-            "reason": reason,
-            "detail": detail,
-            "raw": None if obj is None else json.dumps(obj, separators=(",", ":")),
-        })
+        self.rejects.append(
+            {
+                "source_path": self.source_path,
+                "image_id": self.image["image_id"] if self.image else None,
+                "draw_order": draw_order,
+                "label": label if isinstance(label, str) else None,
+                "reason": reason,
+                "detail": detail,
+                "raw": None if obj is None else json.dumps(obj, separators=(",", ":")),
+            }
+        )
 
 
 @dataclass(frozen=True)
@@ -135,14 +139,20 @@ def _parse_supervisely(src: SourceFile, duplicate_of: str | None) -> ParsedFile:
 
 def _set_image(out: ParsedFile, m: re.Match, split: str, city: str, width: int, height: int) -> None:
     out.image = {
-        "image_id": f"{m['city']}_{m['seq']}_{m['frame']}", "split": split, "city": city,
-        "sequence": int(m["seq"]), "frame": int(m["frame"]),
-        "width": width, "height": height, "source_path": out.source_path,
+        "image_id": f"{m['city']}_{m['seq']}_{m['frame']}",
+        "split": split,
+        "city": city,
+        "sequence": int(m["seq"]),
+        "frame": int(m["frame"]),
+        "width": width,
+        "height": height,
+        "source_path": out.source_path,
     }
 
 
-def _finish(out: ParsedFile, objects: list, fmt: ObjectFormat, classes: frozenset[str] | None,
-            duplicate_of: str | None) -> ParsedFile:
+def _finish(
+    out: ParsedFile, objects: list, fmt: ObjectFormat, classes: frozenset[str] | None, duplicate_of: str | None
+) -> ParsedFile:
     out.objects_read = len(objects)
     if duplicate_of:
         for order, obj in enumerate(objects):
@@ -229,9 +239,12 @@ def _supervisely_rings(obj: dict) -> list | None:
 
 
 GTFINE = ObjectFormat("label", _gtfine_rings, "no 'polygon' list")
-SUPERVISELY = ObjectFormat("classTitle", _supervisely_rings,
-                           "no 'points' object with an 'exterior' list and an 'interior' list of lists",
-                           geometry_key="geometryType")
+SUPERVISELY = ObjectFormat(
+    "classTitle",
+    _supervisely_rings,
+    "no 'points' object with an 'exterior' list and an 'interior' list of lists",
+    geometry_key="geometryType",
+)
 
 
 def _object_problem(obj, fmt: ObjectFormat, classes: frozenset[str] | None) -> tuple[str, str] | None:
@@ -323,9 +336,9 @@ def _accept_clean_gtfine(out: ParsedFile, objects: list) -> bool:
     if roi:
         bounds = list(accumulate(lengths, initial=0))
         for i in reversed(roi):  # from the end, so that cutting a ring in two shifts no index still to come
-            rings, out.roi_frame_missing[i] = _rings(OUT_OF_ROI, xy[bounds[i]:bounds[i + 1]], [lengths[i]])
+            rings, out.roi_frame_missing[i] = _rings(OUT_OF_ROI, xy[bounds[i] : bounds[i + 1]], [lengths[i]])
             out.rings_per_object[i] = len(rings)
-            out.ring_lengths[i:i + 1] = rings
+            out.ring_lengths[i : i + 1] = rings
     return True
 
 
@@ -382,7 +395,7 @@ def _accept_one_by_one(out: ParsedFile, objects: list, fmt: ObjectFormat, classe
         given = [len(ring) for ring in rings]
         n = sum(given)
         label = obj[fmt.label_key]
-        ring_lengths, frame_missing = _rings(label, xy[start:start + n], given)
+        ring_lengths, frame_missing = _rings(label, xy[start : start + n], given)
         out.draw_orders.append(order)
         out.labels.append(label)
         out.rings_per_object.append(len(ring_lengths))

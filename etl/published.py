@@ -57,10 +57,24 @@ SPLIT_FIGURES: dict[str, SplitFigures] = {
 
 _CITY_IMAGES = {
     "train": {
-        "aachen": 174, "bochum": 96, "bremen": 316, "cologne": 154, "darmstadt": 85,
-        "dusseldorf": 221, "erfurt": 109, "hamburg": 248, "hanover": 196, "jena": 119,
-        "krefeld": 99, "monchengladbach": 94, "strasbourg": 365, "stuttgart": 196,
-        "tubingen": 144, "ulm": 95, "weimar": 142, "zurich": 122,
+        "aachen": 174,
+        "bochum": 96,
+        "bremen": 316,
+        "cologne": 154,
+        "darmstadt": 85,
+        "dusseldorf": 221,
+        "erfurt": 109,
+        "hamburg": 248,
+        "hanover": 196,
+        "jena": 119,
+        "krefeld": 99,
+        "monchengladbach": 94,
+        "strasbourg": 365,
+        "stuttgart": 196,
+        "tubingen": 144,
+        "ulm": 95,
+        "weimar": 142,
+        "zurich": 122,
     },
     "val": {"frankfurt": 267, "lindau": 59, "munster": 174},
     "test": {"berlin": 544, "bielefeld": 181, "bonn": 46, "leverkusen": 58, "mainz": 298, "munich": 398},
@@ -117,6 +131,5 @@ _CLASS_ROWS = [
 ]
 
 CLASS_FIGURES: dict[str, ClassFigures] = {
-    name: ClassFigures(images, objects, train, val, test)
-    for name, images, objects, train, val, test in _CLASS_ROWS
+    name: ClassFigures(images, objects, train, val, test) for name, images, objects, train, val, test in _CLASS_ROWS
 }

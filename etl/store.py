@@ -82,7 +82,9 @@ class TableWriter:
         # metadata, so metadata added at close (GeoParquet's bbox) is what every reader sees. The
         # declared types round-trip through Parquet's own (tested).
         self._parquet[name] = pq.ParquetWriter(
-            self.out / f"{name}.parquet", schema.remove_metadata(), store_schema=False,
+            self.out / f"{name}.parquet",
+            schema.remove_metadata(),
+            store_schema=False,
             compression=self.settings.parquet_compression,
             compression_level=self.settings.parquet_compression_level,
             use_dictionary=[c for c in schema.names if c in self.settings.dictionary_columns],
@@ -117,8 +119,11 @@ def write_tables(tables: dict[str, pa.Table], out: Path, settings: Settings) -> 
     except BaseException:
         writer.abort()
         raise
-    metadata = {name: {k.decode(): v.decode() for k, v in table.schema.metadata.items()}
-                for name, table in tables.items() if table.schema.metadata}
+    metadata = {
+        name: {k.decode(): v.decode() for k, v in table.schema.metadata.items()}
+        for name, table in tables.items()
+        if table.schema.metadata
+    }
     writer.close(metadata)
 
 

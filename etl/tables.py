@@ -19,10 +19,18 @@ LABEL_COLUMNS = ("label_id", "train_id", "category", "has_instances", "ignore_in
 def labels_table() -> pa.Table:
     rows = [
         {
-            "label": lab.name, "label_id": lab.label_id, "train_id": lab.train_id, "category": lab.category,
-            "category_id": lab.category_id, "has_instances": lab.has_instances,
-            "ignore_in_eval": lab.ignore_in_eval, "is_group": lab.is_group, "base_label": lab.base_label,
-            "color_r": lab.color[0], "color_g": lab.color[1], "color_b": lab.color[2],
+            "label": lab.name,
+            "label_id": lab.label_id,
+            "train_id": lab.train_id,
+            "category": lab.category,
+            "category_id": lab.category_id,
+            "has_instances": lab.has_instances,
+            "ignore_in_eval": lab.ignore_in_eval,
+            "is_group": lab.is_group,
+            "base_label": lab.base_label,
+            "color_r": lab.color[0],
+            "color_g": lab.color[1],
+            "color_b": lab.color[2],
             "color_hex": "#{:02x}{:02x}{:02x}".format(*lab.color),
         }
         for lab in LABELS.values()
@@ -73,7 +81,9 @@ class TableBuilder:
         ring_lengths = np.array(self._ring_lengths, dtype=np.int64)
         rings_per_object = np.array(self._rings_per_object, dtype=np.int64)
         geometry = measure(
-            xy, ring_lengths, rings_per_object,
+            xy,
+            ring_lengths,
+            rings_per_object,
             np.repeat(np.array(self._widths, dtype=np.int64), per_image),
             np.repeat(np.array(self._heights, dtype=np.int64), per_image),
         )
@@ -97,8 +107,9 @@ class TableBuilder:
 def merge(parts: list[dict[str, pa.Table]]) -> dict[str, pa.Table]:
     """The tables of several batches as one, in batch order, plus the label table."""
     parts = parts or [TableBuilder().finish()]  # no file at all: empty tables, still typed
-    tables = {name: pa.concat_tables([part[name] for part in parts])
-              for name in ("images", "objects", "polygons", "rejects")}
+    tables = {
+        name: pa.concat_tables([part[name] for part in parts]) for name in ("images", "objects", "polygons", "rejects")
+    }
     bbox = union_bbox([batch_bbox(part["objects"]) for part in parts])
     tables["objects"] = _with_geo_metadata(tables["objects"], bbox)
     tables["labels"] = labels_table()
@@ -123,8 +134,9 @@ def geo_metadata(bbox: list[int]) -> dict[str, str]:
     geo = {
         "version": "1.1.0",
         "primary_column": "geometry",
-        "columns": {"geometry": {"encoding": "WKB", "geometry_types": ["Polygon"], "crs": None, "bbox": bbox,
-                                 "edges": "planar"}},
+        "columns": {
+            "geometry": {"encoding": "WKB", "geometry_types": ["Polygon"], "crs": None, "bbox": bbox, "edges": "planar"}
+        },
     }
     return {"geo": json.dumps(geo)}
 
@@ -146,17 +158,18 @@ def _label_attributes(label: pa.Array) -> dict[str, pa.Array]:
     return {name: table[name].take(index) for name in LABEL_COLUMNS}
 
 
-def _polygons(object_id: pa.Array, xy: np.ndarray, ring_lengths: np.ndarray,
-              rings_per_object: np.ndarray) -> pa.Table:
+def _polygons(object_id: pa.Array, xy: np.ndarray, ring_lengths: np.ndarray, rings_per_object: np.ndarray) -> pa.Table:
     ring_of_object = np.arange(len(ring_lengths)) - np.repeat(starts(rings_per_object), rings_per_object)
     offsets = np.concatenate([[0], np.cumsum(ring_lengths)]).astype(np.int32)
     vertex = pa.StructArray.from_arrays([pa.array(xy[:, 0]), pa.array(xy[:, 1])], fields=list(schemas.VERTEX))
-    table = pa.table({
-        "object_id": object_id.take(pa.array(np.repeat(np.arange(len(rings_per_object)), rings_per_object))),
-        "ring": pa.array(ring_of_object, pa.int16()),
-        "n_vertices": pa.array(ring_lengths, pa.int32()),
-        "vertices": pa.ListArray.from_arrays(pa.array(offsets), vertex),
-    })
+    table = pa.table(
+        {
+            "object_id": object_id.take(pa.array(np.repeat(np.arange(len(rings_per_object)), rings_per_object))),
+            "ring": pa.array(ring_of_object, pa.int16()),
+            "n_vertices": pa.array(ring_lengths, pa.int32()),
+            "vertices": pa.ListArray.from_arrays(pa.array(offsets), vertex),
+        }
+    )
     return table.cast(schemas.POLYGONS)
 
 

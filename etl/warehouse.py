@@ -37,10 +37,17 @@ class Warehouse:
             )
 
     @classmethod
-    def build(cls, source: str | Path, out: str | Path = DEFAULT_WAREHOUSE, settings: Settings | None = None,
-              progress: Callable[[int, int], None] | None = None,
-              expect_published: bool = False, strict: bool = False, pixels: bool = False,
-              pixel_progress: Callable[[int, int], None] | None = None) -> tuple[Warehouse, BuildSummary]:
+    def build(
+        cls,
+        source: str | Path,
+        out: str | Path = DEFAULT_WAREHOUSE,
+        settings: Settings | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        expect_published: bool = False,
+        strict: bool = False,
+        pixels: bool = False,
+        pixel_progress: Callable[[int, int], None] | None = None,
+    ) -> tuple[Warehouse, BuildSummary]:
         """Read a source and publish a warehouse at `out`, replacing an earlier one only when the new one
         passes the integrity checks (and the published counts, with `expect_published`; and has no
         reject at all, with `strict`). `pixels` adds the pixel stage (see build.build)."""
@@ -85,8 +92,9 @@ class Warehouse:
         except (ChecksError, SuiteError) as exc:
             raise WarehouseError(str(exc)) from exc
 
-    def export(self, fmt: str, out: str | Path, split: str | None = None,
-               progress: Callable[[int, int], None] | None = None):
+    def export(
+        self, fmt: str, out: str | Path, split: str | None = None, progress: Callable[[int, int], None] | None = None
+    ):
         """Write the warehouse as a gtFine release, a Supervisely project or COCO instances files."""
         from .export import ExportError, export
 

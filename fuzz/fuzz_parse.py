@@ -18,15 +18,29 @@ from cityscapes_warehouse.sources import SourceFile
 
 GTFINE_NAME = "ulm_000000_000019_gtFine_polygons.json"
 SUPERVISELY_NAME = "ulm_000000_000019_leftImg8bit.png.json"
-SEED_DOC = {"imgHeight": 1024, "imgWidth": 2048, "objects": [
-    {"label": "road", "polygon": [[0, 0], [10, 0], [10, 10], [0, 10]]},
-    {"label": "out of roi", "polygon": [[0, 0], [2047, 0], [2047, 1023], [0, 1023], [0, 0], [5, 5], [9, 5], [9, 9]]},
-    {"label": "car", "polygon": [[1, 1], [2, 2]], "deleted": 0},
-]}
-SEED_SLY = {"size": {"height": 1024, "width": 2048}, "tags": [{"name": "ulm", "value": None}], "objects": [
-    {"classTitle": "road", "geometryType": "polygon", "points": {"exterior": [[0, 0], [10, 0], [10, 10]],
-                                                                 "interior": [[[2, 2], [3, 2], [3, 3]]]}},
-]}
+SEED_DOC = {
+    "imgHeight": 1024,
+    "imgWidth": 2048,
+    "objects": [
+        {"label": "road", "polygon": [[0, 0], [10, 0], [10, 10], [0, 10]]},
+        {
+            "label": "out of roi",
+            "polygon": [[0, 0], [2047, 0], [2047, 1023], [0, 1023], [0, 0], [5, 5], [9, 5], [9, 9]],
+        },
+        {"label": "car", "polygon": [[1, 1], [2, 2]], "deleted": 0},
+    ],
+}
+SEED_SLY = {
+    "size": {"height": 1024, "width": 2048},
+    "tags": [{"name": "ulm", "value": None}],
+    "objects": [
+        {
+            "classTitle": "road",
+            "geometryType": "polygon",
+            "points": {"exterior": [[0, 0], [10, 0], [10, 10]], "interior": [[[2, 2], [3, 2], [3, 3]]]},
+        },
+    ],
+}
 ATOMS = [None, True, 0, -1, 2**40, 1.5, float("nan"), "", "road", "out of roi", [], {}, [[1, 2]], [[[1, 2]]]]
 
 
@@ -47,12 +61,12 @@ def mutate(rng: random.Random, data: bytes) -> bytes:
         if kind == 0 and data:
             data[min(at, len(data) - 1)] = rng.randrange(256)
         elif kind == 1:
-            del data[at:at + rng.randint(1, 40)]
+            del data[at : at + rng.randint(1, 40)]
         elif kind == 2:
             data[at:at] = rng.choice([b"[", b"]", b"{", b"}", b",", b"-", b"1e400", b"NaN", b'"', b"\xef\xbb\xbf"])
         elif kind == 3 and data:
             start = rng.randrange(len(data))
-            data[at:at] = data[start:start + rng.randint(1, 80)]
+            data[at:at] = data[start : start + rng.randint(1, 80)]
         else:
             data = data[:at]
     return bytes(data)
@@ -68,8 +82,16 @@ def one_input(rng: random.Random) -> SourceFile:
         doc[rng.choice(list(doc))] = random_json(rng)
         data = json.dumps(doc).encode()
     if sly:
-        return SourceFile(f"train/ann/{SUPERVISELY_NAME}", "train", "ulm", SUPERVISELY_NAME, data, None,
-                          "supervisely", frozenset({"road", "car", "out of roi"}))
+        return SourceFile(
+            f"train/ann/{SUPERVISELY_NAME}",
+            "train",
+            "ulm",
+            SUPERVISELY_NAME,
+            data,
+            None,
+            "supervisely",
+            frozenset({"road", "car", "out of roi"}),
+        )
     return SourceFile(f"gtFine/train/ulm/{GTFINE_NAME}", "train", "ulm", GTFINE_NAME, data)
 
 

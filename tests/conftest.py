@@ -14,21 +14,21 @@ FRAME = [[0, 0], [99, 0], [99, 49], [0, 49], [0, 0]]
 # accepted with exact geometry, or rejected with a known reason.
 TINY = {
     "gtFine/train/aachen/aachen_000000_000019_gtFine_polygons.json": [
-        {"label": "road", "polygon": [[0, 0], [10, 0], [10, 10], [0, 10]]},               # area 100
-        {"label": "cargroup", "polygon": [[20, 20], [30, 20], [20, 30]]},                 # area 50
-        {"label": "car", "polygon": [[1, 1], [2, 2]]},                                   # too few points
-        {"label": "person", "polygon": [[5, 5], [9, 5], [9, 9]], "deleted": 1},          # deleted
+        {"label": "road", "polygon": [[0, 0], [10, 0], [10, 10], [0, 10]]},  # area 100
+        {"label": "cargroup", "polygon": [[20, 20], [30, 20], [20, 30]]},  # area 50
+        {"label": "car", "polygon": [[1, 1], [2, 2]]},  # too few points
+        {"label": "person", "polygon": [[5, 5], [9, 5], [9, 9]], "deleted": 1},  # deleted
         {"label": "out of roi", "polygon": FRAME + [[10, 10], [20, 10], [20, 20], [10, 20]]},  # frame + hole
     ],
     "gtFine/train/bochum/bochum_000001_000019_gtFine_polygons.json": [
-        {"label": "car", "polygon": [[0, 0], [10, 10], [10, 0], [0, 10]]},                # bow-tie
-        {"label": "person", "polygon": [[90, 40], [101, 40], [101, 49], [90, 49]]},       # x = 101 > 99
-        {"label": "out of roi", "polygon": [[1, 1], [98, 1], [98, 48], [1, 48]]},         # no frame
+        {"label": "car", "polygon": [[0, 0], [10, 10], [10, 0], [0, 10]]},  # bow-tie
+        {"label": "person", "polygon": [[90, 40], [101, 40], [101, 49], [90, 49]]},  # x = 101 > 99
+        {"label": "out of roi", "polygon": [[1, 1], [98, 1], [98, 48], [1, 48]]},  # no frame
     ],
     "gtFine/val/frankfurt/frankfurt_000000_000294_gtFine_polygons.json": [
-        {"label": "sky", "polygon": [[0, 0], [50, 0], [50, 20], [0, 20]]},                # area 1000
-        {"label": "car", "polygon": [[10, 30], [20, 30], [20, 40], [10, 40]]},            # area 100
-        {"label": "spaceship", "polygon": [[1, 1], [5, 1], [5, 5]]},                      # unknown label
+        {"label": "sky", "polygon": [[0, 0], [50, 0], [50, 20], [0, 20]]},  # area 1000
+        {"label": "car", "polygon": [[10, 30], [20, 30], [20, 40], [10, 40]]},  # area 100
+        {"label": "spaceship", "polygon": [[1, 1], [5, 1], [5, 5]]},  # unknown label
     ],
 }
 

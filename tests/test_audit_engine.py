@@ -32,90 +32,125 @@ SQUARE = "[{'x': 0, 'y': 0}, {'x': 9, 'y': 0}, {'x': 9, 'y': 9}]"
 MUTATIONS = {
     "duplicate image": (
         [f"insert into images select * from images where image_id = {FIRST_IMAGE}"],
-        ("images.integrity", "unique keys", "image_id")),
+        ("images.integrity", "unique keys", "image_id"),
+    ),
     "two images without image_id": (  # nulls are missing values, not duplicates: unique passes
         ["update images set image_id = null where image_id in (select image_id from images limit 2 offset 7)"],
-        ("images.integrity", "keys not null", "image_id")),
+        ("images.integrity", "keys not null", "image_id"),
+    ),
     "split outside its domain": (
         ["update images set split = 'training' where image_id in (select image_id from images limit 5)"],
-        ("images.integrity", "domains", "split")),
+        ("images.integrity", "domains", "split"),
+    ),
     "city outside its domain": (  # and a null city, which a map expectation skips
-        [f"update images set city = 'atlantis' where image_id = {FIRST_IMAGE}",
-         "update images set city = null where image_id = (select max(image_id) from images)"],
-        ("images.integrity", "domains", "city")),
+        [
+            f"update images set city = 'atlantis' where image_id = {FIRST_IMAGE}",
+            "update images set city = null where image_id = (select max(image_id) from images)",
+        ],
+        ("images.integrity", "domains", "city"),
+    ),
     "zero width": (
         [f"update images set width = 0 where image_id = {FIRST_IMAGE}"],
-        ("images.integrity", "image size positive", "width >= 1")),
+        ("images.integrity", "image size positive", "width >= 1"),
+    ),
     "zero height": (
         [f"update images set height = 0 where image_id = {FIRST_IMAGE}"],
-        ("images.integrity", "image size positive", "height >= 1")),
+        ("images.integrity", "image size positive", "height >= 1"),
+    ),
     "duplicate object": (
         [f"insert into objects select * from objects where object_id = {FIRST_OBJECT}"],
-        ("objects.integrity", "unique keys", "object_id")),
+        ("objects.integrity", "unique keys", "object_id"),
+    ),
     "null object_id": (
         [f"update objects set object_id = null where object_id = {FIRST_OBJECT}"],
-        ("objects.integrity", "keys not null", "object_id")),
+        ("objects.integrity", "keys not null", "object_id"),
+    ),
     "object without image_id": (
         [f"update objects set image_id = null where object_id = {FIRST_OBJECT}"],
-        ("objects.integrity", "keys not null", "objects.image_id")),
+        ("objects.integrity", "keys not null", "objects.image_id"),
+    ),
     "labels not in the label table": (
-        ["update objects set label = 'spaceship' where object_id in (select object_id from objects limit 4)",
-         "update objects set label = 'ufo' where object_id in (select object_id from objects limit 2 offset 9)"],
-        ("objects.integrity", "domains", "label in the label table")),
+        [
+            "update objects set label = 'spaceship' where object_id in (select object_id from objects limit 4)",
+            "update objects set label = 'ufo' where object_id in (select object_id from objects limit 2 offset 9)",
+        ],
+        ("objects.integrity", "domains", "label in the label table"),
+    ),
     "object of two vertices": (
         [f"update objects set n_vertices = 2 where object_id = {FIRST_OBJECT}"],
-        ("objects.integrity", "vertices per object", "n_vertices >= 3")),
+        ("objects.integrity", "vertices per object", "n_vertices >= 3"),
+    ),
     "duplicate ring": (
         [f"insert into polygons select * from polygons where object_id = {FIRST_OBJECT} and ring = 0"],
-        ("polygons.integrity", "unique keys", "(object_id, ring)")),
+        ("polygons.integrity", "unique keys", "(object_id, ring)"),
+    ),
     "rings without object_id": (  # duplicated matches null with null; rows all null are skipped
-        [f"insert into polygons values (null, 0, 3, {SQUARE}), (null, 0, 3, {SQUARE}), (null, null, 3, {SQUARE}), "
-         f"(null, null, 3, {SQUARE})"],
-        ("polygons.integrity", "unique keys", "(object_id, ring)")),
+        [
+            f"insert into polygons values (null, 0, 3, {SQUARE}), (null, 0, 3, {SQUARE}), (null, null, 3, {SQUARE}), "
+            f"(null, null, 3, {SQUARE})"
+        ],
+        ("polygons.integrity", "unique keys", "(object_id, ring)"),
+    ),
     "ring without object_id": (
         [f"update polygons set object_id = null where object_id = {FIRST_OBJECT}"],
-        ("polygons.integrity", "keys not null", "polygons.object_id")),
+        ("polygons.integrity", "keys not null", "polygons.object_id"),
+    ),
     "negative ring": (
         [f"update polygons set ring = -1 where object_id = {FIRST_OBJECT}"],
-        ("polygons.integrity", "domains", "ring >= 0")),
+        ("polygons.integrity", "domains", "ring >= 0"),
+    ),
     "ring of two vertices": (
         [f"insert into polygons values ({FIRST_OBJECT}, 7, 2, [{{'x': 0, 'y': 0}}, {{'x': 5, 'y': 5}}])"],
-        ("polygons.integrity", "vertices per ring", "n_vertices >= 3")),
+        ("polygons.integrity", "vertices per ring", "n_vertices >= 3"),
+    ),
     "gap in draw_order": (
         [f"update objects set draw_order = draw_order + 100 where object_id = {FIRST_OBJECT}"],
-        ("check_draw_order.integrity", "draw_order contiguous", "objects + rejects of each image are 0..n-1")),
+        ("check_draw_order.integrity", "draw_order contiguous", "objects + rejects of each image are 0..n-1"),
+    ),
     "orphan object": (
         [f"update objects set image_id = 'nowhere_000000_000019' where object_id = {FIRST_OBJECT}"],
-        ("check_foreign_keys.integrity", "foreign keys", "objects.image_id -> images")),
+        ("check_foreign_keys.integrity", "foreign keys", "objects.image_id -> images"),
+    ),
     "orphan ring": (
         [f"update polygons set object_id = 'nowhere#0' where object_id = {FIRST_OBJECT}"],
-        ("check_foreign_keys.integrity", "foreign keys", "polygons.object_id -> objects")),
+        ("check_foreign_keys.integrity", "foreign keys", "polygons.object_id -> objects"),
+    ),
     "orphan reject": (
         ["update rejects set image_id = 'nowhere_000000_000019' where image_id is not null"],
-        ("check_foreign_keys.integrity", "foreign keys", "rejects.image_id -> images")),
+        ("check_foreign_keys.integrity", "foreign keys", "rejects.image_id -> images"),
+    ),
     "a foreign key left unchecked": (  # its sum runs over no rows: 0, a pass in both engines
-        ["alter view check_foreign_keys rename to every_foreign_key",
-         "create view check_foreign_keys as select * from every_foreign_key "
-         "where foreign_key <> 'rejects.image_id -> images'"],
-        ("check_foreign_keys.integrity", "foreign keys", "every foreign key checked")),
+        [
+            "alter view check_foreign_keys rename to every_foreign_key",
+            "create view check_foreign_keys as select * from every_foreign_key "
+            "where foreign_key <> 'rejects.image_id -> images'",
+        ],
+        ("check_foreign_keys.integrity", "foreign keys", "every foreign key checked"),
+    ),
     "negative x_min": (
         [f"update objects set x_min = -1 where object_id = {FIRST_OBJECT}"],
-        ("check_object_bounds.integrity", "bbox inside the image", "x_min >= 0")),
+        ("check_object_bounds.integrity", "bbox inside the image", "x_min >= 0"),
+    ),
     "negative y_min": (
         [f"update objects set y_min = -1 where object_id = {FIRST_OBJECT}"],
-        ("check_object_bounds.integrity", "bbox inside the image", "y_min >= 0")),
+        ("check_object_bounds.integrity", "bbox inside the image", "y_min >= 0"),
+    ),
     "x_max past the image": (
         [f"update objects set x_max = 5000 where object_id = {FIRST_OBJECT}"],
-        ("check_object_bounds.integrity", "bbox inside the image", "x_max <= width - 1")),
+        ("check_object_bounds.integrity", "bbox inside the image", "x_max <= width - 1"),
+    ),
     "y_max past the image": (
         [f"update objects set y_max = 5000 where object_id = {FIRST_OBJECT}"],
-        ("check_object_bounds.integrity", "bbox inside the image", "y_max <= height - 1")),
+        ("check_object_bounds.integrity", "bbox inside the image", "y_max <= height - 1"),
+    ),
     "null x_max": (  # GX cannot compare a null in a nullable column: an error, in both engines
         [f"update objects set x_max = null where object_id = {FIRST_OBJECT}"],
-        ("check_object_bounds.integrity", "bbox inside the image", "x_max <= width - 1")),
+        ("check_object_bounds.integrity", "bbox inside the image", "x_max <= width - 1"),
+    ),
     "an object read but neither loaded nor rejected": (
         ["update build_info set objects_read = objects_read + 1"],
-        ("check_objects_read.integrity", "objects accounted for", "objects_read - objects - rejects")),
+        ("check_objects_read.integrity", "objects accounted for", "objects_read - objects - rejects"),
+    ),
 }
 
 
@@ -133,8 +168,21 @@ def warehouse(tmp_path_factory, replica) -> Path:
 
 def outcomes(report) -> list[tuple]:
     """Everything an engine decides about each expectation; an error's wording is its own."""
-    return [(r.suite, r.group, r.key, r.success, r.observed, type(r.observed), r.expected, r.per_row,
-             r.examples, r.error is None) for r in report.results]
+    return [
+        (
+            r.suite,
+            r.group,
+            r.key,
+            r.success,
+            r.observed,
+            type(r.observed),
+            r.expected,
+            r.per_row,
+            r.examples,
+            r.error is None,
+        )
+        for r in report.results
+    ]
 
 
 def both_engines(database: Path, suites: list[str] | None = None, expectations_dir: Path = EXPECTATIONS_DIR):
@@ -157,13 +205,17 @@ def broken_copy(warehouse: Path, folder: Path, statements: list[str]) -> Path:
 
 def write_suite(folder: Path, name: str, expectations: list[dict], **meta) -> Path:
     folder.mkdir(exist_ok=True)
-    doc = {"name": name, "meta": {"purpose": name.split(".")[1], "required": True, **meta},
-           "expectations": expectations}
+    doc = {
+        "name": name,
+        "meta": {"purpose": name.split(".")[1], "required": True, **meta},
+        "expectations": expectations,
+    }
     (folder / f"{name}.json").write_text(json.dumps(doc))
     return folder
 
 
 # --- parity -------------------------------------------------------------------------------------
+
 
 def test_both_engines_agree_on_every_committed_suite_of_a_small_replica(warehouse):
     ours, theirs = both_engines(warehouse)
@@ -181,8 +233,11 @@ def test_both_engines_agree_on_published_counts_scaled_to_the_replica(warehouse,
 
 def test_mutations_break_every_integrity_expectation():
     broken = {expected for _, expected in MUTATIONS.values()}
-    integrity = {(s.name, e["meta"]["group"], e["meta"]["key"])
-                 for s in load_suites(required_suite_names(), check_with_gx=False) for e in s.expectations}
+    integrity = {
+        (s.name, e["meta"]["group"], e["meta"]["key"])
+        for s in load_suites(required_suite_names(), check_with_gx=False)
+        for e in s.expectations
+    }
     assert broken == integrity
 
 
@@ -222,32 +277,79 @@ def where(column: str, value: object) -> dict:
     return {"type": "comparison", "column": {"name": column}, "operator": "==", "parameter": value}
 
 
-AACHEN_OR_BERLIN = {"type": "or", "conditions": [where("image_id", "aachen_000000_000019"),
-                                                 where("image_id", "berlin_000000_000019")]}
+AACHEN_OR_BERLIN = {
+    "type": "or",
+    "conditions": [where("image_id", "aachen_000000_000019"), where("image_id", "berlin_000000_000019")],
+}
 VARIANTS = {  # kwargs and types the committed integrity suites do not use
     "images.variants": [
-        expectation("tie", "expect_column_most_common_value_to_be_in_set", column="split", value_set=["train"],
-                    row_condition=AACHEN_OR_BERLIN),
-        expectation("tie allowed", "expect_column_most_common_value_to_be_in_set", column="split",
-                    value_set=["train"], ties_okay=True, row_condition=AACHEN_OR_BERLIN),
-        expectation("and inside or", "expect_table_row_count_to_be_between", min_value=1, max_value=1,
-                    row_condition={"type": "or", "conditions": [
-                        {"type": "and", "conditions": [where("split", "train"), where("city", "aachen")]},
-                        where("image_id", "berlin_000000_000019")]}),
+        expectation(
+            "tie",
+            "expect_column_most_common_value_to_be_in_set",
+            column="split",
+            value_set=["train"],
+            row_condition=AACHEN_OR_BERLIN,
+        ),
+        expectation(
+            "tie allowed",
+            "expect_column_most_common_value_to_be_in_set",
+            column="split",
+            value_set=["train"],
+            ties_okay=True,
+            row_condition=AACHEN_OR_BERLIN,
+        ),
+        expectation(
+            "and inside or",
+            "expect_table_row_count_to_be_between",
+            min_value=1,
+            max_value=1,
+            row_condition={
+                "type": "or",
+                "conditions": [
+                    {"type": "and", "conditions": [where("split", "train"), where("city", "aachen")]},
+                    where("image_id", "berlin_000000_000019"),
+                ],
+            },
+        ),
         expectation("no split named", "expect_column_values_to_be_in_set", column="split", value_set=[]),
-        expectation("width strictly between", "expect_column_values_to_be_between", column="width",
-                    min_value=0, max_value=2048, strict_max=True),
-        expectation("sum strictly above", "expect_column_sum_to_be_between", column="height",
-                    min_value=1024, strict_min=True, row_condition=where("image_id", "aachen_000000_000019")),
+        expectation(
+            "width strictly between",
+            "expect_column_values_to_be_between",
+            column="width",
+            min_value=0,
+            max_value=2048,
+            strict_max=True,
+        ),
+        expectation(
+            "sum strictly above",
+            "expect_column_sum_to_be_between",
+            column="height",
+            min_value=1024,
+            strict_min=True,
+            row_condition=where("image_id", "aachen_000000_000019"),
+        ),
     ],
     "objects.variants": [
-        expectation("more than 3 vertices", "expect_column_values_to_be_between", column="n_vertices",
-                    min_value=3, strict_min=True),
+        expectation(
+            "more than 3 vertices",
+            "expect_column_values_to_be_between",
+            column="n_vertices",
+            min_value=3,
+            strict_min=True,
+        ),
         expectation("no car", "expect_column_values_to_not_be_in_set", column="label", value_set=["car", "bus"]),
-        expectation("one car per image", "expect_column_values_to_be_unique", column="image_id",
-                    row_condition=where("label", "car")),
-        expectation("x_max right of x_min", "expect_column_pair_values_a_to_be_greater_than_b",
-                    column_A="x_max", column_B="x_min"),
+        expectation(
+            "one car per image",
+            "expect_column_values_to_be_unique",
+            column="image_id",
+            row_condition=where("label", "car"),
+        ),
+        expectation(
+            "x_max right of x_min",
+            "expect_column_pair_values_a_to_be_greater_than_b",
+            column_A="x_max",
+            column_B="x_min",
+        ),
         expectation("area sum", "expect_column_sum_to_be_between", column="area_px", min_value=0),
     ],
 }
@@ -261,32 +363,64 @@ def test_both_engines_agree_on_kwargs_and_types_the_integrity_suites_do_not_use(
     assert outcomes(ours) == outcomes(theirs)
     tie = next(r for r in ours.results if r.key == "tie")
     assert (tie.observed, tie.success) == ("test, train", False)
-    assert {r.key for r in ours.failures()} >= {"tie", "no split named", "width strictly between",
-                                                "sum strictly above", "more than 3 vertices", "no car",
-                                                "one car per image"}
+    assert {r.key for r in ours.failures()} >= {
+        "tie",
+        "no split named",
+        "width strictly between",
+        "sum strictly above",
+        "more than 3 vertices",
+        "no car",
+        "one car per image",
+    }
 
 
 # --- refusals -----------------------------------------------------------------------------------
 
-UNIQUE = {"meta": {"group": "unique keys", "key": "object_id"}, "type": "expect_column_values_to_be_unique",
-          "kwargs": {"column": "object_id"}}
+UNIQUE = {
+    "meta": {"group": "unique keys", "key": "object_id"},
+    "type": "expect_column_values_to_be_unique",
+    "kwargs": {"column": "object_id"},
+}
 
 
-@pytest.mark.parametrize(("expectation", "named"), [
-    ({"type": "expect_column_mean_to_be_between", "kwargs": {"column": "n_vertices", "min_value": 3}},
-     "does not run this type"),
-    ({"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "label", "mostly": 0.99}},
-     "does not take mostly"),
-    ({"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 1, "row_condition": {
-        "type": "comparison", "column": {"name": "n_vertices"}, "operator": ">", "parameter": 3}}},
-     "row conditions that compare a column with =="),
-])
+@pytest.mark.parametrize(
+    ("expectation", "named"),
+    [
+        (
+            {"type": "expect_column_mean_to_be_between", "kwargs": {"column": "n_vertices", "min_value": 3}},
+            "does not run this type",
+        ),
+        (
+            {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "label", "mostly": 0.99}},
+            "does not take mostly",
+        ),
+        (
+            {
+                "type": "expect_table_row_count_to_be_between",
+                "kwargs": {
+                    "min_value": 1,
+                    "row_condition": {
+                        "type": "comparison",
+                        "column": {"name": "n_vertices"},
+                        "operator": ">",
+                        "parameter": 3,
+                    },
+                },
+            },
+            "row conditions that compare a column with ==",
+        ),
+    ],
+)
 def test_an_expectation_the_engine_cannot_run_is_refused_naming_file_index_and_type(
-        warehouse, tmp_path, expectation, named):
+    warehouse, tmp_path, expectation, named
+):
     expectation = {"meta": {"group": "g", "key": "k"}, **expectation}
     suites = write_suite(tmp_path / "expectations", "objects.integrity", [UNIQUE, expectation])
-    with pytest.raises(SuiteError, match=rf"objects\.integrity\.json: expectation 1 \({expectation['type']}\): "
-                                         f".*{named}"):
+    with pytest.raises(
+        SuiteError,
+        match=rf"objects\.integrity\.json: expectation 1 \({expectation['type']}\): "
+        f".*{named}",
+    ):
         validate_in_duckdb(warehouse, None, suites)
 
 
@@ -323,5 +457,6 @@ def test_audit_expecting_published_counts_blocks_on_them_only(warehouse):
         audit(warehouse, expect_published=True)
     assert error.value.blocking and {r.purpose for r in error.value.blocking} == {"published"}
     assert {r.purpose for r in error.value.report.results} == {"integrity", "published"}
-    assert len(error.value.report.suites) == sum(1 for p in suite_paths() if ".integrity." in p.name
-                                                 or ".published." in p.name)
+    assert len(error.value.report.suites) == sum(
+        1 for p in suite_paths() if ".integrity." in p.name or ".published." in p.name
+    )

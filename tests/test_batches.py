@@ -19,8 +19,9 @@ def replica(tmp_path_factory):
 
 def test_parallel_batches_equal_a_single_pass(replica):
     single, read_single = parse_source(open_source(replica), Settings(workers=1, batch_files=10_000))
-    parallel, read_parallel = parse_source(open_source(replica), Settings(workers=2, batch_files=7,
-                                                                          parallel_min_files=1))
+    parallel, read_parallel = parse_source(
+        open_source(replica), Settings(workers=2, batch_files=7, parallel_min_files=1)
+    )
     assert read_parallel == read_single
     for name, table in single.items():
         assert parallel[name].equals(table, check_metadata=True), name

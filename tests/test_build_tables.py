@@ -22,36 +22,101 @@ def rows(wh: Warehouse, sql: str) -> list[tuple]:
 
 def test_images_have_one_row_per_file_with_split_city_and_counts(tiny_warehouse):
     assert rows(tiny_warehouse, "select * from images order by image_id") == [
-        (AACHEN, "train", "aachen", 0, 19, 100, 50,
-         f"gtFine/train/aachen/{AACHEN}_gtFine_polygons.json", 3, 2),
-        (BOCHUM, "train", "bochum", 1, 19, 100, 50,
-         f"gtFine/train/bochum/{BOCHUM}_gtFine_polygons.json", 3, 0),
-        (FRANKFURT, "val", "frankfurt", 0, 294, 100, 50,
-         f"gtFine/val/frankfurt/{FRANKFURT}_gtFine_polygons.json", 2, 1),
+        (AACHEN, "train", "aachen", 0, 19, 100, 50, f"gtFine/train/aachen/{AACHEN}_gtFine_polygons.json", 3, 2),
+        (BOCHUM, "train", "bochum", 1, 19, 100, 50, f"gtFine/train/bochum/{BOCHUM}_gtFine_polygons.json", 3, 0),
+        (
+            FRANKFURT,
+            "val",
+            "frankfurt",
+            0,
+            294,
+            100,
+            50,
+            f"gtFine/val/frankfurt/{FRANKFURT}_gtFine_polygons.json",
+            2,
+            1,
+        ),
     ]
 
 
 def test_objects_keep_draw_order_and_measure_geometry(tiny_warehouse):
-    got = rows(tiny_warehouse, """
+    got = rows(
+        tiny_warehouse,
+        """
         select object_id, draw_order, label, n_vertices, n_holes, exterior_area_px, area_px,
                round(perimeter_px, 3), x_min, y_min, x_max, y_max, bbox_width_px, bbox_height_px,
                round(centroid_x, 3), round(centroid_y, 3), is_valid, out_of_bounds, roi_frame_missing
-        from objects order by object_id""")
+        from objects order by object_id""",
+    )
     assert got == [
         (f"{AACHEN}#0", 0, "road", 4, 0, 100.0, 100.0, 40.0, 0, 0, 10, 10, 11, 11, 5.0, 5.0, True, False, False),
-        (f"{AACHEN}#1", 1, "cargroup", 3, 0, 50.0, 50.0, 34.142, 20, 20, 30, 30, 11, 11, 23.333, 23.333,
-         True, False, False),
-        (f"{AACHEN}#4", 4, "out of roi", 9, 1, 4851.0, 4751.0, 336.0, 0, 0, 99, 49, 100, 50, 50.226, 24.7,
-         True, False, False),
+        (
+            f"{AACHEN}#1",
+            1,
+            "cargroup",
+            3,
+            0,
+            50.0,
+            50.0,
+            34.142,
+            20,
+            20,
+            30,
+            30,
+            11,
+            11,
+            23.333,
+            23.333,
+            True,
+            False,
+            False,
+        ),
+        (
+            f"{AACHEN}#4",
+            4,
+            "out of roi",
+            9,
+            1,
+            4851.0,
+            4751.0,
+            336.0,
+            0,
+            0,
+            99,
+            49,
+            100,
+            50,
+            50.226,
+            24.7,
+            True,
+            False,
+            False,
+        ),
         (f"{BOCHUM}#0", 0, "car", 4, 0, 0.0, 0.0, 48.284, 0, 0, 10, 10, 11, 11, 5.0, 5.0, False, False, False),
-        (f"{BOCHUM}#1", 1, "person", 4, 0, 99.0, 99.0, 40.0, 90, 40, 101, 49, 12, 10, 95.5, 44.5,
-         True, True, False),
-        (f"{BOCHUM}#2", 2, "out of roi", 4, 0, 4559.0, 4559.0, 288.0, 1, 1, 98, 48, 98, 48, 49.5, 24.5,
-         True, False, True),
-        (f"{FRANKFURT}#0", 0, "sky", 4, 0, 1000.0, 1000.0, 140.0, 0, 0, 50, 20, 51, 21, 25.0, 10.0,
-         True, False, False),
-        (f"{FRANKFURT}#1", 1, "car", 4, 0, 100.0, 100.0, 40.0, 10, 30, 20, 40, 11, 11, 15.0, 35.0,
-         True, False, False),
+        (f"{BOCHUM}#1", 1, "person", 4, 0, 99.0, 99.0, 40.0, 90, 40, 101, 49, 12, 10, 95.5, 44.5, True, True, False),
+        (
+            f"{BOCHUM}#2",
+            2,
+            "out of roi",
+            4,
+            0,
+            4559.0,
+            4559.0,
+            288.0,
+            1,
+            1,
+            98,
+            48,
+            98,
+            48,
+            49.5,
+            24.5,
+            True,
+            False,
+            True,
+        ),
+        (f"{FRANKFURT}#0", 0, "sky", 4, 0, 1000.0, 1000.0, 140.0, 0, 0, 50, 20, 51, 21, 25.0, 10.0, True, False, False),
+        (f"{FRANKFURT}#1", 1, "car", 4, 0, 100.0, 100.0, 40.0, 10, 30, 20, 40, 11, 11, 15.0, 35.0, True, False, False),
     ]
 
 
@@ -62,9 +127,12 @@ def test_self_intersecting_polygon_is_invalid_with_geos_reason(tiny_warehouse):
 
 
 def test_objects_carry_label_table_attributes(tiny_warehouse):
-    got = rows(tiny_warehouse, """
+    got = rows(
+        tiny_warehouse,
+        """
         select label, label_id, train_id, category, has_instances, ignore_in_eval, is_group, base_label
-        from objects where image_id = 'aachen_000000_000019' order by draw_order""")
+        from objects where image_id = 'aachen_000000_000019' order by draw_order""",
+    )
     assert got == [
         ("road", 7, 0, "flat", False, False, False, "road"),
         ("cargroup", 26, 13, "vehicle", True, False, True, "car"),
@@ -73,9 +141,12 @@ def test_objects_carry_label_table_attributes(tiny_warehouse):
 
 
 def test_out_of_roi_becomes_polygon_with_hole(tiny_warehouse):
-    got = rows(tiny_warehouse, f"""
+    got = rows(
+        tiny_warehouse,
+        f"""
         select ring, n_vertices, [[v.x, v.y] for v in vertices]
-        from polygons where object_id = '{AACHEN}#4' order by ring""")
+        from polygons where object_id = '{AACHEN}#4' order by ring""",
+    )
     assert got == [
         (0, 5, [[0, 0], [99, 0], [99, 49], [0, 49], [0, 0]]),
         (1, 4, [[10, 10], [20, 10], [20, 20], [10, 20]]),
@@ -169,10 +240,14 @@ def test_parquet_and_duckdb_hold_the_same_rows_in_the_same_order(tmp_path, tiny_
 def test_build_with_pixels_rasterises_every_image_and_object(tmp_path, tiny_folder, row_group_rows):
     from cityscapes_warehouse.config import Settings
 
-    wh, _ = Warehouse.build(tiny_folder, tmp_path / "wh", pixels=True,
-                            settings=Settings(row_group_rows=row_group_rows, workers=1))
-    counts = rows(wh, """select (select count(*) from images), (select count(*) from image_coverage),
-                                (select count(*) from objects), (select count(*) from object_visible_area)""")
+    wh, _ = Warehouse.build(
+        tiny_folder, tmp_path / "wh", pixels=True, settings=Settings(row_group_rows=row_group_rows, workers=1)
+    )
+    counts = rows(
+        wh,
+        """select (select count(*) from images), (select count(*) from image_coverage),
+                                (select count(*) from objects), (select count(*) from object_visible_area)""",
+    )
     images, covered, objects, visible = counts[0]
     assert objects > 3  # with row groups of 3, every batch was written before the pixel stage read it
     assert (covered, visible) == (images, objects)

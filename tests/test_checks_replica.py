@@ -78,6 +78,7 @@ def scaled_report(warehouse, scaled_suites):
 
 # --- the clean replica -------------------------------------------------------------------------
 
+
 def test_small_replica_passes_every_required_suite(warehouse):
     report = validate_warehouse(warehouse, suites=required_suite_names())
     assert report.passed and report.all_passed, report.to_text()
@@ -137,6 +138,7 @@ def test_a_missing_check_view_is_named(tmp_path, replica):
 
 # --- mutations -----------------------------------------------------------------------------------
 
+
 def counted_labels(polygon_file: Path) -> Counter:
     """Labels of the objects a file contributes to the published counts (>= 3 points, not deleted)."""
     objects = json.loads(polygon_file.read_text())["objects"]
@@ -158,8 +160,11 @@ def copy_of_replica(tmp_path, replica) -> Path:
 
 
 def per_class(labels, split: str) -> set[tuple[str, str]]:
-    return {(group, label) for label in labels
-            for group in ("images per class", "objects per class", f"objects per class in {split}")}
+    return {
+        (group, label)
+        for label in labels
+        for group in ("images per class", "objects per class", f"objects per class in {split}")
+    }
 
 
 def test_removing_one_object_fails_that_class_and_its_split(copy_of_replica, tmp_path, scaled_suites):
@@ -171,19 +176,21 @@ def test_removing_one_object_fails_that_class_and_its_split(copy_of_replica, tmp
     report = validate_mutated(copy_of_replica, tmp_path, scaled_suites)
     assert report.passed  # integrity holds: the file is simply one object shorter
     assert report.failed_names() == {
-        ("total", "objects"), ("objects per split", "train"),
-        ("objects per class", "car"), ("objects per class in train", "car"),
+        ("total", "objects"),
+        ("objects per split", "train"),
+        ("objects per class", "car"),
+        ("objects per class in train", "car"),
     }
     car = next(r for r in report.failures() if r.name == ("objects per class", "car"))
     assert car.observed == car.expected - 1
 
 
-def test_moving_a_file_to_another_city_fails_that_city_and_its_classes(copy_of_replica, tmp_path, scaled_suites,
-                                                                       truth):
+def test_moving_a_file_to_another_city_fails_that_city_and_its_classes(copy_of_replica, tmp_path, scaled_suites, truth):
     def movable(path: Path) -> bool:  # its city keeps an image and every class of it stays in the data
         city = path.parent.name
         return truth["cities"][city]["images"] >= 2 and all(
-            truth["classes"][label]["images"] >= 2 for label in counted_labels(path))
+            truth["classes"][label]["images"] >= 2 for label in counted_labels(path)
+        )
 
     path = next(p for p in polygon_files(copy_of_replica, "train") if movable(p))
     city, labels = path.parent.name, counted_labels(path)
@@ -194,7 +201,10 @@ def test_moving_a_file_to_another_city_fails_that_city_and_its_classes(copy_of_r
     assert report.passed and not report.all_passed  # sound but incomplete: validate fails, build publishes
     assert report.failed_names() == {
         ("rejected for a source fault", "city_mismatch"),
-        ("total", "images"), ("total", "objects"), ("images per split", "train"), ("objects per split", "train"),
+        ("total", "images"),
+        ("total", "objects"),
+        ("images per split", "train"),
+        ("objects per split", "train"),
         ("images per city", city),
     } | per_class(labels, "train")
     assert f"images per city: {city} expected {truth['cities'][city]['images']}" in report.to_text()
@@ -209,12 +219,15 @@ def test_an_unknown_label_fails_validation_naming_the_label(copy_of_replica, tmp
     report = validate_mutated(copy_of_replica, tmp_path, scaled_suites)
     assert report.passed and not report.all_passed  # sound but incomplete: validate fails, build publishes
     assert report.failed_names() == {("rejected for a source fault", "unknown_label")}
-    assert "FAIL rejects: rejected for a source fault: unknown_label expected 0 rows breaking it, found 1 " \
-           f"(e.g. gtFine/val/{path.parent.name}/{path.name}, spaceship)" in report.to_text()
+    assert (
+        "FAIL rejects: rejected for a source fault: unknown_label expected 0 rows breaking it, found 1 "
+        f"(e.g. gtFine/val/{path.parent.name}/{path.name}, spaceship)" in report.to_text()
+    )
 
 
-def test_a_later_duplicate_under_another_split_fails_integrity_naming_its_path(copy_of_replica, tmp_path,
-                                                                               scaled_suites):
+def test_a_later_duplicate_under_another_split_fails_integrity_naming_its_path(
+    copy_of_replica, tmp_path, scaled_suites
+):
     # gtFine/train/... is read before gtFine/val/...: the val copy is the duplicate, the counts stay
     path = polygon_files(copy_of_replica, "train")[0]
     copy = copy_of_replica / "gtFine" / "val" / path.parent.name / path.name
@@ -229,7 +242,8 @@ def test_a_later_duplicate_under_another_split_fails_integrity_naming_its_path(c
 
 
 def test_an_earlier_duplicate_under_another_split_moves_the_image_and_fails_both_splits(
-        copy_of_replica, tmp_path, scaled_suites):
+    copy_of_replica, tmp_path, scaled_suites
+):
     # a val file copied under train is read first: the image now counts in train, the val original is rejected
     path = polygon_files(copy_of_replica, "val")[0]
     city, labels = path.parent.name, counted_labels(path)
@@ -239,14 +253,18 @@ def test_an_earlier_duplicate_under_another_split_moves_the_image_and_fails_both
 
     report = validate_mutated(copy_of_replica, tmp_path, scaled_suites)
     assert report.failed_names() == {
-        ("rejected for a source fault", "duplicate_image"), ("split of city", city),
-        ("images per split", "train"), ("images per split", "val"),
-        ("objects per split", "train"), ("objects per split", "val"),
+        ("rejected for a source fault", "duplicate_image"),
+        ("split of city", city),
+        ("images per split", "train"),
+        ("images per split", "val"),
+        ("objects per split", "train"),
+        ("objects per split", "val"),
     } | {(f"objects per class in {split}", label) for label in labels for split in ("train", "val")}
     assert f"split of city: {city} expected val, found train,val" in report.to_text()
 
 
 # --- full scale ----------------------------------------------------------------------------------
+
 
 @pytest.mark.full_scale
 def test_full_replica_passes_every_suite(tmp_path):

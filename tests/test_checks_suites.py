@@ -41,8 +41,13 @@ def test_published_suites_hold_every_figure_of_the_reference():
     names = {(e["meta"]["group"], e["meta"]["key"]) for doc in published_suites() for e in doc["expectations"]}
     classes, cities = published.CLASS_FIGURES, published.CITY_FIGURES
     assert len(names) == 4 + 2 * 3 + 2 * len(cities) + 5 * len(classes) + 2
-    assert {("objects per class", "car"), ("objects per class in test", "rectification border"),
-            ("split of city", "munich"), ("images per city", "aachen"), ("total", "classes")} <= names
+    assert {
+        ("objects per class", "car"),
+        ("objects per class in test", "rectification border"),
+        ("split of city", "munich"),
+        ("images per city", "aachen"),
+        ("total", "classes"),
+    } <= names
 
 
 def _value_set(suite_name: str, key: str) -> list:
@@ -83,8 +88,11 @@ def _write_suite(tmp_path: Path, expectations: list[dict], name: str = "objects.
     return path
 
 
-UNIQUE_IDS = {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "object_id"},
-              "meta": {"group": "unique keys", "key": "object_id"}}
+UNIQUE_IDS = {
+    "type": "expect_column_values_to_be_unique",
+    "kwargs": {"column": "object_id"},
+    "meta": {"group": "unique keys", "key": "object_id"},
+}
 
 
 def test_misspelled_expectation_type_is_refused_naming_file_index_and_type(tmp_path):
@@ -92,14 +100,19 @@ def test_misspelled_expectation_type_is_refused_naming_file_index_and_type(tmp_p
     path = _write_suite(tmp_path, [UNIQUE_IDS, typo])
     with pytest.raises(SuiteError) as error:
         load_suite(path)
-    assert str(error.value) == ("objects.integrity.json: expectation 1 (expect_column_values_to_be_uniqe): "
-                                "unknown expectation type 'expect_column_values_to_be_uniqe'")
+    assert str(error.value) == (
+        "objects.integrity.json: expectation 1 (expect_column_values_to_be_uniqe): "
+        "unknown expectation type 'expect_column_values_to_be_uniqe'"
+    )
 
 
 def test_misspelled_kwarg_is_refused_naming_the_field(tmp_path):
     typo = {**UNIQUE_IDS, "kwargs": {"colum": "object_id"}}
-    with pytest.raises(SuiteError, match=r"expectation 0 \(expect_column_values_to_be_unique\): invalid kwargs: "
-                                         r"column: field required; colum: extra fields not permitted"):
+    with pytest.raises(
+        SuiteError,
+        match=r"expectation 0 \(expect_column_values_to_be_unique\): invalid kwargs: "
+        r"column: field required; colum: extra fields not permitted",
+    ):
         load_suite(_write_suite(tmp_path, [typo]))
 
 
@@ -124,8 +137,10 @@ def test_unknown_suite_name_is_refused():
 
 
 def test_string_row_condition_is_refused_for_the_condition_object(tmp_path):
-    legacy = {**UNIQUE_IDS, "kwargs": {"column": "object_id", "row_condition": "label == 'car'",
-                                       "condition_parser": "pandas"}}
+    legacy = {
+        **UNIQUE_IDS,
+        "kwargs": {"column": "object_id", "row_condition": "label == 'car'", "condition_parser": "pandas"},
+    }
     with pytest.raises(SuiteError, match="GX Condition object"):
         load_suite(_write_suite(tmp_path, [legacy]))
 
@@ -134,8 +149,13 @@ def test_every_reject_reason_the_code_can_give_is_documented():
     etl = PROJECT_ROOT / "etl"
     code = "".join(p.read_text() for p in [*(etl / "sources").glob("*.py"), etl / "parse.py"])
     # reject("reason", ...) calls, `return "reason", detail` and ("reason", "a detail sentence") pairs
-    given = set(re.findall(r"reject\(\s*\"([a-z_]+)\"|return \"([a-z_]+)\",|"
-                           r"\(\s*\"([a-z_]+)\",\s*f?\"[^\"\n]*\s[^\"\n]*\"", code))
+    given = set(
+        re.findall(
+            r"reject\(\s*\"([a-z_]+)\"|return \"([a-z_]+)\",|"
+            r"\(\s*\"([a-z_]+)\",\s*f?\"[^\"\n]*\s[^\"\n]*\"",
+            code,
+        )
+    )
     given = {reason for match in given for reason in match if reason}
     readme = (EXPECTATIONS_DIR.parent / "data" / "README.md").read_text()
     documented = set(re.findall(r"`([a-z_]+)`", readme.split("| reason |", 1)[1].splitlines()[0]))

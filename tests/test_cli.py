@@ -41,16 +41,36 @@ def test_stats_by_split_prints_a_table(built, capsys):
 
 
 def test_sql_csv_output_is_machine_readable(built, capsys):
-    assert main(["sql", "select split, count(*) as n from images group by split order by split",
-                 "--warehouse", str(built), "--format", "csv"]) == 0
+    assert (
+        main(
+            [
+                "sql",
+                "select split, count(*) as n from images group by split order by split",
+                "--warehouse",
+                str(built),
+                "--format",
+                "csv",
+            ]
+        )
+        == 0
+    )
     assert capsys.readouterr().out == "split,n\ntrain,2\nval,1\n"
 
 
 def test_sql_json_output_keeps_nested_vertices(built, capsys):
-    main(["sql", "select vertices from polygons where object_id = 'aachen_000000_000019#1'",
-          "--warehouse", str(built), "--format", "json"])
-    assert json.loads(capsys.readouterr().out) == [{"vertices": [{"x": 20, "y": 20}, {"x": 30, "y": 20},
-                                                                  {"x": 20, "y": 30}]}]
+    main(
+        [
+            "sql",
+            "select vertices from polygons where object_id = 'aachen_000000_000019#1'",
+            "--warehouse",
+            str(built),
+            "--format",
+            "json",
+        ]
+    )
+    assert json.loads(capsys.readouterr().out) == [
+        {"vertices": [{"x": 20, "y": 20}, {"x": 30, "y": 20}, {"x": 20, "y": 30}]}
+    ]
 
 
 def test_sql_that_tries_to_write_is_refused_clearly(built, capsys):
@@ -94,8 +114,9 @@ def test_every_command_appears_in_the_readme(command):
 
 
 def test_console_script_runs_as_a_module():
-    done = subprocess.run([sys.executable, "-m", "cityscapes_warehouse.cli", "--version"],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "cityscapes_warehouse.cli", "--version"], capture_output=True, text=True, check=True
+    )
     assert done.stdout.startswith("cityscapes-warehouse ")
 
 

@@ -26,13 +26,27 @@ label = st.sampled_from(sorted(LABELS))
 valid = st.fixed_dictionaries({"label": label, "polygon": st.lists(vertex, min_size=3, max_size=12)})
 invalid = st.one_of(
     st.fixed_dictionaries({"label": label, "polygon": st.lists(vertex, max_size=2)}),
-    st.fixed_dictionaries({"label": label, "polygon": st.lists(vertex, min_size=3, max_size=5),
-                           "deleted": st.just(1)}),
-    st.fixed_dictionaries({"label": st.text(min_size=1, max_size=8).filter(lambda s: s not in LABELS),
-                           "polygon": st.lists(vertex, min_size=3, max_size=5)}),
-    st.fixed_dictionaries({"label": label, "polygon": st.lists(
-        st.lists(st.one_of(coordinate, st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=3)),
-                 min_size=2, max_size=3), min_size=3, max_size=5)}),
+    st.fixed_dictionaries({"label": label, "polygon": st.lists(vertex, min_size=3, max_size=5), "deleted": st.just(1)}),
+    st.fixed_dictionaries(
+        {
+            "label": st.text(min_size=1, max_size=8).filter(lambda s: s not in LABELS),
+            "polygon": st.lists(vertex, min_size=3, max_size=5),
+        }
+    ),
+    st.fixed_dictionaries(
+        {
+            "label": label,
+            "polygon": st.lists(
+                st.lists(
+                    st.one_of(coordinate, st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=3)),
+                    min_size=2,
+                    max_size=3,
+                ),
+                min_size=3,
+                max_size=5,
+            ),
+        }
+    ),
     st.fixed_dictionaries({"polygon": st.lists(vertex, min_size=3, max_size=5)}),
     st.integers(),
 )

@@ -16,8 +16,9 @@ from cityscapes_warehouse import Warehouse
 from cityscapes_warehouse.replica import write_replica
 
 ANSWER_SQL = "select count(*), sum(n_vertices)::bigint from objects"
-BUILD = ("from cityscapes_warehouse.build import build; import sys, pathlib; "
-         "build(sys.argv[1], pathlib.Path(sys.argv[2]))")
+BUILD = (
+    "from cityscapes_warehouse.build import build; import sys, pathlib; build(sys.argv[1], pathlib.Path(sys.argv[2]))"
+)
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +61,10 @@ def test_next_build_removes_staging_left_by_a_killed_build(tmp_path, tiny_folder
 
 
 def test_readers_during_a_rebuild_see_one_whole_version(tmp_path, tiny_folder, replica):
-    versions = {_answers(Warehouse.build(source, tmp_path / f"ref-{i}")[0].path)
-                for i, source in enumerate((tiny_folder, replica))}
+    versions = {
+        _answers(Warehouse.build(source, tmp_path / f"ref-{i}")[0].path)
+        for i, source in enumerate((tiny_folder, replica))
+    }
     out = tmp_path / "wh"
     Warehouse.build(tiny_folder, out)
     seen, errors, stop = set(), [], threading.Event()

@@ -31,8 +31,13 @@ def dn(tiny_warehouse):
 
 def test_there_are_the_six_dn_views():
     assert [p.stem for p in DN_FILES] == [
-        "dn_class_balance", "dn_class_sizes", "dn_classes_per_image", "dn_cooccurrence", "dn_objects_distribution",
-        "object_visibility"]
+        "dn_class_balance",
+        "dn_class_sizes",
+        "dn_classes_per_image",
+        "dn_cooccurrence",
+        "dn_objects_distribution",
+        "object_visibility",
+    ]
 
 
 @pytest.mark.parametrize("path", DN_FILES, ids=lambda p: p.name)
@@ -48,28 +53,41 @@ def test_class_balance_counts_images_objects_and_mean_covered_area(dn):
     got = rows(dn, "select * from dn_class_balance")
     # road: square (0,0)-(10,10) = 11 x 11 px of 100 x 50; sky: (0,0)-(50,20) = 51 x 21 px
     assert [r[:4] for r in got] == [
-        ("car", 2, 2, 1.0), ("cargroup", 1, 1, 1.0), ("out of roi", 2, 2, 1.0), ("person", 1, 1, 1.0),
-        ("road", 1, 1, 1.0), ("sky", 1, 1, 1.0)]
+        ("car", 2, 2, 1.0),
+        ("cargroup", 1, 1, 1.0),
+        ("out of roi", 2, 2, 1.0),
+        ("person", 1, 1, 1.0),
+        ("road", 1, 1, 1.0),
+        ("sky", 1, 1, 1.0),
+    ]
     areas = {r[0]: r[4] for r in got}
     assert areas["road"] == 2.42 and areas["sky"] == 21.42
 
 
 def test_classes_per_image_has_every_label_for_every_image(dn):
     assert rows(dn, "select count(*), count(distinct image_id), count(distinct label) from dn_classes_per_image") == [
-        (18, 3, 6)]
+        (18, 3, 6)
+    ]
     # frankfurt: sky 1071 px + car 121 px, disjoint, of 5000 px
-    assert rows(dn, """select label, objects, covered_pct, unlabeled_pct, image from dn_classes_per_image
-                       where image_id = 'frankfurt_000000_000294' and objects > 0""") == [
+    assert rows(
+        dn,
+        """select label, objects, covered_pct, unlabeled_pct, image from dn_classes_per_image
+                       where image_id = 'frankfurt_000000_000294' and objects > 0""",
+    ) == [
         ("car", 1, 2.42, 76.16, "frankfurt_000000_000294_leftImg8bit.png"),
-        ("sky", 1, 21.42, 76.16, "frankfurt_000000_000294_leftImg8bit.png")]
+        ("sky", 1, 21.42, 76.16, "frankfurt_000000_000294_leftImg8bit.png"),
+    ]
 
 
 def test_cooccurrence_diagonal_is_images_holding_the_label(dn):
     diagonal = dict(rows(dn, "select label_a, images from dn_cooccurrence where label_a = label_b"))
     assert diagonal == dict(rows(dn, "select label, images from dn_class_balance"))
     assert rows(dn, "select images from dn_cooccurrence where label_a = 'car' and label_b = 'out of roi'") == [(1,)]
-    assert rows(dn, "select count(*) from dn_cooccurrence a join dn_cooccurrence b "
-                    "on a.label_a = b.label_b and a.label_b = b.label_a where a.images <> b.images") == [(0,)]
+    assert rows(
+        dn,
+        "select count(*) from dn_cooccurrence a join dn_cooccurrence b "
+        "on a.label_a = b.label_b and a.label_b = b.label_a where a.images <> b.images",
+    ) == [(0,)]
 
 
 def test_objects_distribution_counts_images_with_exactly_k(dn):
@@ -79,7 +97,8 @@ def test_objects_distribution_counts_images_with_exactly_k(dn):
 
 def test_class_sizes_use_the_exterior_and_inclusive_extents(dn):
     assert rows(dn, "select * from dn_class_sizes where label = 'road'") == [
-        ("road", 1, 2.0, 2.0, 2.0, 11, 22.0, 11, 22.0, 11, 22.0, 11, 11.0, 11, 11.0, 11, 11.0)]
+        ("road", 1, 2.0, 2.0, 2.0, 11, 22.0, 11, 22.0, 11, 22.0, 11, 11.0, 11, 11.0, 11, 11.0)
+    ]
     # out of roi: the 5-point frame alone, holes ignored: 99 * 49 px of 5000
     assert rows(dn, "select max_area_pct from dn_class_sizes where label = 'out of roi'") == [(97.02,)]
 
@@ -87,8 +106,11 @@ def test_class_sizes_use_the_exterior_and_inclusive_extents(dn):
 def test_object_visibility_under_painters_order(dn):
     # aachen: out of roi (drawn last) leaves only its hole (10..20, 10..20) uncovered, so of the road
     # square (0..10) only the pixel (10, 10) shows, and of the cargroup triangle only (20, 20)
-    got = rows(dn, """select label, mask_area_px, visible_area_px, is_fully_hidden from object_visibility
-                      where image_id = 'aachen_000000_000019' order by draw_order""")
+    got = rows(
+        dn,
+        """select label, mask_area_px, visible_area_px, is_fully_hidden from object_visibility
+                      where image_id = 'aachen_000000_000019' order by draw_order""",
+    )
     assert got == [("road", 121, 1, False), ("cargroup", 66, 1, False), ("out of roi", 4879, 4879, False)]
 
 

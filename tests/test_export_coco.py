@@ -34,7 +34,12 @@ def test_categories_are_classes_with_their_label_ids_in_every_file(coco_dir):
     for name in ("instances_train.json", "instances_val.json"):
         categories = json.loads((coco_dir / name).read_text())["categories"]
         assert [(c["id"], c["name"]) for c in categories] == [
-            (3, "out of roi"), (7, "road"), (23, "sky"), (24, "person"), (26, "car")]
+            (3, "out of roi"),
+            (7, "road"),
+            (23, "sky"),
+            (24, "person"),
+            (26, "car"),
+        ]
 
 
 def test_crowd_label_is_its_class_with_iscrowd(coco_dir):
@@ -45,8 +50,9 @@ def test_crowd_label_is_its_class_with_iscrowd(coco_dir):
 
 def test_images_are_named_as_in_leftimg8bit(coco_dir):
     images = json.loads((coco_dir / "instances_val.json").read_text())["images"]
-    assert images == [{"id": 3, "file_name": "frankfurt/frankfurt_000000_000294_leftImg8bit.png",
-                       "width": 100, "height": 50}]
+    assert images == [
+        {"id": 3, "file_name": "frankfurt/frankfurt_000000_000294_leftImg8bit.png", "width": 100, "height": 50}
+    ]
 
 
 def test_out_of_roi_is_an_rle_mask_of_frame_minus_hole(coco_dir):

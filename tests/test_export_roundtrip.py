@@ -24,8 +24,10 @@ def content(obj):
 
 
 def gtfine_files(root: Path) -> dict[str, list]:
-    return {p.relative_to(root).as_posix(): json.loads(p.read_text())["objects"]
-            for p in sorted((root / "gtFine").rglob("*.json"))}
+    return {
+        p.relative_to(root).as_posix(): json.loads(p.read_text())["objects"]
+        for p in sorted((root / "gtFine").rglob("*.json"))
+    }
 
 
 def table(wh: Warehouse, name: str) -> list[tuple]:

@@ -32,22 +32,30 @@ def test_totals_equal_the_published_figures(full):
 
 def test_split_stats_equal_the_published_figures(full):
     wh, _, _ = full
-    got = {split: (images, objects) for split, images, objects in
-           wh.query("select split, images, objects from split_stats").iter_rows()}
+    got = {
+        split: (images, objects)
+        for split, images, objects in wh.query("select split, images, objects from split_stats").iter_rows()
+    }
     assert got == {split: (f.images, f.objects) for split, f in published.SPLIT_FIGURES.items()}
 
 
 def test_city_stats_equal_the_published_figures(full):
     wh, _, _ = full
-    got = {city: (split, images) for city, split, images in
-           wh.query("select city, split, images from city_stats").iter_rows()}
+    got = {
+        city: (split, images)
+        for city, split, images in wh.query("select city, split, images from city_stats").iter_rows()
+    }
     assert got == {city: (f.split, f.images) for city, f in published.CITY_FIGURES.items()}
 
 
 def test_class_stats_equal_the_published_figures(full):
     wh, _, _ = full
-    got = {row[0]: row[1:] for row in wh.query(
-        "select label, images, objects, train_objects, val_objects, test_objects from class_stats").iter_rows()}
+    got = {
+        row[0]: row[1:]
+        for row in wh.query(
+            "select label, images, objects, train_objects, val_objects, test_objects from class_stats"
+        ).iter_rows()
+    }
     expected = {label: (f.images, f.objects, f.train, f.val, f.test) for label, f in published.CLASS_FIGURES.items()}
     assert got == expected
 

@@ -39,40 +39,87 @@ CASES = {
     "empty_file": ("ulm_900002_000019", b"", {"malformed_json": 1}, 0),
     "utf8_bom": ("ulm_900003_000019", b"\xef\xbb\xbf" + doc_bytes(GOOD), {}, 1),
     "cut_mid_way": ("ulm_900004_000019", doc_bytes(GOOD * 5)[:150], {"malformed_json": 1}, 0),
-    "coordinates_as_strings": ("ulm_900005_000019",
-                               good_plus({"label": "car", "polygon": [["1", "2"], ["3", "4"], ["5", "6"]]}),
-                               {"bad_coordinates": 1}, 1),
-    "float_coordinates": ("ulm_900006_000019", good_plus({"label": "car", "polygon": [[1.5, 2], [3, 4], [5, 6]]}),
-                          {"bad_coordinates": 1}, 1),
-    "nan_coordinates": ("ulm_900007_000019",
-                        good_plus({"label": "car", "polygon": [[float("nan"), 2], [3, 4], [5, 6]]}),
-                        {"bad_coordinates": 1}, 1),
-    "nested_one_level_too_deep": ("ulm_900008_000019",
-                                  good_plus({"label": "car", "polygon": [[[1, 2]], [[3, 4]], [[5, 6]]]}),
-                                  {"bad_coordinates": 1}, 1),
+    "coordinates_as_strings": (
+        "ulm_900005_000019",
+        good_plus({"label": "car", "polygon": [["1", "2"], ["3", "4"], ["5", "6"]]}),
+        {"bad_coordinates": 1},
+        1,
+    ),
+    "float_coordinates": (
+        "ulm_900006_000019",
+        good_plus({"label": "car", "polygon": [[1.5, 2], [3, 4], [5, 6]]}),
+        {"bad_coordinates": 1},
+        1,
+    ),
+    "nan_coordinates": (
+        "ulm_900007_000019",
+        good_plus({"label": "car", "polygon": [[float("nan"), 2], [3, 4], [5, 6]]}),
+        {"bad_coordinates": 1},
+        1,
+    ),
+    "nested_one_level_too_deep": (
+        "ulm_900008_000019",
+        good_plus({"label": "car", "polygon": [[[1, 2]], [[3, 4]], [[5, 6]]]}),
+        {"bad_coordinates": 1},
+        1,
+    ),
     "missing_objects": ("ulm_900009_000019", doc_bytes(None), {"missing_field": 1}, 0),
-    "missing_img_width": ("ulm_900010_000019", json.dumps({"imgHeight": 1024, "objects": GOOD}).encode(),
-                          {"missing_field": 1}, 0),
+    "missing_img_width": (
+        "ulm_900010_000019",
+        json.dumps({"imgHeight": 1024, "objects": GOOD}).encode(),
+        {"missing_field": 1},
+        0,
+    ),
     "missing_label": ("ulm_900011_000019", good_plus({"polygon": TRIANGLE}), {"missing_label": 1}, 1),
-    "unknown_label": ("ulm_900012_000019", good_plus({"label": "spaceship", "polygon": TRIANGLE}),
-                      {"unknown_label": 1}, 1),
-    "zero_one_two_points": ("ulm_900013_000019", doc_bytes([*GOOD, *({"label": "car", "polygon": TRIANGLE[:n]}
-                                                                     for n in range(3))]),
-                            {"too_few_points": 3}, 1),
-    "enormous_coordinates": ("ulm_900014_000019", good_plus({"label": "car", "polygon": [[0, 0], [10**12, 0], [0, 9]]}),
-                             {"bad_coordinates": 1}, 1),
-    "large_but_representable_coordinates": ("ulm_900015_000019",
-                                            good_plus({"label": "car", "polygon": [[0, 0], [10**6, 0], [0, 9]]}),
-                                            {}, 2),
+    "unknown_label": (
+        "ulm_900012_000019",
+        good_plus({"label": "spaceship", "polygon": TRIANGLE}),
+        {"unknown_label": 1},
+        1,
+    ),
+    "zero_one_two_points": (
+        "ulm_900013_000019",
+        doc_bytes([*GOOD, *({"label": "car", "polygon": TRIANGLE[:n]} for n in range(3))]),
+        {"too_few_points": 3},
+        1,
+    ),
+    "enormous_coordinates": (
+        "ulm_900014_000019",
+        good_plus({"label": "car", "polygon": [[0, 0], [10**12, 0], [0, 9]]}),
+        {"bad_coordinates": 1},
+        1,
+    ),
+    "large_but_representable_coordinates": (
+        "ulm_900015_000019",
+        good_plus({"label": "car", "polygon": [[0, 0], [10**6, 0], [0, 9]]}),
+        {},
+        2,
+    ),
     "bad_file_name": ("ulm_15_19", doc_bytes(GOOD), {"bad_file_name": 1}, 0),
-    "same_image_in_two_splits": ("gtFine/val/ulm/ulm_900000_000019_gtFine_polygons.json", doc_bytes(GOOD),
-                                 {"duplicate_image": 1}, 0),
-    "city_folder_in_the_wrong_split": ("gtFine/val/aachen/aachen_000000_000019_gtFine_polygons.json",
-                                       doc_bytes(GOOD), {}, 1),  # loaded as found; validate names the city
-    "city_of_name_and_folder_differ": ("gtFine/train/ulm/bochum_000000_000019_gtFine_polygons.json",
-                                       doc_bytes(GOOD), {"city_mismatch": 1}, 0),
-    "split_folder_unknown": ("gtFine/extra/ulm/ulm_900016_000019_gtFine_polygons.json", doc_bytes(GOOD),
-                             {"bad_path": 1}, 0),
+    "same_image_in_two_splits": (
+        "gtFine/val/ulm/ulm_900000_000019_gtFine_polygons.json",
+        doc_bytes(GOOD),
+        {"duplicate_image": 1},
+        0,
+    ),
+    "city_folder_in_the_wrong_split": (
+        "gtFine/val/aachen/aachen_000000_000019_gtFine_polygons.json",
+        doc_bytes(GOOD),
+        {},
+        1,
+    ),  # loaded as found; validate names the city
+    "city_of_name_and_folder_differ": (
+        "gtFine/train/ulm/bochum_000000_000019_gtFine_polygons.json",
+        doc_bytes(GOOD),
+        {"city_mismatch": 1},
+        0,
+    ),
+    "split_folder_unknown": (
+        "gtFine/extra/ulm/ulm_900016_000019_gtFine_polygons.json",
+        doc_bytes(GOOD),
+        {"bad_path": 1},
+        0,
+    ),
 }
 
 
@@ -131,8 +178,13 @@ def _zip(path: Path, entries: dict[str, bytes], links: tuple[str, ...] = ()) -> 
     return path
 
 
-@pytest.mark.parametrize("entry", ["gtFine/../../etc/ulm_900001_000019_gtFine_polygons.json",
-                                   "/gtFine/train/ulm/ulm_900001_000019_gtFine_polygons.json"])
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "gtFine/../../etc/ulm_900001_000019_gtFine_polygons.json",
+        "/gtFine/train/ulm/ulm_900001_000019_gtFine_polygons.json",
+    ],
+)
 def test_zip_entry_escaping_the_archive_is_never_read(tmp_path, entry):
     archive = _zip(tmp_path / "evil.zip", {entry: doc_bytes(GOOD)})
     wh, summary = Warehouse.build(archive, tmp_path / "wh")
@@ -176,8 +228,9 @@ def test_whole_corpus_mixed_into_a_replica_counts_every_reason_and_keeps_every_g
         expected.update(reasons)
         accepted += good
     faults = truth["faults"]
-    expected.update({"too_few_points": faults["points_0"] + faults["points_1"] + faults["points_2"],
-                     "deleted": faults["deleted"]})
+    expected.update(
+        {"too_few_points": faults["points_0"] + faults["points_1"] + faults["points_2"], "deleted": faults["deleted"]}
+    )
 
     assert main(["build", str(source), "--out", str(tmp_path / "wh")]) == 0
     out = capsys.readouterr().out

@@ -15,10 +15,14 @@ FRAME_WITH_HOLE = [[0, 0], [9, 0], [9, 9], [0, 9], [0, 0], [2, 2], [3, 2], [3, 3
 CLEAN = {
     "one triangle": [{"label": "road", "polygon": TRIANGLE}],
     "negative coordinates": [{"label": "car", "polygon": [[-3, 2], [4, 4], [0, 5]]}],
-    "out of roi cut into frame and hole": [{"label": "out of roi", "polygon": FRAME_WITH_HOLE},
-                                           {"label": "car", "polygon": TRIANGLE}],
-    "out of roi without frame": [{"label": "car", "polygon": TRIANGLE},
-                                 {"label": "out of roi", "polygon": [[1, 1], [8, 1], [8, 8], [1, 8]]}],
+    "out of roi cut into frame and hole": [
+        {"label": "out of roi", "polygon": FRAME_WITH_HOLE},
+        {"label": "car", "polygon": TRIANGLE},
+    ],
+    "out of roi without frame": [
+        {"label": "car", "polygon": TRIANGLE},
+        {"label": "out of roi", "polygon": [[1, 1], [8, 1], [8, 8], [1, 8]]},
+    ],
     "deleted but false": [{"label": "road", "polygon": TRIANGLE, "deleted": 0}],
 }
 
@@ -56,8 +60,16 @@ def both_paths(objects: list) -> tuple[bool, ParsedFile, ParsedFile]:
 
 
 def records(parsed: ParsedFile) -> tuple:
-    return (parsed.draw_orders, parsed.labels, parsed.rings_per_object, parsed.roi_frame_missing,
-            parsed.ring_lengths, parsed.xy.tolist(), parsed.xy.dtype.name, parsed.rejects)
+    return (
+        parsed.draw_orders,
+        parsed.labels,
+        parsed.rings_per_object,
+        parsed.roi_frame_missing,
+        parsed.ring_lengths,
+        parsed.xy.tolist(),
+        parsed.xy.dtype.name,
+        parsed.rejects,
+    )
 
 
 @pytest.mark.parametrize("objects", CLEAN.values(), ids=CLEAN.keys())
@@ -82,10 +94,12 @@ def test_an_object_that_would_be_rejected_is_left_to_the_one_by_one_path(obj):
 
 
 coordinate = st.integers(min_value=-(2**31), max_value=2**31 - 1)
-clean_object = st.fixed_dictionaries({
-    "label": st.sampled_from(sorted(LABELS)),
-    "polygon": st.lists(st.lists(coordinate, min_size=2, max_size=2), min_size=3, max_size=12),
-})
+clean_object = st.fixed_dictionaries(
+    {
+        "label": st.sampled_from(sorted(LABELS)),
+        "polygon": st.lists(st.lists(coordinate, min_size=2, max_size=2), min_size=3, max_size=12),
+    }
+)
 
 
 @settings(max_examples=200, deadline=None)

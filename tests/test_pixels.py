@@ -19,8 +19,15 @@ def tables_for(images: dict[str, tuple[int, int, list[tuple[str, list[list[tuple
         for order, (label, rings) in enumerate(objects):
             object_id = f"{image_id}#{order}"
             object_rows.append({"object_id": object_id, "image_id": image_id, "draw_order": order, "label": label})
-            ring_rows += [{"object_id": object_id, "ring": r, "n_vertices": len(ring),
-                           "vertices": [{"x": x, "y": y} for x, y in ring]} for r, ring in enumerate(rings)]
+            ring_rows += [
+                {
+                    "object_id": object_id,
+                    "ring": r,
+                    "n_vertices": len(ring),
+                    "vertices": [{"x": x, "y": y} for x, y in ring],
+                }
+                for r, ring in enumerate(rings)
+            ]
     return {
         "images": pa.Table.from_pylist(image_rows),
         "objects": pa.Table.from_pylist(object_rows),
@@ -38,12 +45,18 @@ def square(x0: int, y0: int, x1: int, y1: int) -> list[tuple[int, int]]:
 #   2 road  C = x 8..12, y 0..3, clipped to x 8..9     8 px (a vertex outside the image)
 #   3 out of roi F = frame x 0..9, y 0..7 minus hole x 1..8, y 1..6 (48 px): the 32 border px
 # F covers 9 px of A (x = 0, y 0..4 and y = 0, x 1..4) and 5 px of C (x = 9, y 0..3 and (8, 0)).
-HAND = {"hand": (10, 8, [
-    ("road", [square(0, 0, 4, 4)]),
-    ("car", [square(2, 2, 6, 6)]),
-    ("road", [square(8, 0, 12, 3)]),
-    ("out of roi", [square(0, 0, 9, 7), square(1, 1, 8, 6)]),
-])}
+HAND = {
+    "hand": (
+        10,
+        8,
+        [
+            ("road", [square(0, 0, 4, 4)]),
+            ("car", [square(2, 2, 6, 6)]),
+            ("road", [square(8, 0, 12, 3)]),
+            ("out of roi", [square(0, 0, 9, 7), square(1, 1, 8, 6)]),
+        ],
+    )
+}
 
 
 @pytest.fixture(scope="module")
@@ -52,42 +65,60 @@ def hand():
 
 
 def test_class_coverage_is_the_union_of_the_class_masks(hand):
-    got = {row["label"]: (row["objects"], row["covered_px"], row["covered_pct"])
-           for row in hand["image_class_coverage"].to_pylist()}
+    got = {
+        row["label"]: (row["objects"], row["covered_px"], row["covered_pct"])
+        for row in hand["image_class_coverage"].to_pylist()
+    }
     assert got == {"road": (2, 33, 41.25), "car": (1, 25, 31.25), "out of roi": (1, 32, 40.0)}
 
 
 def test_unlabeled_is_what_no_object_covers(hand):
     # union: A + B - 9 = 41, + C = 49, + F (32) - F on A (9) - F on C (5) = 67 of 80 px
     assert hand["image_coverage"].to_pylist() == [
-        {"image_id": "hand", "labeled_px": 67, "unlabeled_px": 13, "unlabeled_pct": 16.25}]
+        {"image_id": "hand", "labeled_px": 67, "unlabeled_px": 13, "unlabeled_pct": 16.25}
+    ]
 
 
 def test_hole_is_filled_with_zero_after_the_exterior(hand):
-    areas = dict(zip(hand["object_visible_area"]["object_id"].to_pylist(),
-                     hand["object_visible_area"]["mask_area_px"].to_pylist(), strict=True))
+    areas = dict(
+        zip(
+            hand["object_visible_area"]["object_id"].to_pylist(),
+            hand["object_visible_area"]["mask_area_px"].to_pylist(),
+            strict=True,
+        )
+    )
     assert areas["hand#3"] == 80 - 48
 
 
 def test_vertex_outside_the_image_is_clipped(hand):
-    areas = dict(zip(hand["object_visible_area"]["object_id"].to_pylist(),
-                     hand["object_visible_area"]["mask_area_px"].to_pylist(), strict=True))
+    areas = dict(
+        zip(
+            hand["object_visible_area"]["object_id"].to_pylist(),
+            hand["object_visible_area"]["mask_area_px"].to_pylist(),
+            strict=True,
+        )
+    )
     assert areas["hand#2"] == 8
 
 
 def test_later_objects_hide_earlier_ones(hand):
-    visible = dict(zip(hand["object_visible_area"]["object_id"].to_pylist(),
-                       hand["object_visible_area"]["visible_area_px"].to_pylist(), strict=True))
+    visible = dict(
+        zip(
+            hand["object_visible_area"]["object_id"].to_pylist(),
+            hand["object_visible_area"]["visible_area_px"].to_pylist(),
+            strict=True,
+        )
+    )
     # A loses 9 px to B and 9 to F; C loses 5 to F; B and F are not covered by anything later
     assert visible == {"hand#0": 25 - 9 - 9, "hand#1": 25, "hand#2": 8 - 5, "hand#3": 32}
 
 
 def test_heatmap_sums_object_pixels_per_cell(hand):
     cells = {(r["label"], r["cell_x"], r["cell_y"]): r["coverage_px"] for r in hand["class_heatmap"].to_pylist()}
-    assert cells[("road", 0, 0)] == 16       # A on x 0..3, y 0..3
-    assert cells[("road", 2, 0)] == 8        # C on x 8..9 (the cell's x 10, 11 lie outside the image)
-    assert cells[("car", 0, 0)] == 4         # B on x 2..3, y 2..3
-    assert cells[("car", 1, 1)] == 9         # B on x 4..6, y 4..6
+    assert cells[("road", 0, 0)] == 16  # A on x 0..3, y 0..3
+    assert cells[("road", 2, 0)] == 8  # C on x 8..9 (the cell's x 10, 11 lie outside the image)
+    assert cells[("car", 0, 0)] == 4  # B on x 2..3, y 2..3
+    assert cells[("car", 1, 1)] == 9  # B on x 4..6, y 4..6
     assert sum(v for (label, _, _), v in cells.items() if label == "out of roi") == 32
 
 
@@ -97,8 +128,7 @@ def test_tables_have_their_declared_schemas(hand):
 
 def test_object_wholly_outside_the_image_has_an_empty_mask():
     got = pixel_tables(tables_for({"out": (10, 8, [("car", [square(20, 20, 30, 30)])])}))
-    assert got["object_visible_area"].to_pylist() == [
-        {"object_id": "out#0", "mask_area_px": 0, "visible_area_px": 0}]
+    assert got["object_visible_area"].to_pylist() == [{"object_id": "out#0", "mask_area_px": 0, "visible_area_px": 0}]
     assert got["image_class_coverage"]["covered_px"].to_pylist() == [0]
     assert got["image_coverage"]["unlabeled_px"].to_pylist() == [80]
 
@@ -144,8 +174,16 @@ def test_patches_give_the_same_pixels_as_full_canvases(max_objects):
     got = pixel_tables(tables_for(images), workers=1)
     coverage, visible = full_canvas_reference(images)
     assert {(r["image_id"], r["label"]): r["covered_px"] for r in got["image_class_coverage"].to_pylist()} == coverage
-    assert dict(zip(got["object_visible_area"]["object_id"].to_pylist(),
-                    got["object_visible_area"]["visible_area_px"].to_pylist(), strict=True)) == visible
+    assert (
+        dict(
+            zip(
+                got["object_visible_area"]["object_id"].to_pylist(),
+                got["object_visible_area"]["visible_area_px"].to_pylist(),
+                strict=True,
+            )
+        )
+        == visible
+    )
 
 
 def test_worker_processes_give_the_same_tables(monkeypatch):

@@ -28,8 +28,7 @@ def _files(out: Path) -> dict[str, bytes]:
 
 def _parsed(out: Path) -> list[tuple[str, str, dict]]:
     """(split, city, annotation) per polygon file."""
-    return [(Path(name).parts[1], Path(name).parts[2], json.loads(data))
-            for name, data in _files(out).items()]
+    return [(Path(name).parts[1], Path(name).parts[2], json.loads(data)) for name, data in _files(out).items()]
 
 
 def _is_counted(obj: dict) -> bool:
@@ -47,10 +46,15 @@ def _recount(annotations: list[tuple[str, str, dict]]) -> dict:
         labels = Counter(obj["label"] for obj in annotation["objects"] if _is_counted(obj))
         splits[split]["objects"] += sum(labels.values())
         for label, objects in labels.items():
-            figures = classes.setdefault(label, {
-                "images": 0, "objects": 0,
-                "images_per_split": dict.fromkeys(published.SPLITS, 0),
-                "objects_per_split": dict.fromkeys(published.SPLITS, 0)})
+            figures = classes.setdefault(
+                label,
+                {
+                    "images": 0,
+                    "objects": 0,
+                    "images_per_split": dict.fromkeys(published.SPLITS, 0),
+                    "objects_per_split": dict.fromkeys(published.SPLITS, 0),
+                },
+            )
             figures["images"] += 1
             figures["objects"] += objects
             figures["images_per_split"][split] += 1

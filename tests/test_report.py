@@ -17,9 +17,17 @@ from cityscapes_warehouse.replica import write_replica
 from cityscapes_warehouse.report import render_report
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--hide-scrollbars"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+]
 SECTIONS = ["overview", "balance", "cooccurrence", "distribution", "sizes", "spatial", "visibility", "quality"]
 
 
@@ -73,8 +81,11 @@ def page_requests(page: Path, tmp_path: Path) -> tuple[subprocess.CompletedProce
     log = json.loads(text if text.endswith("}") else text + "]}")  # a log cut at exit lacks its closing
     start_job = log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"]
     starts = [e.get("params", {}) for e in log["events"] if e["type"] == start_job]
-    urls = [p["url"] for p in starts if "url" in p and p.get("initiator") != "not an origin"
-            and not p["url"].startswith("file:")]
+    urls = [
+        p["url"]
+        for p in starts
+        if "url" in p and p.get("initiator") != "not an origin" and not p["url"].startswith("file:")
+    ]
     return done, urls
 
 

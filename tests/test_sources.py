@@ -64,10 +64,13 @@ def test_malformed_json_becomes_a_file_reject(tmp_path):
 
 def test_same_image_in_two_splits_rejects_the_second_copy(tmp_path):
     obj = [{"label": "road", "polygon": [[0, 0], [4, 0], [4, 4]]}]
-    src = write_folder(tmp_path / "src", {
-        "gtFine/train/ulm/ulm_000000_000019_gtFine_polygons.json": obj,
-        "gtFine/val/ulm/ulm_000000_000019_gtFine_polygons.json": obj,
-    })
+    src = write_folder(
+        tmp_path / "src",
+        {
+            "gtFine/train/ulm/ulm_000000_000019_gtFine_polygons.json": obj,
+            "gtFine/val/ulm/ulm_000000_000019_gtFine_polygons.json": obj,
+        },
+    )
     wh, summary = Warehouse.build(src, tmp_path / "wh")
     assert (summary.images, summary.objects, summary.rejects_by_reason) == (1, 1, {"duplicate_image": 1})
     assert wh.query("select split from images").item() == "train"

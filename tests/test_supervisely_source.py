@@ -18,8 +18,13 @@ ROI_HOLE = [[10, 10], [20, 10], [20, 20], [10, 20]]
 
 
 def sly(label: str, exterior: list, interior: list | None = None, **extra) -> dict:
-    return {"classTitle": label, "geometryType": "polygon", "tags": [],
-            "points": {"exterior": exterior, "interior": interior or []}, **extra}
+    return {
+        "classTitle": label,
+        "geometryType": "polygon",
+        "tags": [],
+        "points": {"exterior": exterior, "interior": interior or []},
+        **extra,
+    }
 
 
 def annotation(objects: list, city: str | None = None, width: int = 100, height: int = 50) -> dict:
@@ -28,30 +33,40 @@ def annotation(objects: list, city: str | None = None, width: int = 100, height:
 
 
 def meta(classes=(*LABELS, "spaceship")) -> dict:
-    return {"classes": [{"title": c, "shape": "polygon", "color": "#000000"} for c in classes],
-            "tags": [{"name": "aachen", "value_type": "none"}, {"name": "bochum", "value_type": "none"}]}
+    return {
+        "classes": [{"title": c, "shape": "polygon", "color": "#000000"} for c in classes],
+        "tags": [{"name": "aachen", "value_type": "none"}, {"name": "bochum", "value_type": "none"}],
+    }
 
 
 # The tiny gtFine dataset of conftest, as Dataset Ninja exports it: same objects, same order.
 TINY_SLY = {
-    "train/ann/aachen_000000_000019_leftImg8bit.png.json": annotation([
-        sly("road", [[0, 0], [10, 0], [10, 10], [0, 10]]),
-        sly("cargroup", [[20, 20], [30, 20], [20, 30]]),
-        sly("car", [[1, 1], [2, 2]]),
-        sly("person", [[5, 5], [9, 5], [9, 9]], deleted=1),
-        sly("out of roi", FRAME, [ROI_HOLE]),
-    ], city="aachen"),
-    "train/ann/bochum_000001_000019_leftImg8bit.png.json": annotation([
-        sly("car", [[0, 0], [10, 10], [10, 0], [0, 10]]),
-        sly("person", [[90, 40], [101, 40], [101, 49], [90, 49]]),
-        sly("out of roi", [[1, 1], [98, 1], [98, 48], [1, 48]]),
-    ], city="bochum"),
+    "train/ann/aachen_000000_000019_leftImg8bit.png.json": annotation(
+        [
+            sly("road", [[0, 0], [10, 0], [10, 10], [0, 10]]),
+            sly("cargroup", [[20, 20], [30, 20], [20, 30]]),
+            sly("car", [[1, 1], [2, 2]]),
+            sly("person", [[5, 5], [9, 5], [9, 9]], deleted=1),
+            sly("out of roi", FRAME, [ROI_HOLE]),
+        ],
+        city="aachen",
+    ),
+    "train/ann/bochum_000001_000019_leftImg8bit.png.json": annotation(
+        [
+            sly("car", [[0, 0], [10, 10], [10, 0], [0, 10]]),
+            sly("person", [[90, 40], [101, 40], [101, 49], [90, 49]]),
+            sly("out of roi", [[1, 1], [98, 1], [98, 48], [1, 48]]),
+        ],
+        city="bochum",
+    ),
     # no city tag: the city comes from the image name
-    "val/ann/frankfurt_000000_000294_leftImg8bit.png.json": annotation([
-        sly("sky", [[0, 0], [50, 0], [50, 20], [0, 20]]),
-        sly("car", [[10, 30], [20, 30], [20, 40], [10, 40]]),
-        sly("spaceship", [[1, 1], [5, 1], [5, 5]]),
-    ]),
+    "val/ann/frankfurt_000000_000294_leftImg8bit.png.json": annotation(
+        [
+            sly("sky", [[0, 0], [50, 0], [50, 20], [0, 20]]),
+            sly("car", [[10, 30], [20, 30], [20, 40], [10, 40]]),
+            sly("spaceship", [[1, 1], [5, 1], [5, 5]]),
+        ]
+    ),
 }
 
 
@@ -101,8 +116,10 @@ def test_same_annotations_give_the_same_tables_as_gtfine(tmp_path, tiny_warehous
 
 def test_annotation_path_is_the_source_path(tmp_path):
     wh, _ = Warehouse.build(write_project(tmp_path / "project"), tmp_path / "wh")
-    assert wh.query("select source_path from images where city = 'frankfurt'").item() == \
-        "val/ann/frankfurt_000000_000294_leftImg8bit.png.json"
+    assert (
+        wh.query("select source_path from images where city = 'frankfurt'").item()
+        == "val/ann/frankfurt_000000_000294_leftImg8bit.png.json"
+    )
 
 
 def test_city_datasets_take_the_published_split_of_their_city(tmp_path):
@@ -160,8 +177,10 @@ def test_tar_is_read_in_place(tmp_path):
     path = write_tar(tmp_path / "cityscapes.tar", tar_members())
     wh, summary = Warehouse.build(path, tmp_path / "wh")
     assert (summary.source_kind, summary.images, summary.objects) == ("supervisely-tar", 3, 8)
-    assert wh.query("select min(source_path) from images").item() == \
-        "cityscapes/train/ann/aachen_000000_000019_leftImg8bit.png.json"
+    assert (
+        wh.query("select min(source_path) from images").item()
+        == "cityscapes/train/ann/aachen_000000_000019_leftImg8bit.png.json"
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cityscapes.tar", "wh"]
 
 
@@ -197,12 +216,15 @@ def test_tar_without_meta_json_is_refused(tmp_path):
         open_source(write_tar(tmp_path / "nometa.tar", members))
 
 
-@pytest.mark.parametrize(("bad_meta", "message"), [
-    ({"tags": []}, "no 'classes' list"),
-    ({"classes": [{"shape": "polygon"}]}, "class 0 has no 'title' string"),
-    ({"classes": [{"title": "car"}, {"title": "car"}]}, "declares class 'car' twice"),
-    ({"classes": [], "tags": [{"value_type": "none"}]}, "'tags' is not a list of tags"),
-])
+@pytest.mark.parametrize(
+    ("bad_meta", "message"),
+    [
+        ({"tags": []}, "no 'classes' list"),
+        ({"classes": [{"shape": "polygon"}]}, "class 0 has no 'title' string"),
+        ({"classes": [{"title": "car"}, {"title": "car"}]}, "declares class 'car' twice"),
+        ({"classes": [], "tags": [{"value_type": "none"}]}, "'tags' is not a list of tags"),
+    ],
+)
 def test_inconsistent_meta_json_is_refused(tmp_path, bad_meta, message):
     with pytest.raises(SourceError, match=message):
         open_source(write_project(tmp_path / "project", project_meta=bad_meta))
@@ -216,8 +238,11 @@ def test_meta_json_that_is_not_json_is_refused(tmp_path):
 
 
 def test_class_not_in_meta_json_rejects_the_object(tmp_path):
-    files = {"train/ann/ulm_000000_000019_leftImg8bit.png.json": annotation([sly("road", [[0, 0], [9, 0], [9, 9]]),
-                                                                             sly("car", [[0, 0], [9, 0], [9, 9]])])}
+    files = {
+        "train/ann/ulm_000000_000019_leftImg8bit.png.json": annotation(
+            [sly("road", [[0, 0], [9, 0], [9, 9]]), sly("car", [[0, 0], [9, 0], [9, 9]])]
+        )
+    }
     wh, _ = Warehouse.build(write_project(tmp_path / "project", files, meta(["road"])), tmp_path / "wh")
     assert rows(wh, "rejects", "draw_order, label, reason") == [(1, "car", "class_not_in_meta")]
     assert rows(wh, "objects", "draw_order, label") == [(0, "road")]
@@ -230,8 +255,10 @@ def test_image_without_annotation_is_a_file_reject(tmp_path):
     (root / "train/img/ulm_000000_000019_leftImg8bit.png").write_bytes(b"png")
     wh, summary = Warehouse.build(root, tmp_path / "wh")
     assert (summary.images, summary.rejects_by_reason["missing_annotation"]) == (3, 1)
-    assert wh.query("select source_path from rejects where reason = 'missing_annotation'").item() == \
-        "train/img/ulm_000000_000019_leftImg8bit.png"
+    assert (
+        wh.query("select source_path from rejects where reason = 'missing_annotation'").item()
+        == "train/img/ulm_000000_000019_leftImg8bit.png"
+    )
 
 
 def test_non_polygon_geometry_is_rejected(tmp_path):

@@ -49,10 +49,24 @@ KWARGS = {  # type -> the kwargs it takes besides row_condition
     "expect_table_row_count_to_be_between": BOUNDS,
     "expect_column_most_common_value_to_be_in_set": {"column", "value_set", "ties_okay"},
 }
-AGGREGATES = {"expect_column_sum_to_be_between", "expect_table_row_count_to_equal",
-              "expect_table_row_count_to_be_between", "expect_column_most_common_value_to_be_in_set"}
-NA_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
-            "BOOLEAN", "BLOB")  # pandas holds them as nullable arrays: a null prints <NA>
+AGGREGATES = {
+    "expect_column_sum_to_be_between",
+    "expect_table_row_count_to_equal",
+    "expect_table_row_count_to_be_between",
+    "expect_column_most_common_value_to_be_in_set",
+}
+NA_TYPES = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "BOOLEAN",
+    "BLOB",
+)  # pandas holds them as nullable arrays: a null prints <NA>
 FLOAT_TYPES = ("HUGEINT", "UHUGEINT", "DECIMAL", "DOUBLE", "FLOAT")  # pandas holds them as floats
 
 
@@ -62,8 +76,9 @@ class Query(NamedTuple):
     shown: list[str]  # the columns a per-row expectation's examples show
 
 
-def validate_in_duckdb(database: str | Path, suites: list[str] | None = None,
-                       expectations_dir: Path = EXPECTATIONS_DIR) -> ValidationReport:
+def validate_in_duckdb(
+    database: str | Path, suites: list[str] | None = None, expectations_dir: Path = EXPECTATIONS_DIR
+) -> ValidationReport:
     """The named suites (all when None) run on a warehouse, as `runner.validate_warehouse` runs them with GX."""
     database = warehouse_database(database)
     loaded = load_suites(suites, expectations_dir, check_with_gx=False)
@@ -76,15 +91,24 @@ def validate_in_duckdb(database: str | Path, suites: list[str] | None = None,
             suite_started = time.perf_counter()
             columns = frame_columns(con, suite)
             names = ", ".join(map(quote, columns))
-            con.execute(f"create or replace temp table {FRAME} as "
-                        f"select row_number() over () as {ROW}, {names} from {quote(suite.table)}")
-            results += [run(con, suite, item, query, columns)
-                        for item, query in zip(suite.expectations, queries[suite.name], strict=True)]
+            con.execute(
+                f"create or replace temp table {FRAME} as "
+                f"select row_number() over () as {ROW}, {names} from {quote(suite.table)}"
+            )
+            results += [
+                run(con, suite, item, query, columns)
+                for item, query in zip(suite.expectations, queries[suite.name], strict=True)
+            ]
             suite_seconds[suite.name] = time.perf_counter() - suite_started
     finally:
         con.close()
-    return ValidationReport(database=database, suites=[s.name for s in loaded], results=results,
-                            seconds=time.perf_counter() - started, suite_seconds=suite_seconds)
+    return ValidationReport(
+        database=database,
+        suites=[s.name for s in loaded],
+        results=results,
+        seconds=time.perf_counter() - started,
+        suite_seconds=suite_seconds,
+    )
 
 
 def compile_query(suite: Suite, index: int, item: dict) -> Query:
@@ -96,8 +120,11 @@ def compile_query(suite: Suite, index: int, item: dict) -> Query:
     if unknown:
         raise SuiteError(f"{label}: the DuckDB engine does not take {', '.join(sorted(unknown))}")
     missing = KWARGS[kind] - BOUNDS - {"or_equal", "ties_okay"} - set(kwargs)
-    if (missing or any(not isinstance(kwargs.get(k, []), list) for k in ("value_set", "column_list"))
-            or any(not isinstance(kwargs.get(k), int | float | None) for k in ("min_value", "max_value", "value"))):
+    if (
+        missing
+        or any(not isinstance(kwargs.get(k, []), list) for k in ("value_set", "column_list"))
+        or any(not isinstance(kwargs.get(k), int | float | None) for k in ("min_value", "max_value", "value"))
+    ):
         raise SuiteError(f"{label}: needs {', '.join(sorted(KWARGS[kind]))} (sets as lists, bounds as numbers)")
     condition, params = condition_sql(kwargs.get("row_condition"), label)
     column = quote(kwargs.get("column", ""))
@@ -106,17 +133,24 @@ def compile_query(suite: Suite, index: int, item: dict) -> Query:
     if kind.startswith("expect_table_row_count"):
         return Query(f"select count(*) from {FRAME} where {condition}", params, [])
     if kind == "expect_column_most_common_value_to_be_in_set":  # pandas' mode: every tied value, sorted
-        return Query(f"select list(value order by value) from (select {column} as value, count(*) as n, "
-                     f"max(count(*)) over () as top from {FRAME} where {condition} and {column} is not null "
-                     f"group by {column}) where n = top", params, [])
+        return Query(
+            f"select list(value order by value) from (select {column} as value, count(*) as n, "
+            f"max(count(*)) over () as top from {FRAME} where {condition} and {column} is not null "
+            f"group by {column}) where n = top",
+            params,
+            [],
+        )
     shown = list(suite.example_columns) or ([kwargs["column"]] if "column" in kwargs else [])
     if not shown:
         raise SuiteError(f"{label}: give the suite example_columns: GX prints this type's rows as numpy reprs")
     domain, unexpected, undecided, values = row_rule(kind, kwargs, label)
-    return Query(f"select count(*) filter (where audit_unexpected), min_by(row({', '.join(map(quote, shown))}), "
-                 f"{ROW}, {PARTIAL}) filter (where audit_unexpected), count(*) filter (where {undecided}) from "
-                 f"(select *, {unexpected} as audit_unexpected from {FRAME} where {condition} and {domain})",
-                 values + params, shown)
+    return Query(
+        f"select count(*) filter (where audit_unexpected), min_by(row({', '.join(map(quote, shown))}), "
+        f"{ROW}, {PARTIAL}) filter (where audit_unexpected), count(*) filter (where {undecided}) from "
+        f"(select *, {unexpected} as audit_unexpected from {FRAME} where {condition} and {domain})",
+        values + params,
+        shown,
+    )
 
 
 def row_rule(kind: str, kwargs: dict, label: str) -> tuple[str, str, str, list]:
@@ -131,8 +165,11 @@ def row_rule(kind: str, kwargs: dict, label: str) -> tuple[str, str, str, list]:
         low, high = kwargs.get("min_value"), kwargs.get("max_value")
         if (low is None and high is None) or (low is not None and high is not None and low > high):
             raise SuiteError(f"{label}: needs min_value or max_value, min_value <= max_value")
-        parts = [f"{column} {op}{'' if kwargs.get(strict) else '='} ?" for op, strict, bound in
-                 ((">", "strict_min", low), ("<", "strict_max", high)) if bound is not None]
+        parts = [
+            f"{column} {op}{'' if kwargs.get(strict) else '='} ?"
+            for op, strict, bound in ((">", "strict_min", low), ("<", "strict_max", high))
+            if bound is not None
+        ]
         bounds = [bound for bound in (low, high) if bound is not None]
         return f"{column} is not null", f"not ({' and '.join(parts)})", "false", bounds
     if kind == "expect_column_values_to_be_unique":
@@ -156,11 +193,18 @@ def condition_sql(condition: dict | None, label: str) -> tuple[str, list]:
     if kind in ("and", "or") and isinstance(condition.get("conditions"), list) and condition["conditions"]:
         parts = [condition_sql(inner, label) for inner in condition["conditions"]]
         return f"({f' {kind} '.join(sql for sql, _ in parts)})", [p for _, params in parts for p in params]
-    if (kind == "comparison" and condition.get("operator") == "==" and condition.get("parameter") is not None
-            and isinstance(condition.get("column"), dict) and isinstance(condition["column"].get("name"), str)):
+    if (
+        kind == "comparison"
+        and condition.get("operator") == "=="
+        and condition.get("parameter") is not None
+        and isinstance(condition.get("column"), dict)
+        and isinstance(condition["column"].get("name"), str)
+    ):
         return f"{quote(condition['column']['name'])} = ?", [condition["parameter"]]
-    raise SuiteError(f"{label}: the DuckDB engine takes row conditions that compare a column with == "
-                     f"(joined by and/or), not {condition!r}")
+    raise SuiteError(
+        f"{label}: the DuckDB engine takes row conditions that compare a column with == "
+        f"(joined by and/or), not {condition!r}"
+    )
 
 
 def run(con: duckdb.DuckDBPyConnection, suite: Suite, item: dict, query: Query, columns: dict[str, str]) -> CheckResult:
@@ -178,8 +222,13 @@ def run(con: duckdb.DuckDBPyConnection, suite: Suite, item: dict, query: Query, 
         elif per_row:
             observed, success = figures[0], figures[0] == 0
             texts = [[cell_text(v, columns[c]) for v, c in zip(row, shown, strict=True)] for row in figures[1] or []]
-            shown_rows = examples({"partial_unexpected_index_list": [dict(zip(shown, t, strict=True)) for t in texts],
-                                   "partial_unexpected_list": [t[0] for t in texts]}, suite.example_columns)
+            shown_rows = examples(
+                {
+                    "partial_unexpected_index_list": [dict(zip(shown, t, strict=True)) for t in texts],
+                    "partial_unexpected_list": [t[0] for t in texts],
+                },
+                suite.example_columns,
+            )
         elif kind == "expect_column_most_common_value_to_be_in_set":
             modes = figures[0] or []
             hits = set(kwargs["value_set"]).intersection(modes)
@@ -191,10 +240,19 @@ def run(con: duckdb.DuckDBPyConnection, suite: Suite, item: dict, query: Query, 
                 observed = float(observed)
             success = within(observed, kwargs) if "value" not in kwargs else observed == kwargs["value"]
     return CheckResult(
-        suite=suite.name, table=suite.table, purpose=suite.purpose, required=suite.required,
-        group=item["meta"]["group"], key=item["meta"]["key"], expectation=kind,
-        expected=0 if per_row else expected_figure(kwargs), observed=observed, success=success,
-        per_row=per_row, examples=shown_rows, error=error,
+        suite=suite.name,
+        table=suite.table,
+        purpose=suite.purpose,
+        required=suite.required,
+        group=item["meta"]["group"],
+        key=item["meta"]["key"],
+        expectation=kind,
+        expected=0 if per_row else expected_figure(kwargs),
+        observed=observed,
+        success=success,
+        per_row=per_row,
+        examples=shown_rows,
+        error=error,
     )
 
 

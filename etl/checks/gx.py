@@ -37,8 +37,11 @@ def gx_modules() -> SimpleNamespace:
     from pydantic.v1 import ValidationError as PydanticValidationError
 
     return SimpleNamespace(
-        gx=gx, ExpectationSuite=ExpectationSuite, ExpectationConfiguration=ExpectationConfiguration,
-        ExpectationNotFoundError=ExpectationNotFoundError, get_expectation_impl=get_expectation_impl,
+        gx=gx,
+        ExpectationSuite=ExpectationSuite,
+        ExpectationConfiguration=ExpectationConfiguration,
+        ExpectationNotFoundError=ExpectationNotFoundError,
+        get_expectation_impl=get_expectation_impl,
         PydanticValidationError=PydanticValidationError,
         ROW_EXPECTATIONS=(ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation),
     )

@@ -45,10 +45,15 @@ class Figures:
 
 def published_figures() -> Figures:
     return Figures(
-        images=published.TOTAL_IMAGES, objects=published.TOTAL_OBJECTS, classes=published.TOTAL_CLASSES,
-        cities=published.TOTAL_CITIES, image_width_px=published.IMAGE_WIDTH_PX,
-        image_height_px=published.IMAGE_HEIGHT_PX, splits=published.SPLIT_FIGURES,
-        city_figures=published.CITY_FIGURES, class_figures=published.CLASS_FIGURES,
+        images=published.TOTAL_IMAGES,
+        objects=published.TOTAL_OBJECTS,
+        classes=published.TOTAL_CLASSES,
+        cities=published.TOTAL_CITIES,
+        image_width_px=published.IMAGE_WIDTH_PX,
+        image_height_px=published.IMAGE_HEIGHT_PX,
+        splits=published.SPLIT_FIGURES,
+        city_figures=published.CITY_FIGURES,
+        class_figures=published.CLASS_FIGURES,
     )
 
 
@@ -60,8 +65,11 @@ def replica_figures(truth: dict[str, Any]) -> Figures:
         per_split = figures["objects_per_split"]
         classes[name] = ClassFigures(figures["images"], figures["objects"], **per_split)
     return Figures(
-        images=truth["images"], objects=truth["objects"], classes=truth["classes_total"],
-        cities=truth["cities_total"], image_width_px=truth["image_width_px"],
+        images=truth["images"],
+        objects=truth["objects"],
+        classes=truth["classes_total"],
+        cities=truth["cities_total"],
+        image_width_px=truth["image_width_px"],
         image_height_px=truth["image_height_px"],
         splits={s: SplitFigures(**truth["splits"][s]) for s in published.SPLITS},
         city_figures={c: CityFigures(**f) for c, f in truth["cities"].items()},
@@ -83,8 +91,11 @@ def _figure(group: str, key: str, column: str, expected: int, condition: dict | 
 
 
 def _row_count(group: str, key: str, expected: int) -> dict:
-    return {"type": "expect_table_row_count_to_equal", "kwargs": {"value": expected},
-            "meta": {"group": group, "key": key}}
+    return {
+        "type": "expect_table_row_count_to_equal",
+        "kwargs": {"value": expected},
+        "meta": {"group": group, "key": key},
+    }
 
 
 def _suite(table: str, description: str, expectations: list[dict], **meta: Any) -> dict:
@@ -111,11 +122,13 @@ def city_suite(f: Figures) -> dict:
         items.append(_figure("images per city", city, "images", figures.images, condition))
         # city_stats.split lists every split a city has images in ("test,train"), so a city found in
         # a second split, or missing, fails here
-        items.append({
-            "type": "expect_column_most_common_value_to_be_in_set",
-            "kwargs": {"column": "split", "row_condition": condition, "value_set": [figures.split]},
-            "meta": {"group": "split of city", "key": city},
-        })
+        items.append(
+            {
+                "type": "expect_column_most_common_value_to_be_in_set",
+                "kwargs": {"column": "split", "row_condition": condition, "value_set": [figures.split]},
+                "meta": {"group": "split of city", "key": city},
+            }
+        )
     return _suite("city_stats", "Cities, images per city, and the one split each city lies in.", items)
 
 
@@ -133,12 +146,16 @@ def class_suite(f: Figures) -> dict:
 
 def image_size_suite(f: Figures) -> dict:
     items = [
-        {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": axis, "value_set": [size]},
-         "meta": {"group": "image size", "key": f"{axis} = {size} px"}}
+        {
+            "type": "expect_column_values_to_be_in_set",
+            "kwargs": {"column": axis, "value_set": [size]},
+            "meta": {"group": "image size", "key": f"{axis} = {size} px"},
+        }
         for axis, size in (("width", f.image_width_px), ("height", f.image_height_px))
     ]
-    return _suite("images", "Every image of the published release is 2048 x 1024 px.", items,
-                  example_columns=["image_id"])
+    return _suite(
+        "images", "Every image of the published release is 2048 x 1024 px.", items, example_columns=["image_id"]
+    )
 
 
 def published_suites(figures: Figures | None = None) -> list[dict]:

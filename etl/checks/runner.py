@@ -30,8 +30,9 @@ class ChecksError(RuntimeError):
     """The warehouse cannot be validated (no database, or a suite's table or view is missing)."""
 
 
-def validate_warehouse(database: str | Path, suites: list[str] | None = None,
-                       expectations_dir: Path = EXPECTATIONS_DIR) -> ValidationReport:
+def validate_warehouse(
+    database: str | Path, suites: list[str] | None = None, expectations_dir: Path = EXPECTATIONS_DIR
+) -> ValidationReport:
     """Run the named suites (file stems, e.g. `objects.integrity`; all when None) on a warehouse.
 
     `database` is `warehouse.duckdb` or the warehouse directory holding it.
@@ -51,8 +52,13 @@ def validate_warehouse(database: str | Path, suites: list[str] | None = None,
             suite_seconds[suite.name] = time.perf_counter() - suite_started
     finally:
         con.close()
-    return ValidationReport(database=database, suites=[s.name for s in loaded], results=results,
-                            seconds=time.perf_counter() - started, suite_seconds=suite_seconds)
+    return ValidationReport(
+        database=database,
+        suites=[s.name for s in loaded],
+        results=results,
+        seconds=time.perf_counter() - started,
+        suite_seconds=suite_seconds,
+    )
 
 
 def warehouse_database(database: str | Path) -> Path:
@@ -70,13 +76,18 @@ def frame_columns(con: duckdb.DuckDBPyConnection, suite: Suite) -> dict[str, str
 
     Leaving out the unread columns keeps the WKB geometry and the vertex lists out of the frame.
     """
-    available = dict(con.execute(
-        "select column_name, data_type from duckdb_columns() where table_name = ? "
-        "and database_name = current_database() order by column_index", [suite.table]).fetchall())
+    available = dict(
+        con.execute(
+            "select column_name, data_type from duckdb_columns() where table_name = ? "
+            "and database_name = current_database() order by column_index",
+            [suite.table],
+        ).fetchall()
+    )
     if not available:
         raise ChecksError(
             f"{suite.path.name}: the warehouse has no table or view '{suite.table}'"
-            + ("; check views come from sql/checks: rebuild the warehouse" if suite.table.startswith("check_") else ""))
+            + ("; check views come from sql/checks: rebuild the warehouse" if suite.table.startswith("check_") else "")
+        )
     wanted = columns_read(suite)
     missing = wanted - set(available)
     if missing:
@@ -124,10 +135,10 @@ def collect_results(suite: Suite, validation) -> list[CheckResult]:
         by_name[(meta.get("group"), meta.get("key"))] = outcome
     written = [(e["meta"]["group"], e["meta"]["key"]) for e in suite.expectations]
     if set(by_name) != set(written) or len(validation.results) != len(written):
-        raise ChecksError(f"{suite.path.name}: GX returned {len(validation.results)} results "
-                          f"for {len(written)} expectations")
-    return [to_check_result(suite, item, by_name[name]) for item, name in zip(suite.expectations, written,
-                                                                               strict=True)]
+        raise ChecksError(
+            f"{suite.path.name}: GX returned {len(validation.results)} results for {len(written)} expectations"
+        )
+    return [to_check_result(suite, item, by_name[name]) for item, name in zip(suite.expectations, written, strict=True)]
 
 
 def to_check_result(suite: Suite, item: dict, outcome) -> CheckResult:
@@ -135,10 +146,18 @@ def to_check_result(suite: Suite, item: dict, outcome) -> CheckResult:
     per_row = is_row_expectation(kind)
     observed = result.get("unexpected_count") if per_row else plain(result.get("observed_value"))
     return CheckResult(
-        suite=suite.name, table=suite.table, purpose=suite.purpose, required=suite.required,
-        group=item["meta"]["group"], key=item["meta"]["key"], expectation=kind,
-        expected=0 if per_row else expected_figure(kwargs), observed=observed,
-        success=bool(outcome.success), per_row=per_row, examples=examples(result, suite.example_columns),
+        suite=suite.name,
+        table=suite.table,
+        purpose=suite.purpose,
+        required=suite.required,
+        group=item["meta"]["group"],
+        key=item["meta"]["key"],
+        expectation=kind,
+        expected=0 if per_row else expected_figure(kwargs),
+        observed=observed,
+        success=bool(outcome.success),
+        per_row=per_row,
+        examples=examples(result, suite.example_columns),
         error=error_message(outcome.exception_info),
     )
 

@@ -50,7 +50,8 @@ class Suite:
         if len(suite.expectations) != len(self.expectations):
             raise SuiteError(
                 f"{self.path.name}: {len(self.expectations)} expectations in the file, "
-                f"{len(suite.expectations)} loaded by GX")
+                f"{len(suite.expectations)} loaded by GX"
+            )
         return suite
 
     def expectation_for(self, group: str, key: str) -> dict[str, Any]:
@@ -64,8 +65,9 @@ def suite_paths(expectations_dir: Path = EXPECTATIONS_DIR) -> list[Path]:
     return sorted(Path(expectations_dir).glob("*.json"))
 
 
-def load_suites(names: list[str] | None = None, expectations_dir: Path = EXPECTATIONS_DIR,
-                check_with_gx: bool = True) -> list[Suite]:
+def load_suites(
+    names: list[str] | None = None, expectations_dir: Path = EXPECTATIONS_DIR, check_with_gx: bool = True
+) -> list[Suite]:
     """Every suite in the folder, or the named ones (file stems such as `class_stats.published`)."""
     paths = {path.stem: path for path in suite_paths(expectations_dir)}
     if names is None:
@@ -103,7 +105,8 @@ def load_suite(path: Path, check_with_gx: bool = True) -> Suite:
         raise SuiteError(f"{path.name}: name '{doc['name']}' differs from the file name '{path.stem}'")
     if not isinstance(meta, dict) or meta.get("purpose") != purpose or not isinstance(meta.get("required"), bool):
         raise SuiteError(
-            f"{path.name}: meta must hold purpose '{purpose}' (the file name's second part) and required true/false")
+            f"{path.name}: meta must hold purpose '{purpose}' (the file name's second part) and required true/false"
+        )
     items = doc["expectations"]
     if not isinstance(items, list) or not items:
         raise SuiteError(f"{path.name}: 'expectations' must be a non-empty list")
@@ -118,9 +121,14 @@ def load_suite(path: Path, check_with_gx: bool = True) -> Suite:
             raise SuiteError(f"{path.name}: expectation {index}: group/key {name} is used twice")
         names.add(name)
     suite = Suite(
-        name=path.stem, table=table, purpose=purpose, required=meta["required"],
-        description=meta.get("description", ""), example_columns=tuple(meta.get("example_columns", ())),
-        expectations=items, path=path,
+        name=path.stem,
+        table=table,
+        purpose=purpose,
+        required=meta["required"],
+        description=meta.get("description", ""),
+        example_columns=tuple(meta.get("example_columns", ())),
+        expectations=items,
+        path=path,
     )
     if check_with_gx:
         suite.gx_suite()  # GX itself agrees: same number of expectations built
@@ -144,9 +152,11 @@ def check_structure(path: Path, index: int, item: Any) -> None:
     if not isinstance(item["kwargs"], dict):
         raise SuiteError(f"{label}: kwargs must be an object")
     if isinstance(item["kwargs"].get("row_condition"), str) or "condition_parser" in item["kwargs"]:
-        raise SuiteError(f"{label}: write row_condition as a GX Condition object "
-                         '({"type": "comparison", "column": {"name": ...}, "operator": "==", "parameter": ...}); '
-                         "string conditions and condition_parser are deprecated since GX 1.9")
+        raise SuiteError(
+            f"{label}: write row_condition as a GX Condition object "
+            '({"type": "comparison", "column": {"name": ...}, "operator": "==", "parameter": ...}); '
+            "string conditions and condition_parser are deprecated since GX 1.9"
+        )
 
 
 def build_expectation(path: Path, index: int, item: Any):
@@ -175,8 +185,12 @@ def dump_suite(doc: dict[str, Any]) -> str:
 
     Each line starts with the figure's human name (meta), then the GX type and its arguments.
     """
-    lines = [json.dumps({"meta": e["meta"], "type": e["type"], "kwargs": e["kwargs"]}, ensure_ascii=False)
-             for e in doc["expectations"]]
+    lines = [
+        json.dumps({"meta": e["meta"], "type": e["type"], "kwargs": e["kwargs"]}, ensure_ascii=False)
+        for e in doc["expectations"]
+    ]
     body = ",\n    ".join(lines)
-    return (f'{{\n  "name": {json.dumps(doc["name"])},\n  "meta": {json.dumps(doc["meta"], ensure_ascii=False)},\n'
-            f'  "expectations": [\n    {body}\n  ]\n}}\n')
+    return (
+        f'{{\n  "name": {json.dumps(doc["name"])},\n  "meta": {json.dumps(doc["meta"], ensure_ascii=False)},\n'
+        f'  "expectations": [\n    {body}\n  ]\n}}\n'
+    )

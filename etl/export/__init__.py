@@ -17,12 +17,12 @@ from .supervisely import export_supervisely
 
 EXPORTERS = {"gtfine": export_gtfine, "supervisely": export_supervisely, "coco": export_coco}
 
-__all__ = ["EXPORTERS", "ExportError", "ExportSummary", "export", "export_coco", "export_gtfine",
-           "export_supervisely"]
+__all__ = ["EXPORTERS", "ExportError", "ExportSummary", "export", "export_coco", "export_gtfine", "export_supervisely"]
 
 
-def export(wh: Warehouse, fmt: str, out: str | Path, split: str | None = None,
-           progress: Progress | None = None) -> ExportSummary:
+def export(
+    wh: Warehouse, fmt: str, out: str | Path, split: str | None = None, progress: Progress | None = None
+) -> ExportSummary:
     """Write the warehouse (or one split of it) to OUT in `fmt`: gtfine, supervisely or coco."""
     if fmt not in EXPORTERS:
         raise ExportError(f"unknown export format '{fmt}'; choose one of {', '.join(EXPORTERS)}")

@@ -43,8 +43,9 @@ def category_id(label_id: int, label: str) -> int:
     return label_id if label_id > 0 else EXTRA_CATEGORY_IDS[label]
 
 
-def export_coco(wh: Warehouse, out: str | Path, split: str | None = None,
-                progress: Progress | None = None) -> ExportSummary:
+def export_coco(
+    wh: Warehouse, out: str | Path, split: str | None = None, progress: Progress | None = None
+) -> ExportSummary:
     started = time.perf_counter()
     snap = load_snapshot(wh, split)
     categories = coco_categories(snap)
@@ -57,26 +58,43 @@ def export_coco(wh: Warehouse, out: str | Path, split: str | None = None,
             for i, image in enumerate(snap.images):
                 if image["split"] != name:
                     continue
-                images.append({"id": i + 1, "file_name": f"{image['city']}/{image['image_id']}_leftImg8bit.png",
-                               "width": image["width"], "height": image["height"]})
+                images.append(
+                    {
+                        "id": i + 1,
+                        "file_name": f"{image['city']}/{image['image_id']}_leftImg8bit.png",
+                        "width": image["width"],
+                        "height": image["height"],
+                    }
+                )
                 annotations.extend(_annotations(snap, i, ids))
                 done += 1
                 if progress:
                     progress(done, len(snap.images))
-            doc = {"info": {"description": "Cityscapes gtFine polygons, exported by cityscapes-warehouse",
-                            "version": __version__, "synthetic": snap.synthetic},
-                   "licenses": [], "images": images, "annotations": annotations, "categories": categories}
+            doc = {
+                "info": {
+                    "description": "Cityscapes gtFine polygons, exported by cityscapes-warehouse",
+                    "version": __version__,
+                    "synthetic": snap.synthetic,
+                },
+                "licenses": [],
+                "images": images,
+                "annotations": annotations,
+                "categories": categories,
+            }
             (stage / f"instances_{name}.json").write_bytes(orjson.dumps(doc, option=orjson.OPT_SERIALIZE_NUMPY))
-    return ExportSummary("coco", Path(out), len(splits), len(snap.images), len(snap.objects["label"]), 0,
-                         time.perf_counter() - started)
+    return ExportSummary(
+        "coco", Path(out), len(splits), len(snap.images), len(snap.objects["label"]), 0, time.perf_counter() - started
+    )
 
 
 def coco_categories(snap: Snapshot) -> list[dict]:
     by_label = {row["label"]: row for row in snap.labels}
     classes = {by_label[label]["base_label"] for label in snap.found_labels}
     rows = [by_label[name] for name in classes]
-    categories = [{"id": category_id(row["label_id"], row["label"]), "name": row["label"],
-                   "supercategory": row["category"]} for row in rows]
+    categories = [
+        {"id": category_id(row["label_id"], row["label"]), "name": row["label"], "supercategory": row["category"]}
+        for row in rows
+    ]
     return sorted(categories, key=lambda c: c["id"])
 
 
@@ -84,20 +102,25 @@ def _annotations(snap: Snapshot, i: int, category_ids: dict[str, int]) -> list[d
     image = snap.images[i]
     first, last = snap.object_start[i], snap.object_start[i + 1]
     # plain lists per image: indexing numpy scalar by scalar costs more than the rest of the loop
-    column = {name: snap.objects[name][first:last].tolist()
-              for name in ("base_label", "is_group", "area_px", "x_min", "y_min", "x_max", "y_max")}
-    ring_start = snap.ring_start[first:last + 1].tolist()
+    column = {
+        name: snap.objects[name][first:last].tolist()
+        for name in ("base_label", "is_group", "area_px", "x_min", "y_min", "x_max", "y_max")
+    }
+    ring_start = snap.ring_start[first : last + 1].tolist()
     annotations = []
     for j, (r0, r1) in enumerate(zip(ring_start[:-1], ring_start[1:], strict=True)):
         x_min, y_min = column["x_min"][j], column["y_min"][j]
-        annotations.append({
-            "id": first + j + 1, "image_id": i + 1,
-            "category_id": category_ids[column["base_label"][j]],
-            "segmentation": _segmentation(snap, first + j, r1 - r0, image),
-            "area": column["area_px"][j],
-            "bbox": [x_min, y_min, column["x_max"][j] - x_min, column["y_max"][j] - y_min],
-            "iscrowd": int(column["is_group"][j]),
-        })
+        annotations.append(
+            {
+                "id": first + j + 1,
+                "image_id": i + 1,
+                "category_id": category_ids[column["base_label"][j]],
+                "segmentation": _segmentation(snap, first + j, r1 - r0, image),
+                "area": column["area_px"][j],
+                "bbox": [x_min, y_min, column["x_max"][j] - x_min, column["y_max"][j] - y_min],
+                "iscrowd": int(column["is_group"][j]),
+            }
+        )
     return annotations
 
 

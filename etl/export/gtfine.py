@@ -23,8 +23,9 @@ from .summary import ExportSummary, Progress
 from .target import staged_output
 
 
-def export_gtfine(wh: Warehouse, out: str | Path, split: str | None = None,
-                  progress: Progress | None = None) -> ExportSummary:
+def export_gtfine(
+    wh: Warehouse, out: str | Path, split: str | None = None, progress: Progress | None = None
+) -> ExportSummary:
     started = time.perf_counter()
     snap = load_snapshot(wh, split)
     rejected = 0
@@ -40,8 +41,15 @@ def export_gtfine(wh: Warehouse, out: str | Path, split: str | None = None,
             rejected += n_rejected
             if progress:
                 progress(i + 1, len(snap.images))
-    return ExportSummary("gtfine", Path(out), len(snap.images), len(snap.images), len(snap.objects["label"]),
-                         rejected, time.perf_counter() - started)
+    return ExportSummary(
+        "gtfine",
+        Path(out),
+        len(snap.images),
+        len(snap.images),
+        len(snap.objects["label"]),
+        rejected,
+        time.perf_counter() - started,
+    )
 
 
 def image_file_text(snap: Snapshot, i: int) -> tuple[str, int]:

@@ -17,8 +17,20 @@ import pyarrow.parquet as pq
 
 from ..warehouse import Warehouse
 
-OBJECT_COLUMNS = ["object_id", "image_id", "draw_order", "label", "base_label", "is_group", "n_holes",
-                  "area_px", "x_min", "y_min", "x_max", "y_max"]
+OBJECT_COLUMNS = [
+    "object_id",
+    "image_id",
+    "draw_order",
+    "label",
+    "base_label",
+    "is_group",
+    "n_holes",
+    "area_px",
+    "x_min",
+    "y_min",
+    "x_max",
+    "y_max",
+]
 
 
 class ExportError(Exception):
@@ -48,12 +60,14 @@ class Snapshot:
     rejected: dict[str, list[Rejected]]  # source_path -> its rejected objects
 
     def rings(self, k: int) -> list[np.ndarray]:
-        return [self.xy[self.vertex_start[r]:self.vertex_start[r + 1]]
-                for r in range(self.ring_start[k], self.ring_start[k + 1])]
+        return [
+            self.xy[self.vertex_start[r] : self.vertex_start[r + 1]]
+            for r in range(self.ring_start[k], self.ring_start[k + 1])
+        ]
 
     def points(self, k: int) -> np.ndarray:
         """All rings of object k joined, as the gtFine file lists them."""
-        return self.xy[self.vertex_start[self.ring_start[k]]:self.vertex_start[self.ring_start[k + 1]]]
+        return self.xy[self.vertex_start[self.ring_start[k]] : self.vertex_start[self.ring_start[k + 1]]]
 
     def entries(self, i: int) -> list[tuple[int, int | Rejected]]:
         """(draw_order, object index or Rejected) for every object of image i's file, in draw order."""

@@ -26,8 +26,9 @@ from .target import staged_output
 UNKNOWN_CLASS_COLOR = "#808080"
 
 
-def export_supervisely(wh: Warehouse, out: str | Path, split: str | None = None,
-                       progress: Progress | None = None) -> ExportSummary:
+def export_supervisely(
+    wh: Warehouse, out: str | Path, split: str | None = None, progress: Progress | None = None
+) -> ExportSummary:
     started = time.perf_counter()
     snap = load_snapshot(wh, split)
     rejected = 0
@@ -42,20 +43,42 @@ def export_supervisely(wh: Warehouse, out: str | Path, split: str | None = None,
             rejected += n_rejected
             if progress:
                 progress(i + 1, len(snap.images))
-    return ExportSummary("supervisely", Path(out), len(snap.images), len(snap.images),
-                         len(snap.objects["label"]), rejected, time.perf_counter() - started)
+    return ExportSummary(
+        "supervisely",
+        Path(out),
+        len(snap.images),
+        len(snap.images),
+        len(snap.objects["label"]),
+        rejected,
+        time.perf_counter() - started,
+    )
 
 
 def project_meta(snap: Snapshot) -> dict:
     classes = [_class(row["label"], row["color_hex"]) for row in snap.labels]
     known = {row["label"] for row in snap.labels}
     # An unknown label must be declared, or reading back would reject its object for that instead.
-    unknown = sorted({r.label for rs in snap.rejected.values() for r in rs
-                      if r.reason == "unknown_label" and r.label and r.label not in known})
+    unknown = sorted(
+        {
+            r.label
+            for rs in snap.rejected.values()
+            for r in rs
+            if r.reason == "unknown_label" and r.label and r.label not in known
+        }
+    )
     classes += [_class(label, UNKNOWN_CLASS_COLOR) for label in unknown]
     cities = sorted({image["city"] for image in snap.images})
-    tags = [{"name": city, "value_type": "none", "color": _color_of(city), "hotkey": "",
-             "applicable_type": "imagesOnly", "classes": []} for city in cities]
+    tags = [
+        {
+            "name": city,
+            "value_type": "none",
+            "color": _color_of(city),
+            "hotkey": "",
+            "applicable_type": "imagesOnly",
+            "classes": [],
+        }
+        for city in cities
+    ]
     return {"classes": classes, "tags": tags, "projectType": "images"}
 
 
@@ -69,11 +92,21 @@ def annotation(snap: Snapshot, i: int) -> tuple[dict, int]:
             rejected += 1
         else:
             exterior, *interior = snap.rings(entry)
-            objects.append({"classTitle": str(snap.objects["label"][entry]), "description": "",
-                            "geometryType": "polygon", "tags": [],
-                            "points": {"exterior": exterior, "interior": interior}})
-    doc = {"description": "", "tags": [{"name": image["city"], "value": None}],
-           "size": {"height": image["height"], "width": image["width"]}, "objects": objects}
+            objects.append(
+                {
+                    "classTitle": str(snap.objects["label"][entry]),
+                    "description": "",
+                    "geometryType": "polygon",
+                    "tags": [],
+                    "points": {"exterior": exterior, "interior": interior},
+                }
+            )
+    doc = {
+        "description": "",
+        "tags": [{"name": image["city"], "value": None}],
+        "size": {"height": image["height"], "width": image["width"]},
+        "objects": objects,
+    }
     return doc, rejected
 
 

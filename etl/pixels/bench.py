@@ -32,8 +32,10 @@ def main() -> None:
         started = time.perf_counter()
         pixel_tables(tables, workers=workers)
         seconds = time.perf_counter() - started
-        print(f"{n} images, {workers} process(es): {seconds:6.2f} s wall, "
-              f"{seconds * 1000 / n:5.2f} ms/image wall, {seconds * workers * 1000 / n:5.2f} ms/image/core")
+        print(
+            f"{n} images, {workers} process(es): {seconds:6.2f} s wall, "
+            f"{seconds * 1000 / n:5.2f} ms/image wall, {seconds * workers * 1000 / n:5.2f} ms/image/core"
+        )
 
 
 if __name__ == "__main__":

@@ -18,14 +18,14 @@ import pyarrow.compute as pc
 class PolygonLayout:
     """Every polygon of a run of images. `*_starts` arrays have one more entry than items."""
 
-    widths: np.ndarray          # (images,) int32
-    heights: np.ndarray         # (images,) int32
-    object_starts: np.ndarray   # (images + 1,) int64: objects of image i, in draw order
-    object_class: np.ndarray    # (objects,) int32: index into `labels`
-    bbox: np.ndarray            # (objects, 4) int32: x0, y0, x1, y1 of the exterior, inclusive
-    ring_starts: np.ndarray     # (objects + 1,) int64: rings of object j, exterior first
-    vertex_starts: np.ndarray   # (rings + 1,) int64
-    xy: np.ndarray              # (vertices, 2) int32
+    widths: np.ndarray  # (images,) int32
+    heights: np.ndarray  # (images,) int32
+    object_starts: np.ndarray  # (images + 1,) int64: objects of image i, in draw order
+    object_class: np.ndarray  # (objects,) int32: index into `labels`
+    bbox: np.ndarray  # (objects, 4) int32: x0, y0, x1, y1 of the exterior, inclusive
+    ring_starts: np.ndarray  # (objects + 1,) int64: rings of object j, exterior first
+    vertex_starts: np.ndarray  # (rings + 1,) int64
+    xy: np.ndarray  # (vertices, 2) int32
     labels: tuple[str, ...]
     grid_shape: tuple[int, int]  # (rows, columns) of heatmap cells covering the largest image
 
@@ -39,12 +39,16 @@ class PolygonLayout:
         r0, r1 = self.ring_starts[o0], self.ring_starts[o1]
         v0, v1 = self.vertex_starts[r0], self.vertex_starts[r1]
         return PolygonLayout(
-            widths=self.widths[start:stop], heights=self.heights[start:stop],
-            object_starts=self.object_starts[start:stop + 1] - o0,
-            object_class=self.object_class[o0:o1], bbox=self.bbox[o0:o1],
-            ring_starts=self.ring_starts[o0:o1 + 1] - r0,
-            vertex_starts=self.vertex_starts[r0:r1 + 1] - v0,
-            xy=self.xy[v0:v1], labels=self.labels, grid_shape=self.grid_shape,
+            widths=self.widths[start:stop],
+            heights=self.heights[start:stop],
+            object_starts=self.object_starts[start : stop + 1] - o0,
+            object_class=self.object_class[o0:o1],
+            bbox=self.bbox[o0:o1],
+            ring_starts=self.ring_starts[o0 : o1 + 1] - r0,
+            vertex_starts=self.vertex_starts[r0 : r1 + 1] - v0,
+            xy=self.xy[v0:v1],
+            labels=self.labels,
+            grid_shape=self.grid_shape,
         )
 
 
@@ -52,12 +56,13 @@ class PolygonLayout:
 class LayoutIndex:
     """The ids that go with the layout's positions, kept in the parent process."""
 
-    image_id: pa.Array   # one per image, layout order
+    image_id: pa.Array  # one per image, layout order
     object_id: pa.Array  # one per object, layout order
 
 
-def layout_from_tables(images: pa.Table, objects: pa.Table, polygons: pa.Table,
-                       cell_px: int) -> tuple[PolygonLayout, LayoutIndex]:
+def layout_from_tables(
+    images: pa.Table, objects: pa.Table, polygons: pa.Table, cell_px: int
+) -> tuple[PolygonLayout, LayoutIndex]:
     image_id = images["image_id"].combine_chunks()
     image_of_object = pc.index_in(objects["image_id"], value_set=image_id)
     objects = objects.filter(pc.is_valid(image_of_object))
@@ -74,8 +79,9 @@ def layout_from_tables(images: pa.Table, objects: pa.Table, polygons: pa.Table,
     object_of_ring = object_of_ring[ring_order]
     vertices = polygons["vertices"].take(pa.array(ring_order)).combine_chunks()
     points = vertices.flatten()
-    xy = np.column_stack([points.field("x").to_numpy(zero_copy_only=False),
-                          points.field("y").to_numpy(zero_copy_only=False)]).astype(np.int32)
+    xy = np.column_stack(
+        [points.field("x").to_numpy(zero_copy_only=False), points.field("y").to_numpy(zero_copy_only=False)]
+    ).astype(np.int32)
     offsets = vertices.offsets.to_numpy().astype(np.int64)
     vertex_starts = offsets - offsets[0]
 
@@ -85,11 +91,15 @@ def layout_from_tables(images: pa.Table, objects: pa.Table, polygons: pa.Table,
     widths = images["width"].to_numpy().astype(np.int32)
     heights = images["height"].to_numpy().astype(np.int32)
     layout = PolygonLayout(
-        widths=widths, heights=heights,
+        widths=widths,
+        heights=heights,
         object_starts=np.searchsorted(image_of_object, np.arange(len(image_id) + 1)).astype(np.int64),
         object_class=object_class.astype(np.int32),
         bbox=_exterior_bbox(xy, vertex_starts, ring_starts),
-        ring_starts=ring_starts, vertex_starts=vertex_starts, xy=xy, labels=labels,
+        ring_starts=ring_starts,
+        vertex_starts=vertex_starts,
+        xy=xy,
+        labels=labels,
         grid_shape=(_cells(heights, cell_px), _cells(widths, cell_px)),
     )
     return layout, LayoutIndex(image_id=image_id, object_id=object_id)

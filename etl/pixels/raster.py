@@ -32,14 +32,14 @@ UINT16_MAX = np.iinfo(np.uint16).max
 class RasterResult:
     """Per batch: coverage rows (image, label), per-image labelled pixels, per-object areas, heatmap."""
 
-    coverage_image: np.ndarray    # (rows,) int64, image position in the batch
-    coverage_class: np.ndarray    # (rows,) int32
+    coverage_image: np.ndarray  # (rows,) int64, image position in the batch
+    coverage_class: np.ndarray  # (rows,) int32
     coverage_objects: np.ndarray  # (rows,) int32
-    coverage_px: np.ndarray       # (rows,) int64
-    labeled_px: np.ndarray        # (images,) int64
-    mask_area_px: np.ndarray      # (objects,) int64
-    visible_area_px: np.ndarray   # (objects,) int64
-    heatmap: np.ndarray           # (labels, grid rows, grid columns) int64
+    coverage_px: np.ndarray  # (rows,) int64
+    labeled_px: np.ndarray  # (images,) int64
+    mask_area_px: np.ndarray  # (objects,) int64
+    visible_area_px: np.ndarray  # (objects,) int64
+    heatmap: np.ndarray  # (labels, grid rows, grid columns) int64
 
 
 def rasterise(layout: PolygonLayout, cell_px: int) -> RasterResult:
@@ -68,9 +68,14 @@ def rasterise(layout: PolygonLayout, cell_px: int) -> RasterResult:
         labeled[i] = h * w - counts[0]
     table = np.array(rows, np.int64).reshape(-1, 4)
     return RasterResult(
-        coverage_image=table[:, 0], coverage_class=table[:, 1].astype(np.int32),
-        coverage_objects=table[:, 2].astype(np.int32), coverage_px=table[:, 3],
-        labeled_px=labeled, mask_area_px=mask_area, visible_area_px=visible_area, heatmap=heatmap,
+        coverage_image=table[:, 0],
+        coverage_class=table[:, 1].astype(np.int32),
+        coverage_objects=table[:, 2].astype(np.int32),
+        coverage_px=table[:, 3],
+        labeled_px=labeled,
+        mask_area_px=mask_area,
+        visible_area_px=visible_area,
+        heatmap=heatmap,
     )
 
 
@@ -86,21 +91,22 @@ class _Image:
     """The canvases of one image while its objects are drawn."""
 
     layout: PolygonLayout
-    first: int               # the image's first object in the layout
-    painter: np.ndarray      # (h, w) object k + 1 where object k was drawn last
-    union: np.ndarray        # (labels, h, w) 1 where an object of the label lies; cleared after use
-    heatmap: np.ndarray      # (labels, grid rows, grid columns) running sums for the batch
-    mask_area: np.ndarray    # (objects,) of the batch
+    first: int  # the image's first object in the layout
+    painter: np.ndarray  # (h, w) object k + 1 where object k was drawn last
+    union: np.ndarray  # (labels, h, w) 1 where an object of the label lies; cleared after use
+    heatmap: np.ndarray  # (labels, grid rows, grid columns) running sums for the batch
+    mask_area: np.ndarray  # (objects,) of the batch
     cell_px: int
 
     def paint(self, stop: int) -> Iterator[tuple[int, int, int]]:
         """Draw objects [first, stop) in order; then yield (label, objects, covered px) per label."""
         h, w = self.painter.shape
-        classes = self.layout.object_class[self.first:stop].tolist()
+        classes = self.layout.object_class[self.first : stop].tolist()
         objects_per_label = Counter(classes)
         boxes: dict[int, list[int]] = {}
-        for k, (label, (x0, y0, x1, y1)) in enumerate(zip(classes, self.layout.bbox[self.first:stop].tolist(),
-                                                            strict=True)):
+        for k, (label, (x0, y0, x1, y1)) in enumerate(
+            zip(classes, self.layout.bbox[self.first : stop].tolist(), strict=True)
+        ):
             x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w - 1), min(y1, h - 1)
             if x0 > x1 or y0 > y1:
                 continue  # wholly outside the image: an empty mask, hidden by nothing, hiding nothing
@@ -108,8 +114,11 @@ class _Image:
             alone = objects_per_label[label] == 1
             self._draw(k, label, _rings(self.layout, self.first + k), (x0, y0, x1, y1), alone)
             seen = boxes.get(label)
-            boxes[label] = [x0, y0, x1, y1] if seen is None else [
-                min(seen[0], x0), min(seen[1], y0), max(seen[2], x1), max(seen[3], y1)]
+            boxes[label] = (
+                [x0, y0, x1, y1]
+                if seen is None
+                else [min(seen[0], x0), min(seen[1], y0), max(seen[2], x1), max(seen[3], y1)]
+            )
         for label, objects in objects_per_label.items():
             box = boxes.get(label)
             if box is None:
@@ -117,13 +126,12 @@ class _Image:
             elif objects == 1:
                 covered = int(self.mask_area[self.first + classes.index(label)])
             else:
-                region = self.union[label, box[1]:box[3] + 1, box[0]:box[2] + 1]
+                region = self.union[label, box[1] : box[3] + 1, box[0] : box[2] + 1]
                 covered = cv2.countNonZero(region)
                 region.fill(0)
             yield label, objects, covered
 
-    def _draw(self, k: int, label: int, rings: list[np.ndarray], box: tuple[int, int, int, int],
-              alone: bool) -> None:
+    def _draw(self, k: int, label: int, rings: list[np.ndarray], box: tuple[int, int, int, int], alone: bool) -> None:
         """Object k's mask, in a patch of whole heatmap cells around its clipped bounding box."""
         x0, y0, x1, y1 = box
         c, (h, w) = self.cell_px, self.painter.shape
@@ -134,8 +142,8 @@ class _Image:
         if len(rings) > 1:
             cv2.fillPoly(patch, rings[1:], 0, offset=offset)
         if cx1 * c > w or cy1 * c > h:  # the last cells overhang the image: nothing is drawn there
-            patch[h - cy0 * c:, :] = 0
-            patch[:, w - cx0 * c:] = 0
+            patch[h - cy0 * c :, :] = 0
+            patch[:, w - cx0 * c :] = 0
         # per cell sums: c pixels of a row at a time, then c rows
         row_sums = cv2.reduce(patch.reshape(-1, c), 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S)
         cells = row_sums.reshape(cy1 - cy0, c, cx1 - cx0).sum(axis=1)
@@ -147,15 +155,18 @@ class _Image:
                 cv2.fillPoly(self.union[label], rings, 1)
             return
         # holes show what lies below, so only the object's own pixels may be written
-        mask = patch[y0 - cy0 * c:y1 + 1 - cy0 * c, x0 - cx0 * c:x1 + 1 - cx0 * c]
-        region = self.painter[y0:y1 + 1, x0:x1 + 1]
+        mask = patch[y0 - cy0 * c : y1 + 1 - cy0 * c, x0 - cx0 * c : x1 + 1 - cx0 * c]
+        region = self.painter[y0 : y1 + 1, x0 : x1 + 1]
         cv2.copyTo(np.full_like(region, k + 1), mask, region)
         if not alone:
-            region = self.union[label, y0:y1 + 1, x0:x1 + 1]
+            region = self.union[label, y0 : y1 + 1, x0 : x1 + 1]
             cv2.bitwise_or(region, mask, dst=region)
 
 
 def _rings(layout: PolygonLayout, j: int) -> list[np.ndarray]:
     starts = layout.vertex_starts
-    return [layout.xy[starts[r]:starts[r + 1]] for r in range(layout.ring_starts[j], layout.ring_starts[j + 1])
-            if starts[r + 1] > starts[r]]
+    return [
+        layout.xy[starts[r] : starts[r + 1]]
+        for r in range(layout.ring_starts[j], layout.ring_starts[j + 1])
+        if starts[r + 1] > starts[r]
+    ]

@@ -12,36 +12,44 @@ import pyarrow as pa
 CELL_PX = 32
 
 # One row per (image, label) with at least one object: the union mask of the label's objects.
-IMAGE_CLASS_COVERAGE = pa.schema([
-    ("image_id", pa.string()),
-    ("label", pa.string()),
-    ("objects", pa.int32()),
-    ("covered_px", pa.int64()),      # pixels inside at least one object of the label
-    ("covered_pct", pa.float64()),   # covered_px * 100 / (width * height), not rounded
-])
+IMAGE_CLASS_COVERAGE = pa.schema(
+    [
+        ("image_id", pa.string()),
+        ("label", pa.string()),
+        ("objects", pa.int32()),
+        ("covered_px", pa.int64()),  # pixels inside at least one object of the label
+        ("covered_pct", pa.float64()),  # covered_px * 100 / (width * height), not rounded
+    ]
+)
 
 # One row per image: what no object covers (Dataset Ninja's "Unlabeled").
-IMAGE_COVERAGE = pa.schema([
-    ("image_id", pa.string()),
-    ("labeled_px", pa.int64()),
-    ("unlabeled_px", pa.int64()),
-    ("unlabeled_pct", pa.float64()),
-])
+IMAGE_COVERAGE = pa.schema(
+    [
+        ("image_id", pa.string()),
+        ("labeled_px", pa.int64()),
+        ("unlabeled_px", pa.int64()),
+        ("unlabeled_pct", pa.float64()),
+    ]
+)
 
 # One row per object: its own mask, and what is left of it once later objects are painted over it.
-OBJECT_VISIBLE_AREA = pa.schema([
-    ("object_id", pa.string()),
-    ("mask_area_px", pa.int64()),      # its fillPoly mask inside the image, nothing hidden
-    ("visible_area_px", pa.int64()),   # pixels where it is the last object drawn (painter's order)
-])
+OBJECT_VISIBLE_AREA = pa.schema(
+    [
+        ("object_id", pa.string()),
+        ("mask_area_px", pa.int64()),  # its fillPoly mask inside the image, nothing hidden
+        ("visible_area_px", pa.int64()),  # pixels where it is the last object drawn (painter's order)
+    ]
+)
 
 # One row per (label, cell) that any object of the label touches, summed over all images.
-CLASS_HEATMAP = pa.schema([
-    ("label", pa.string()),
-    ("cell_x", pa.int16()),            # column: pixels [cell_x * CELL_PX, (cell_x + 1) * CELL_PX)
-    ("cell_y", pa.int16()),
-    ("coverage_px", pa.int64()),       # sum over objects of their mask pixels inside the cell
-])
+CLASS_HEATMAP = pa.schema(
+    [
+        ("label", pa.string()),
+        ("cell_x", pa.int16()),  # column: pixels [cell_x * CELL_PX, (cell_x + 1) * CELL_PX)
+        ("cell_y", pa.int16()),
+        ("coverage_px", pa.int64()),  # sum over objects of their mask pixels inside the cell
+    ]
+)
 
 PIXEL_TABLES: dict[str, pa.Schema] = {
     "image_class_coverage": IMAGE_CLASS_COVERAGE,

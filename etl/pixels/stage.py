@@ -22,8 +22,12 @@ BATCH_IMAGES = 200
 MIN_IMAGES_FOR_POOL = 400
 
 
-def pixel_tables(tables: dict[str, pa.Table], progress: Callable[[int, int], None] | None = None,
-                 workers: int | None = None, cell_px: int = schemas.CELL_PX) -> dict[str, pa.Table]:
+def pixel_tables(
+    tables: dict[str, pa.Table],
+    progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
+    cell_px: int = schemas.CELL_PX,
+) -> dict[str, pa.Table]:
     """Rasterise every image of the built tables (`images`, `objects`, `polygons`).
 
     Returns `image_class_coverage`, `image_coverage`, `object_visible_area` and `class_heatmap`,
@@ -45,8 +49,9 @@ def pixel_tables(tables: dict[str, pa.Table], progress: Callable[[int, int], Non
     return _assemble(layout, index, bounds, results)
 
 
-def _run(layout: PolygonLayout, bounds: list[tuple[int, int]], cell_px: int,
-         workers: int | None) -> Iterator[RasterResult]:
+def _run(
+    layout: PolygonLayout, bounds: list[tuple[int, int]], cell_px: int, workers: int | None
+) -> Iterator[RasterResult]:
     workers = workers or len(os.sched_getaffinity(0))
     if workers <= 1 or layout.n_images < MIN_IMAGES_FOR_POOL:
         for start, stop in bounds:
@@ -65,34 +70,46 @@ def _one_thread_per_process() -> None:
     cv2.setNumThreads(1)
 
 
-def _assemble(layout: PolygonLayout, index: LayoutIndex, bounds: list[tuple[int, int]],
-              results: list[RasterResult]) -> dict[str, pa.Table]:
+def _assemble(
+    layout: PolygonLayout, index: LayoutIndex, bounds: list[tuple[int, int]], results: list[RasterResult]
+) -> dict[str, pa.Table]:
     labels = pa.array(layout.labels, pa.string())
     area = layout.widths.astype(np.int64) * layout.heights.astype(np.int64)
 
-    image = np.concatenate([r.coverage_image + start for (start, _), r in zip(bounds, results, strict=True)]
-                           + [np.empty(0, np.int64)])
+    image = np.concatenate(
+        [r.coverage_image + start for (start, _), r in zip(bounds, results, strict=True)] + [np.empty(0, np.int64)]
+    )
     covered = np.concatenate([r.coverage_px for r in results] + [np.empty(0, np.int64)])
-    coverage = pa.table({
-        "image_id": index.image_id.take(pa.array(image)),
-        "label": labels.take(pa.array(np.concatenate([r.coverage_class for r in results] + [np.empty(0, np.int32)]))),
-        "objects": np.concatenate([r.coverage_objects for r in results] + [np.empty(0, np.int32)]),
-        "covered_px": covered,
-        "covered_pct": covered * 100.0 / np.maximum(area[image], 1),
-    })
+    coverage = pa.table(
+        {
+            "image_id": index.image_id.take(pa.array(image)),
+            "label": labels.take(
+                pa.array(np.concatenate([r.coverage_class for r in results] + [np.empty(0, np.int32)]))
+            ),
+            "objects": np.concatenate([r.coverage_objects for r in results] + [np.empty(0, np.int32)]),
+            "covered_px": covered,
+            "covered_pct": covered * 100.0 / np.maximum(area[image], 1),
+        }
+    )
 
     labeled = np.concatenate([r.labeled_px for r in results] + [np.empty(0, np.int64)])
     unlabeled = area - labeled
-    per_image = pa.table({
-        "image_id": index.image_id, "labeled_px": labeled, "unlabeled_px": unlabeled,
-        "unlabeled_pct": unlabeled * 100.0 / np.maximum(area, 1),
-    })
+    per_image = pa.table(
+        {
+            "image_id": index.image_id,
+            "labeled_px": labeled,
+            "unlabeled_px": unlabeled,
+            "unlabeled_pct": unlabeled * 100.0 / np.maximum(area, 1),
+        }
+    )
 
-    visible = pa.table({
-        "object_id": index.object_id,
-        "mask_area_px": np.concatenate([r.mask_area_px for r in results] + [np.empty(0, np.int64)]),
-        "visible_area_px": np.concatenate([r.visible_area_px for r in results] + [np.empty(0, np.int64)]),
-    })
+    visible = pa.table(
+        {
+            "object_id": index.object_id,
+            "mask_area_px": np.concatenate([r.mask_area_px for r in results] + [np.empty(0, np.int64)]),
+            "visible_area_px": np.concatenate([r.visible_area_px for r in results] + [np.empty(0, np.int64)]),
+        }
+    )
     return {
         "image_class_coverage": coverage.cast(schemas.IMAGE_CLASS_COVERAGE),
         "image_coverage": per_image.cast(schemas.IMAGE_COVERAGE),
@@ -106,10 +123,14 @@ def _heatmap_table(labels: pa.Array, layout: PolygonLayout, results: list[Raster
     for result in results:
         cells += result.heatmap
     label, cell_y, cell_x = np.nonzero(cells)
-    table = pa.table({
-        "label": labels.take(pa.array(label, pa.int64())),
-        "cell_x": cell_x, "cell_y": cell_y, "coverage_px": cells[label, cell_y, cell_x],
-    })
+    table = pa.table(
+        {
+            "label": labels.take(pa.array(label, pa.int64())),
+            "cell_x": cell_x,
+            "cell_y": cell_y,
+            "coverage_px": cells[label, cell_y, cell_x],
+        }
+    )
     return table.cast(schemas.CLASS_HEATMAP)
 
 

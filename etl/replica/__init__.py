@@ -37,7 +37,8 @@ def _clear_previous_replica(out: Path) -> None:
     if not (out / "gtFine").exists():
         return
     ours = (out / INCOMPLETE_MARKER).exists() or (
-        truth.exists() and json.loads(truth.read_text()).get("generator") == GENERATOR)
+        truth.exists() and json.loads(truth.read_text()).get("generator") == GENERATOR
+    )
     if not ours:
         raise FileExistsError(f"{out / 'gtFine'} exists and is not a replica written by this tool")
     shutil.rmtree(out / "gtFine")
@@ -45,9 +46,14 @@ def _clear_previous_replica(out: Path) -> None:
     truth.unlink(missing_ok=True)
 
 
-def write_replica(out: Path, seed: int = 0, scale: float = 1.0, make_zip: bool = False,
-                  progress: Callable[[int, int], None] | None = None,
-                  workers: int | None = None) -> dict[str, Any]:
+def write_replica(
+    out: Path,
+    seed: int = 0,
+    scale: float = 1.0,
+    make_zip: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
+) -> dict[str, Any]:
     """Write the replica into `out` and return its truth (also written to `out/truth.json`).
 
     `scale` shrinks every count proportionally (every city keeps an image); `workers` defaults to

@@ -62,7 +62,7 @@ def _split_images_of_class(total: int, objects: dict[str, int], room: dict[str, 
     remaining = total
     splits = [s for s in objects if objects[s] > 0]
     for k, split in enumerate(splits):
-        others = splits[k + 1:]
+        others = splits[k + 1 :]
         if not others:
             shares[split] = remaining
             break
@@ -97,8 +97,9 @@ def class_targets(scale: float, split_images: dict[str, int]) -> dict[str, dict[
     return targets
 
 
-def _object_counts(split_images: int, targets: dict[str, tuple[int, int]], split: str,
-                   rng: np.random.Generator) -> np.ndarray:
+def _object_counts(
+    split_images: int, targets: dict[str, tuple[int, int]], split: str, rng: np.random.Generator
+) -> np.ndarray:
     """images x labels matrix of object counts for one split."""
     counts = np.zeros((split_images, len(LABEL_NAMES)), dtype=np.int64)
     # Busy scenes hold many classes and many objects of each, as in real street scenes.
@@ -114,8 +115,7 @@ def _object_counts(split_images: int, targets: dict[str, tuple[int, int]], split
             chosen = rng.choice(split_images, size=images, replace=False)
             counts[chosen, index] = RECTIFICATION_BORDERS_PER_IMAGE
             continue
-        chosen = np.sort(rng.choice(split_images, size=images, replace=False,
-                                    p=busyness / busyness.sum()))
+        chosen = np.sort(rng.choice(split_images, size=images, replace=False, p=busyness / busyness.sum()))
         weights = busyness[chosen] * rng.gamma(0.8, size=images)
         counts[chosen, index] = 1 + rng.multinomial(objects - images, weights / weights.sum())
     return counts
@@ -135,14 +135,14 @@ def plan_replica(seed: int, scale: float) -> tuple[list[ImagePlan], dict[f.Fault
             labels = np.repeat(np.arange(len(LABEL_NAMES), dtype=np.int8), row)
             images.append((split, labels, np.zeros(len(labels), dtype=np.int8)))
 
-    weights = np.array([0.0 if i in FRAME_INDICES else published.CLASS_FIGURES[name].objects
-                        for i, name in enumerate(LABEL_NAMES)])
+    weights = np.array(
+        [0.0 if i in FRAME_INDICES else published.CLASS_FIGURES[name].objects for i, name in enumerate(LABEL_NAMES)]
+    )
     fault_counts = f.plant_faults(images, scale, weights / weights.sum(), rng)
     tool_keys = rng.random(len(images)) < TOOL_KEYS_IMAGE_RATE
 
     plans = []
     names = [(split, city, seq) for split, city, n in cities for seq in range(n)]
     for index, ((split, city, seq), (_, labels, faults)) in enumerate(zip(names, images, strict=True)):
-        plans.append(ImagePlan(index, split, city, seq, labels, faults,
-                               bool(tool_keys[index]) and split != "test"))
+        plans.append(ImagePlan(index, split, city, seq, labels, faults, bool(tool_keys[index]) and split != "test"))
     return plans, fault_counts

@@ -32,8 +32,7 @@ def draw_image(plan: ImagePlan, rng: np.random.Generator) -> list[tuple[str, np.
     labels, faults = plan.labels, plan.faults
     outlined = ~np.isin(labels, _FRAME) & ~np.isin(faults, _DEGENERATE)
     polygons: list[np.ndarray] = [shapes.empty_polygon()] * len(labels)
-    for at, outline in zip(np.flatnonzero(outlined), shapes.class_outlines(labels[outlined], rng),
-                           strict=True):
+    for at, outline in zip(np.flatnonzero(outlined), shapes.class_outlines(labels[outlined], rng), strict=True):
         polygons[at] = outline
     borders: list[np.ndarray] = []
 

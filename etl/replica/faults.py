@@ -36,10 +36,13 @@ class FaultKind(IntEnum):
         return self.name.lower()
 
 
-EXTRA_KINDS: tuple[FaultKind, ...] = (
-    FaultKind.POINTS_0, FaultKind.POINTS_1, FaultKind.POINTS_2, FaultKind.DELETED)
+EXTRA_KINDS: tuple[FaultKind, ...] = (FaultKind.POINTS_0, FaultKind.POINTS_1, FaultKind.POINTS_2, FaultKind.DELETED)
 COUNTED_KINDS: tuple[FaultKind, ...] = (
-    FaultKind.SELF_INTERSECTING, FaultKind.REPEATED_VERTEX, FaultKind.OUTSIDE_BORDER, FaultKind.ON_BORDER)
+    FaultKind.SELF_INTERSECTING,
+    FaultKind.REPEATED_VERTEX,
+    FaultKind.OUTSIDE_BORDER,
+    FaultKind.ON_BORDER,
+)
 
 # Rates of the order of those seen in the real gtFine files: a few per ten thousand objects.
 FULL_SCALE_COUNTS: dict[FaultKind, int] = {
@@ -64,8 +67,13 @@ def degenerate_polygon(kind: FaultKind, rng: np.random.Generator) -> np.ndarray:
     points = {FaultKind.POINTS_0: 0, FaultKind.POINTS_1: 1, FaultKind.POINTS_2: 2}[kind]
     if points == 0:
         return shapes.empty_polygon()
-    first = np.array([rng.integers(shapes.INNER_MIN, shapes.INNER_X_MAX - 80),
-                      rng.integers(shapes.INNER_MIN, shapes.INNER_Y_MAX - 80)], dtype=np.int64)
+    first = np.array(
+        [
+            rng.integers(shapes.INNER_MIN, shapes.INNER_X_MAX - 80),
+            rng.integers(shapes.INNER_MIN, shapes.INNER_Y_MAX - 80),
+        ],
+        dtype=np.int64,
+    )
     if points == 1:
         return first[None, :]
     second = first + rng.integers(1, 80, size=2)
@@ -121,8 +129,9 @@ def _vertex_moved_to_border(polygon: np.ndarray, overshoot_px: int) -> np.ndarra
     return box
 
 
-def plant_faults(images: list[tuple[str, np.ndarray, np.ndarray]], scale: float,
-                 weights: np.ndarray, rng: np.random.Generator) -> dict[FaultKind, int]:
+def plant_faults(
+    images: list[tuple[str, np.ndarray, np.ndarray]], scale: float, weights: np.ndarray, rng: np.random.Generator
+) -> dict[FaultKind, int]:
     """Mark faults in place on (split, labels, faults) per image; returns the count of each kind.
 
     Extra objects are inserted at random positions of random train/val images with a label drawn

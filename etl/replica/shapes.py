@@ -34,14 +34,23 @@ def class_outlines(labels: np.ndarray, rng: np.random.Generator) -> list[np.ndar
     sigma = p.SIZE_SIGMA[labels]
     z_height = rng.standard_normal(n)
     z_width = 0.7 * z_height + 0.714 * rng.standard_normal(n)
-    height = np.clip(p.MEAN_HEIGHT_PX[labels] * np.exp(sigma * z_height - sigma**2 / 2),
-                     p.MIN_HEIGHT_PX[labels], np.minimum(p.MAX_HEIGHT_PX[labels], INNER_Y_MAX))
-    width = np.clip(p.MEAN_WIDTH_PX[labels] * np.exp(sigma * z_width - sigma**2 / 2),
-                    p.MIN_WIDTH_PX[labels], np.minimum(p.MAX_WIDTH_PX[labels], INNER_X_MAX))
+    height = np.clip(
+        p.MEAN_HEIGHT_PX[labels] * np.exp(sigma * z_height - sigma**2 / 2),
+        p.MIN_HEIGHT_PX[labels],
+        np.minimum(p.MAX_HEIGHT_PX[labels], INNER_Y_MAX),
+    )
+    width = np.clip(
+        p.MEAN_WIDTH_PX[labels] * np.exp(sigma * z_width - sigma**2 / 2),
+        p.MIN_WIDTH_PX[labels],
+        np.minimum(p.MAX_WIDTH_PX[labels], INNER_X_MAX),
+    )
     half_h = (height - 1) / 2
     half_w = (width - 1) / 2
-    centre_y = np.clip(p.CENTRE_Y_PX[labels] + p.CENTRE_Y_SD_PX[labels] * rng.standard_normal(n),
-                       INNER_MIN + half_h, INNER_Y_MAX - half_h)
+    centre_y = np.clip(
+        p.CENTRE_Y_PX[labels] + p.CENTRE_Y_SD_PX[labels] * rng.standard_normal(n),
+        INNER_MIN + half_h,
+        INNER_Y_MAX - half_h,
+    )
     centre_x = INNER_MIN + half_w + rng.random(n) * (INNER_X_MAX - INNER_MIN - 2 * half_w)
 
     # Bigger objects get more vertices, as an annotator clicks more along a longer outline, but
@@ -54,8 +63,9 @@ def class_outlines(labels: np.ndarray, rng: np.random.Generator) -> list[np.ndar
     owner = np.repeat(np.arange(n), vertices)
     starts = np.cumsum(vertices) - vertices
     step = np.arange(len(owner)) - starts[owner]
-    angle = ((step + rng.uniform(0.2, 0.8, len(owner))) * (2 * np.pi / vertices[owner])
-             + rng.uniform(0, 2 * np.pi, n)[owner])
+    angle = (step + rng.uniform(0.2, 0.8, len(owner))) * (2 * np.pi / vertices[owner]) + rng.uniform(0, 2 * np.pi, n)[
+        owner
+    ]
     exponent = 2 / p.SQUARENESS[labels][owner]
     cos, sin = np.cos(angle), np.sin(angle)
     pull = 1 - p.WOBBLE[labels][owner] * rng.random(len(owner))
@@ -152,8 +162,16 @@ def out_of_roi(rng: np.random.Generator) -> np.ndarray:
     left, top = int(rng.integers(1, 40)), int(rng.integers(1, 40))
     right, bottom = X_MAX - int(rng.integers(1, 40)), Y_MAX - int(rng.integers(1, 40))
     cut = int(rng.integers(5, 60))
-    roi = [[left + cut, top], [right - cut, top], [right, top + cut], [right, bottom - cut],
-           [right - cut, bottom], [left + cut, bottom], [left, bottom - cut], [left, top + cut]]
+    roi = [
+        [left + cut, top],
+        [right - cut, top],
+        [right, top + cut],
+        [right, bottom - cut],
+        [right - cut, bottom],
+        [left + cut, bottom],
+        [left, bottom - cut],
+        [left, top + cut],
+    ]
     return np.array(frame + roi, dtype=np.int64)
 
 

@@ -48,8 +48,7 @@ def replica_truth(plans: list[ImagePlan], fault_counts: dict[FaultKind, int]) ->
                 "images_per_split": images_per_split,
                 "objects_per_split": objects_per_split,
             }
-    deleted_with_keys = sum(
-        int(np.count_nonzero(p.faults == FaultKind.DELETED)) for p in plans if not p.tool_keys)
+    deleted_with_keys = sum(int(np.count_nonzero(p.faults == FaultKind.DELETED)) for p in plans if not p.tool_keys)
     return {
         "images": sum(s["images"] for s in splits.values()),
         "objects": sum(s["objects"] for s in splits.values()),

@@ -63,11 +63,17 @@ def _write_batch(job: tuple[str, int, int, list[ImagePlan]]) -> tuple[int, int, 
 
 def _batches(plans: list[ImagePlan]) -> Iterator[list[ImagePlan]]:
     for start in range(0, len(plans), _BATCH_IMAGES):
-        yield plans[start:start + _BATCH_IMAGES]
+        yield plans[start : start + _BATCH_IMAGES]
 
 
-def write_polygon_files(out: Path, seed: int, scale: float, plans: list[ImagePlan], workers: int,
-                        progress: Callable[[int, int], None] | None) -> tuple[int, int]:
+def write_polygon_files(
+    out: Path,
+    seed: int,
+    scale: float,
+    plans: list[ImagePlan],
+    workers: int,
+    progress: Callable[[int, int], None] | None,
+) -> tuple[int, int]:
     """Write every image's polygon file; returns (vertices, bytes) written."""
     for folder in sorted({(out / relative_path(p)).parent for p in plans}):
         folder.mkdir(parents=True, exist_ok=True)
@@ -81,8 +87,9 @@ def write_polygon_files(out: Path, seed: int, scale: float, plans: list[ImagePla
     return sum(r[1] for r in results), sum(r[2] for r in results)
 
 
-def _report(results: Iterator[tuple[int, int, int]], total: int,
-            progress: Callable[[int, int], None] | None) -> Iterator[tuple[int, int, int]]:
+def _report(
+    results: Iterator[tuple[int, int, int]], total: int, progress: Callable[[int, int], None] | None
+) -> Iterator[tuple[int, int, int]]:
     done = 0
     for result in results:
         done += result[0]

@@ -26,14 +26,19 @@ def dn_sql_files() -> list[Path]:
     return sorted(DN_LAYER.glob("*.sql"))
 
 
-def report_connection(warehouse: Warehouse | str | Path,
-                      progress: Callable[[int, int], None] | None = None) -> duckdb.DuckDBPyConnection:
+def report_connection(
+    warehouse: Warehouse | str | Path, progress: Callable[[int, int], None] | None = None
+) -> duckdb.DuckDBPyConnection:
     """A connection where every warehouse table, staging, marts and dn view can be queried."""
     wh = warehouse if isinstance(warehouse, Warehouse) else Warehouse(warehouse)
     con = duckdb.connect()
     con.execute("attach ? as wh (read_only)", [str(wh.database)])
-    tables = [row[0] for row in con.execute(
-        "select table_name from duckdb_tables() where database_name = 'wh' order by table_name").fetchall()]
+    tables = [
+        row[0]
+        for row in con.execute(
+            "select table_name from duckdb_tables() where database_name = 'wh' order by table_name"
+        ).fetchall()
+    ]
     built_with_pixels = bool(con.sql("select bool_and(pixels) from wh.build_info").fetchall()[0][0])
     for name in tables:
         if name in PIXEL_TABLES and not built_with_pixels:
@@ -41,8 +46,9 @@ def report_connection(warehouse: Warehouse | str | Path,
         con.execute(f'create view "{name}" as select * from wh."{name}"')
     missing = [name for name in PIXEL_TABLES if name not in tables or not built_with_pixels]
     if missing:
-        source = {name: con.sql(f'select * from "{name}"').to_arrow_table()
-                  for name in ("images", "objects", "polygons")}
+        source = {
+            name: con.sql(f'select * from "{name}"').to_arrow_table() for name in ("images", "objects", "polygons")
+        }
         for name, table in pixel_tables(source, progress=progress).items():
             if name in missing:
                 con.register(f"_{name}", table)

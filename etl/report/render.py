@@ -11,8 +11,9 @@ from .facts import read_facts
 from .page import render_page
 
 
-def render_report(warehouse: Warehouse | str | Path, out: Path,
-                  progress: Callable[[int, int], None] | None = None) -> Path:
+def render_report(
+    warehouse: Warehouse | str | Path, out: Path, progress: Callable[[int, int], None] | None = None
+) -> Path:
     """Write the report for `warehouse` (a directory or a Warehouse) to `out`; returns `out`.
 
     The page needs no network: data, charts (SVG, PNG data URIs), styles and script are inline.

@@ -126,6 +126,9 @@ def _unsafe(info: zipfile.ZipInfo) -> tuple[str, str] | None:
     if info.file_size > MAX_FILE_BYTES:
         return ("too_large", f"{info.file_size} bytes uncompressed, over the {MAX_FILE_BYTES} byte limit")
     if info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1) and info.file_size > 1024 * 1024:
-        return ("too_large", f"{info.file_size} bytes from {info.compress_size} compressed: "
-                             f"a ratio over {MAX_COMPRESSION_RATIO}:1 is a zip bomb, not an annotation")
+        return (
+            "too_large",
+            f"{info.file_size} bytes from {info.compress_size} compressed: "
+            f"a ratio over {MAX_COMPRESSION_RATIO}:1 is a zip bomb, not an annotation",
+        )
     return None

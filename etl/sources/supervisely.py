@@ -59,8 +59,11 @@ def dataset_place(dataset: str) -> tuple[str, str, tuple[str, str] | None]:
         return dataset, "", None
     if dataset in CITY_FIGURES:
         return CITY_FIGURES[dataset].split, dataset, None
-    return "", "", ("bad_path", f"dataset folder '{dataset}' is neither a split ({', '.join(SPLITS)}) "
-                                "nor a Cityscapes city")
+    return (
+        "",
+        "",
+        ("bad_path", f"dataset folder '{dataset}' is neither a split ({', '.join(SPLITS)}) nor a Cityscapes city"),
+    )
 
 
 @dataclass(frozen=True)
@@ -89,13 +92,21 @@ def plan_entries(rel_paths: list[str]) -> list[_Entry]:
     return entries
 
 
-def _source_file(entry: _Entry, source_path: str, classes: frozenset[str],
-                 read: Callable[[], bytes], problem: tuple[str, str] | None, deferred: bool = False) -> SourceFile:
+def _source_file(
+    entry: _Entry,
+    source_path: str,
+    classes: frozenset[str],
+    read: Callable[[], bytes],
+    problem: tuple[str, str] | None,
+    deferred: bool = False,
+) -> SourceFile:
     """The file's record; with `deferred`, `read` (picklable) runs later, in the process that parses it."""
     split, city, place_problem = dataset_place(entry.dataset)
     if entry.missing_annotation:
-        problem = problem or ("missing_annotation", f"image without annotation: no {entry.dataset}/ann/"
-                                                    f"{entry.file_name}")
+        problem = problem or (
+            "missing_annotation",
+            f"image without annotation: no {entry.dataset}/ann/{entry.file_name}",
+        )
     problem = problem or place_problem
     if deferred:
         return SourceFile(source_path, split, city, entry.file_name, None, problem, "supervisely", classes, read)
@@ -129,8 +140,9 @@ class SuperviselyFolder:
 
     def files(self) -> Iterator[SourceFile]:
         for entry in self._entries:
-            yield _source_file(entry, entry.rel, self.classes, partial(read_regular_file, self.root / entry.rel),
-                               None, deferred=True)
+            yield _source_file(
+                entry, entry.rel, self.classes, partial(read_regular_file, self.root / entry.rel), None, deferred=True
+            )
 
 
 class SuperviselyTar:
@@ -151,13 +163,18 @@ class SuperviselyTar:
         self.classes = read_meta(self._tar.extractfile(meta).read(), str(path))
         names = {m.name for m in members}
         self.synthetic = marked_synthetic(path.parent) or any(
-            self._prefix + name in names for name in SYNTHETIC_MARKERS)
-        self._members = {m.name[len(self._prefix):]: m for m in members
-                         if m.name.startswith(self._prefix) and not m.isdir() and not _escapes(m.name)}
+            self._prefix + name in names for name in SYNTHETIC_MARKERS
+        )
+        self._members = {
+            m.name[len(self._prefix) :]: m
+            for m in members
+            if m.name.startswith(self._prefix) and not m.isdir() and not _escapes(m.name)
+        }
         self._entries = plan_entries(list(self._members))
         # Members that would land outside the archive are reported, never read.
-        self._escaping = sorted((m for m in members if _escapes(m.name) and m.name.endswith(".json")),
-                                key=lambda m: m.name)
+        self._escaping = sorted(
+            (m for m in members if _escapes(m.name) and m.name.endswith(".json")), key=lambda m: m.name
+        )
 
     def names(self) -> list[str]:
         return [PurePosixPath(m.name).name for m in self._escaping] + [entry.file_name for entry in self._entries]
@@ -176,9 +193,16 @@ class SuperviselyTar:
 
 def _project_prefix(members: list[tarfile.TarInfo], path: Path) -> str:
     """'' or 'folder/': where meta.json lies, at the top of the archive or one folder down."""
-    metas = sorted((m.name for m in members if PurePosixPath(m.name).name == META_FILE
-                    and len(PurePosixPath(m.name).parts) <= 2 and not _escapes(m.name)),
-                   key=lambda name: (name.count("/"), name))
+    metas = sorted(
+        (
+            m.name
+            for m in members
+            if PurePosixPath(m.name).name == META_FILE
+            and len(PurePosixPath(m.name).parts) <= 2
+            and not _escapes(m.name)
+        ),
+        key=lambda name: (name.count("/"), name),
+    )
     if not metas:
         raise SourceError(f"{path}: the archive holds no Supervisely meta.json at its top or one folder down")
     return metas[0][: -len(META_FILE)]
