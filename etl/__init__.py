@@ -1,7 +1,6 @@
 """Cityscapes gtFine annotations as a Parquet + DuckDB warehouse. Entry point: `Warehouse`."""
 
-__version__ = "0.1.0"
-
-from .warehouse import Warehouse, WarehouseError  # noqa: E402  (needs __version__ above)
+from .version import __version__
+from .warehouse import Warehouse, WarehouseError
 
 __all__ = ["Warehouse", "WarehouseError", "__version__"]

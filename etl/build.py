@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from . import __version__, schemas
+from . import schemas
 from .audit import audit
 from .batches import parsed_batches
 from .config import Settings
@@ -20,6 +20,7 @@ from .pixels import empty_pixel_tables, pixel_tables
 from .sources import open_source
 from .store import TableWriter, publish, staging_dir
 from .tables import TableBuilder, batch_bbox, geo_metadata, labels_table, union_bbox
+from .version import __version__
 
 PIXEL_INPUTS = ("images", "objects", "polygons")
 STRICT_EXAMPLES = 10  # rejects shown when --strict refuses a build

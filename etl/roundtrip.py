@@ -7,8 +7,12 @@ frame followed by its hole again); rejected ones from the raw JSON kept in `reje
 from __future__ import annotations
 
 import json
+from os import PathLike
+from pathlib import Path
 
-from .warehouse import Warehouse
+import duckdb
+
+from .config import DATABASE_FILE
 
 OBJECTS_WITH_VERTICES = """
 select
@@ -23,13 +27,15 @@ group by all
 """
 
 
-def rebuild_objects(wh: Warehouse) -> dict[str, list[dict]]:
-    """source_path -> that file's `objects` list, in draw order, as far as the warehouse holds it."""
+def rebuild_objects(warehouse: str | PathLike) -> dict[str, list[dict]]:
+    """source_path -> that file's `objects` list, in draw order, as far as the warehouse directory holds it."""
     by_file: dict[str, dict[int, dict]] = {}
-    for path, order, label, vertices in wh.query(OBJECTS_WITH_VERTICES).iter_rows():
+    with duckdb.connect(str(Path(warehouse) / DATABASE_FILE), read_only=True) as con:
+        accepted = con.sql(OBJECTS_WITH_VERTICES).fetchall()
+        rejected = con.sql("select source_path, draw_order, raw from rejects where draw_order is not null").fetchall()
+    for path, order, label, vertices in accepted:
         polygon = [[v["x"], v["y"]] for v in vertices]
         by_file.setdefault(path, {})[order] = {"label": label, "polygon": polygon}
-    rejected = wh.query("select source_path, draw_order, raw from rejects where draw_order is not null")
-    for path, order, raw in rejected.iter_rows():
+    for path, order, raw in rejected:
         by_file.setdefault(path, {})[order] = json.loads(raw)
     return {path: [objs[i] for i in sorted(objs)] for path, objs in sorted(by_file.items())}

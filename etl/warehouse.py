@@ -54,6 +54,10 @@ class Warehouse:
         summary = build(source, Path(out), settings, progress, expect_published, strict, pixels, pixel_progress)
         return cls(out), summary
 
+    def __fspath__(self) -> str:
+        """The warehouse directory: subsystems (export, report, checks) take a path, so `wh` is one."""
+        return str(self.path)
+
     @property
     def database(self) -> Path:
         return self.path / DATABASE_FILE
@@ -99,7 +103,7 @@ class Warehouse:
         from .export import ExportError, export
 
         try:
-            return export(self, fmt, out, split, progress)
+            return export(self.path, fmt, out, split, progress)
         except ExportError as exc:
             raise WarehouseError(str(exc)) from exc
 
@@ -107,7 +111,7 @@ class Warehouse:
         """Write the one-page HTML report (charts, parity statistics, data quality) to `out`."""
         from .report import render_report
 
-        return render_report(self, Path(out), progress)
+        return render_report(self.path, Path(out), progress)
 
     def info(self) -> dict:
         """How and from what the warehouse was built (source, synthetic or not, when, counts)."""

@@ -6,9 +6,9 @@ renames it to OUT when complete, and reports `progress(done, total)` per image.
 
 from __future__ import annotations
 
+from os import PathLike
 from pathlib import Path
 
-from ..warehouse import Warehouse
 from .coco import export_coco
 from .gtfine import export_gtfine
 from .snapshot import ExportError
@@ -21,9 +21,9 @@ __all__ = ["EXPORTERS", "ExportError", "ExportSummary", "export", "export_coco",
 
 
 def export(
-    wh: Warehouse, fmt: str, out: str | Path, split: str | None = None, progress: Progress | None = None
+    warehouse: str | PathLike, fmt: str, out: str | Path, split: str | None = None, progress: Progress | None = None
 ) -> ExportSummary:
-    """Write the warehouse (or one split of it) to OUT in `fmt`: gtfine, supervisely or coco."""
+    """Write the warehouse directory (or one split of it) to OUT in `fmt`: gtfine, supervisely or coco."""
     if fmt not in EXPORTERS:
         raise ExportError(f"unknown export format '{fmt}'; choose one of {', '.join(EXPORTERS)}")
-    return EXPORTERS[fmt](wh, out, split, progress)
+    return EXPORTERS[fmt](warehouse, out, split, progress)

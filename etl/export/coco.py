@@ -25,12 +25,12 @@ inside by the even-odd rule, with `iscrowd` 0; every other object as one polygon
 from __future__ import annotations
 
 import time
+from os import PathLike
 from pathlib import Path
 
 import orjson
 
-from .. import __version__
-from ..warehouse import Warehouse
+from ..version import __version__
 from .rle import polygon_rle
 from .snapshot import Snapshot, load_snapshot
 from .summary import ExportSummary, Progress
@@ -44,10 +44,10 @@ def category_id(label_id: int, label: str) -> int:
 
 
 def export_coco(
-    wh: Warehouse, out: str | Path, split: str | None = None, progress: Progress | None = None
+    warehouse: str | PathLike, out: str | Path, split: str | None = None, progress: Progress | None = None
 ) -> ExportSummary:
     started = time.perf_counter()
-    snap = load_snapshot(wh, split)
+    snap = load_snapshot(warehouse, split)
     categories = coco_categories(snap)
     ids = {c["name"]: c["id"] for c in categories}
     splits = list(dict.fromkeys(image["split"] for image in snap.images))

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import json
 import time
+from os import PathLike
 from pathlib import Path
 
 from ..replica.layout import file_text, object_text, polygon_file_path
-from ..warehouse import Warehouse
 from .raw import supervisely_to_gtfine
 from .snapshot import Rejected, Snapshot, load_snapshot
 from .summary import ExportSummary, Progress
@@ -24,10 +24,10 @@ from .target import staged_output
 
 
 def export_gtfine(
-    wh: Warehouse, out: str | Path, split: str | None = None, progress: Progress | None = None
+    warehouse: str | PathLike, out: str | Path, split: str | None = None, progress: Progress | None = None
 ) -> ExportSummary:
     started = time.perf_counter()
-    snap = load_snapshot(wh, split)
+    snap = load_snapshot(warehouse, split)
     rejected = 0
     with staged_output(Path(out), snap.synthetic) as stage:
         folders: set[Path] = set()

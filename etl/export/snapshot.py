@@ -9,13 +9,13 @@ made per vertex.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-
-from ..warehouse import Warehouse
 
 OBJECT_COLUMNS = [
     "object_id",
@@ -77,17 +77,19 @@ class Snapshot:
         return sorted([*kept, *rejected], key=lambda entry: entry[0])
 
 
-def load_snapshot(wh: Warehouse, split: str | None = None) -> Snapshot:
-    images = _read(wh, "images")
+def load_snapshot(warehouse: str | PathLike, split: str | None = None) -> Snapshot:
+    """The warehouse directory's tables (or one split of them), in the order an exporter writes them."""
+    root = Path(warehouse)
+    images = _read(root, "images")
     splits = sorted(set(images["split"].to_pylist()))
     if split is not None:
         if split not in splits:
-            raise ExportError(f"no images of split '{split}' in {wh.path} (its splits: {', '.join(splits)})")
+            raise ExportError(f"no images of split '{split}' in {root} (its splits: {', '.join(splits)})")
         images = images.filter(pc.equal(images["split"], split))
-    all_objects = _read(wh, "objects", OBJECT_COLUMNS)
+    all_objects = _read(root, "objects", OBJECT_COLUMNS)
     found_labels = sorted(set(all_objects["label"].unique().to_pylist()))
     objects, object_start = _objects_of(images, all_objects)
-    polygons = _read(wh, "polygons", ["object_id", "ring", "vertices"])
+    polygons = _read(root, "polygons", ["object_id", "ring", "vertices"])
     ring_object = pc.index_in(polygons["object_id"], value_set=objects["object_id"]).to_numpy(zero_copy_only=False)
     ring_object = np.nan_to_num(ring_object.astype(np.float64), nan=-1).astype(np.int64)
     order = np.lexsort((polygons["ring"].to_numpy(), ring_object))
@@ -95,24 +97,24 @@ def load_snapshot(wh: Warehouse, split: str | None = None) -> Snapshot:
     vertices = polygons["vertices"].take(pa.array(order)).combine_chunks()
     flat = pc.list_flatten(vertices)
     xy = np.column_stack([flat.field("x").to_numpy(), flat.field("y").to_numpy()]).astype(np.int32)
-    info = _read(wh, "build_info").to_pylist()[0]
+    info = _read(root, "build_info").to_pylist()[0]
     return Snapshot(
         images=images.to_pylist(),
         source_format="supervisely" if info["source_kind"].startswith("supervisely") else "gtfine",
         synthetic=bool(info["synthetic"]),
-        labels=_read(wh, "labels").to_pylist(),
+        labels=_read(root, "labels").to_pylist(),
         found_labels=found_labels,
         objects={name: objects[name].to_numpy(zero_copy_only=False) for name in OBJECT_COLUMNS},
         object_start=object_start,
         ring_start=_starts(np.bincount(ring_object[order], minlength=objects.num_rows)),
         vertex_start=_starts(pc.list_value_length(vertices).to_numpy(zero_copy_only=False)),
         xy=np.ascontiguousarray(xy),
-        rejected=_rejected(wh, set(images["source_path"].to_pylist())),
+        rejected=_rejected(root, set(images["source_path"].to_pylist())),
     )
 
 
-def _read(wh: Warehouse, name: str, columns: list[str] | None = None) -> pa.Table:
-    return pq.read_table(wh.path / f"{name}.parquet", columns=columns)
+def _read(root: Path, name: str, columns: list[str] | None = None) -> pa.Table:
+    return pq.read_table(root / f"{name}.parquet", columns=columns)
 
 
 def _starts(lengths: np.ndarray) -> np.ndarray:
@@ -129,10 +131,10 @@ def _objects_of(images: pa.Table, objects: pa.Table) -> tuple[pa.Table, np.ndarr
     return objects.take(pa.array(order)), _starts(counts)
 
 
-def _rejected(wh: Warehouse, source_paths: set[str]) -> dict[str, list[Rejected]]:
+def _rejected(root: Path, source_paths: set[str]) -> dict[str, list[Rejected]]:
     """Object rejects of the exported files. File rejects and second copies of an image hold no
     image of the warehouse: their source_path is no image's, so they are left out here."""
-    table = _read(wh, "rejects", ["source_path", "draw_order", "label", "reason", "raw"])
+    table = _read(root, "rejects", ["source_path", "draw_order", "label", "reason", "raw"])
     by_file: dict[str, list[Rejected]] = {}
     for path, order, label, reason, raw in zip(*(table[c].to_pylist() for c in table.column_names), strict=True):
         if order is not None and path in source_paths:

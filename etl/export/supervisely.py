@@ -13,11 +13,11 @@ from __future__ import annotations
 import json
 import time
 import zlib
+from os import PathLike
 from pathlib import Path
 
 import orjson
 
-from ..warehouse import Warehouse
 from .raw import gtfine_to_supervisely
 from .snapshot import Rejected, Snapshot, load_snapshot
 from .summary import ExportSummary, Progress
@@ -27,10 +27,10 @@ UNKNOWN_CLASS_COLOR = "#808080"
 
 
 def export_supervisely(
-    wh: Warehouse, out: str | Path, split: str | None = None, progress: Progress | None = None
+    warehouse: str | PathLike, out: str | Path, split: str | None = None, progress: Progress | None = None
 ) -> ExportSummary:
     started = time.perf_counter()
-    snap = load_snapshot(wh, split)
+    snap = load_snapshot(warehouse, split)
     rejected = 0
     with staged_output(Path(out), snap.synthetic) as stage:
         (stage / "meta.json").write_bytes(orjson.dumps(project_meta(snap), option=orjson.OPT_INDENT_2))

@@ -9,14 +9,15 @@ copied and the warehouse is never changed. A warehouse built without the pixel s
 from __future__ import annotations
 
 from collections.abc import Callable
+from os import PathLike
 from pathlib import Path
 
 import duckdb
 
+from ..config import DATABASE_FILE
 from ..pixels import PIXEL_TABLES, pixel_tables
 from ..resources import SQL_DIR
 from ..store import create_views
-from ..warehouse import Warehouse
 
 DN_LAYER = SQL_DIR / "dn"
 
@@ -27,12 +28,14 @@ def dn_sql_files() -> list[Path]:
 
 
 def report_connection(
-    warehouse: Warehouse | str | Path, progress: Callable[[int, int], None] | None = None
+    warehouse: str | PathLike, progress: Callable[[int, int], None] | None = None
 ) -> duckdb.DuckDBPyConnection:
-    """A connection where every warehouse table, staging, marts and dn view can be queried."""
-    wh = warehouse if isinstance(warehouse, Warehouse) else Warehouse(warehouse)
+    """A connection where every table, staging, marts and dn view of the warehouse directory can be queried."""
+    database = Path(warehouse) / DATABASE_FILE
+    if not database.is_file():
+        raise FileNotFoundError(f"{warehouse}: no warehouse here (no {DATABASE_FILE})")
     con = duckdb.connect()
-    con.execute("attach ? as wh (read_only)", [str(wh.database)])
+    con.execute("attach ? as wh (read_only)", [str(database)])
     tables = [
         row[0]
         for row in con.execute(

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from os import PathLike
 from pathlib import Path
 
-from ..warehouse import Warehouse
 from .database import report_connection
 from .facts import read_facts
 from .page import render_page
 
 
-def render_report(
-    warehouse: Warehouse | str | Path, out: Path, progress: Callable[[int, int], None] | None = None
-) -> Path:
-    """Write the report for `warehouse` (a directory or a Warehouse) to `out`; returns `out`.
+def render_report(warehouse: str | PathLike, out: Path, progress: Callable[[int, int], None] | None = None) -> Path:
+    """Write the report for the warehouse directory `warehouse` to `out`; returns `out`.
 
     The page needs no network: data, charts (SVG, PNG data URIs), styles and script are inline.
     `progress` reports the pixel stage when the warehouse was built without its tables.
