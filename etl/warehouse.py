@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,9 +15,29 @@ from .schemas import TABLES
 
 STATS_VIEWS = {"class": "class_stats", "city": "city_stats", "split": "split_stats", "class_city": "class_city_stats"}
 
+# The tables live inside the database file, so a query needs no file access at all. `read_only` alone
+# still lets COPY ... TO, EXPORT DATABASE, ATTACH, INSTALL and LOAD touch the file system; these
+# settings close that, and the lock stops a query from SETting them back. An empty temp_directory
+# keeps a large sort in memory instead of spilling files beside the warehouse.
+READ_ONLY_CONFIG = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "temp_directory": "",
+    "lock_configuration": True,
+}
+# Statement kinds a query may be; anything else (CREATE, COPY, SET, PRAGMA, ...) is refused before it runs.
+QUERY_STATEMENTS = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
+# DuckDB types polars cannot hold: the query returns them as DuckDB's own text for them.
+_AS_TEXT_TYPES = ("INTERVAL", "UNION", "BIT", "BIGNUM", "VARINT")
+
 
 class WarehouseError(Exception):
     """A warehouse cannot be opened or a request to it cannot be answered."""
+
+
+class QueryRefused(WarehouseError):
+    """The query would do something other than read: queries are read-only."""
 
 
 class Warehouse:
@@ -63,16 +84,31 @@ class Warehouse:
         return self.path / DATABASE_FILE
 
     def connect(self) -> duckdb.DuckDBPyConnection:
-        """A read-only connection: queries can never change the warehouse."""
-        return duckdb.connect(str(self.database), read_only=True)
+        """A read-only connection without file access: queries can change no file and load no extension."""
+        try:
+            return duckdb.connect(str(self.database), read_only=True, config=READ_ONLY_CONFIG)
+        except duckdb.Error as exc:
+            raise WarehouseError(
+                f"{self.database}: cannot be opened as a DuckDB database ({_first_line(exc)})"
+            ) from exc
 
-    def query(self, sql: str, params: list | dict | None = None) -> pl.DataFrame:
+    def query(self, sql: str, params: list | dict | None = None, limit: int | None = None) -> pl.DataFrame:
+        """The result of one SELECT (or EXPLAIN) as a DataFrame, at most `limit` rows when given.
+
+        Anything else is refused with QueryRefused: queries are read-only. Columns of a type polars
+        cannot hold (INTERVAL, UNION, BIT, BIGNUM) come back as DuckDB's text for them.
+        """
+        _check_read_only(sql)
         con = self.connect()
         try:
             relation = con.sql(sql, params=params)
-            return relation.pl() if relation is not None else pl.DataFrame()
+            if relation is None:
+                return pl.DataFrame()
+            if limit is not None:
+                relation = relation.limit(limit)
+            return _as_polars(relation)
         except duckdb.Error as exc:
-            raise WarehouseError(_explain(exc)) from exc
+            raise _explain(exc) from exc
         finally:
             con.close()
 
@@ -118,8 +154,59 @@ class Warehouse:
         return self.query("select * from build_info").row(0, named=True)
 
 
-def _explain(exc: duckdb.Error) -> str:
-    message = str(exc)
-    if "read-only" in message or "read only" in message:
-        return f"the warehouse is read-only here: queries cannot change it ({message.splitlines()[0]})"
-    return message
+def _check_read_only(sql: str) -> None:
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise WarehouseError(_first_line(exc)) from exc
+    if len(statements) != 1:
+        raise QueryRefused(
+            f"queries are read-only and run one statement at a time; this text holds {len(statements)} "
+            f"({', '.join(s.type.name for s in statements) or 'nothing'})"
+        )
+    statement = statements[0]
+    if statement.type not in QUERY_STATEMENTS or (
+        statement.type == duckdb.StatementType.EXPLAIN and not _explains_a_select(statement.query)
+    ):
+        raise QueryRefused(
+            f"queries are read-only: only a SELECT (or EXPLAIN of one) runs here, not {statement.type.name}"
+        )
+
+
+def _explains_a_select(sql: str) -> bool:
+    # EXPLAIN ANALYZE runs the statement it explains, so that statement must be a query too.
+    explained = re.sub(r"^\s*explain\s+(analy[sz]e\s+)?", "", sql, count=1, flags=re.IGNORECASE)
+    try:
+        inner = duckdb.extract_statements(explained)
+    except duckdb.Error:
+        return False
+    return explained != sql and [s.type for s in inner] == [duckdb.StatementType.SELECT]
+
+
+def _as_polars(relation: duckdb.DuckDBPyRelation) -> pl.DataFrame:
+    if not any(any(name in str(t) for name in _AS_TEXT_TYPES) for t in relation.types):
+        return relation.pl()
+    columns = ", ".join(
+        f"cast(#{i} as varchar)" if any(name in str(t) for name in _AS_TEXT_TYPES) else f"#{i}"
+        for i, t in enumerate(relation.types, start=1)
+    )
+    names = relation.columns
+    frame = relation.query("result", f"select {columns} from result").pl()
+    return frame.rename(dict(zip(frame.columns, names, strict=True))) if len(set(names)) == len(names) else frame
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _explain(exc: duckdb.Error) -> WarehouseError:
+    message = _first_line(exc)
+    if isinstance(exc, duckdb.PermissionException) or "read-only" in message or "read only" in message:
+        return QueryRefused(
+            f"queries are read-only: they cannot write, read other files or load extensions ({message})"
+        )
+    if "Expected a single SELECT statement" in message:  # query('...') refusing anything but a SELECT
+        return QueryRefused(f"queries are read-only: only a SELECT runs here ({message})")
+    if "configuration has been locked" in message:
+        return QueryRefused(f"queries are read-only: settings cannot be changed ({message})")
+    return WarehouseError(message)
