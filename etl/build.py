@@ -22,7 +22,7 @@ from .store import TableWriter, publish, staging_dir
 from .tables import TableBuilder, batch_bbox, geo_metadata, labels_table, union_bbox
 from .version import __version__
 
-PIXEL_INPUTS = ("images", "objects", "polygons")
+PIXEL_INPUTS = ("images", "objects", "polygons", "rejects")
 STRICT_EXAMPLES = 10  # rejects shown when --strict refuses a build
 
 

@@ -83,7 +83,7 @@ def test_hole_is_filled_with_zero_after_the_exterior(hand):
     areas = dict(
         zip(
             hand["object_visible_area"]["object_id"].to_pylist(),
-            hand["object_visible_area"]["mask_area_px"].to_pylist(),
+            hand["object_visible_area"]["opencv_mask_area_px"].to_pylist(),
             strict=True,
         )
     )
@@ -94,7 +94,7 @@ def test_vertex_outside_the_image_is_clipped(hand):
     areas = dict(
         zip(
             hand["object_visible_area"]["object_id"].to_pylist(),
-            hand["object_visible_area"]["mask_area_px"].to_pylist(),
+            hand["object_visible_area"]["opencv_mask_area_px"].to_pylist(),
             strict=True,
         )
     )
@@ -105,7 +105,7 @@ def test_later_objects_hide_earlier_ones(hand):
     visible = dict(
         zip(
             hand["object_visible_area"]["object_id"].to_pylist(),
-            hand["object_visible_area"]["visible_area_px"].to_pylist(),
+            hand["object_visible_area"]["opencv_visible_area_px"].to_pylist(),
             strict=True,
         )
     )
@@ -128,7 +128,15 @@ def test_tables_have_their_declared_schemas(hand):
 
 def test_object_wholly_outside_the_image_has_an_empty_mask():
     got = pixel_tables(tables_for({"out": (10, 8, [("car", [square(20, 20, 30, 30)])])}))
-    assert got["object_visible_area"].to_pylist() == [{"object_id": "out#0", "mask_area_px": 0, "visible_area_px": 0}]
+    assert got["object_visible_area"].to_pylist() == [
+        {
+            "object_id": "out#0",
+            "mask_area_px": 0,
+            "visible_area_px": 0,
+            "opencv_mask_area_px": 0,
+            "opencv_visible_area_px": 0,
+        }
+    ]
     assert got["image_class_coverage"]["covered_px"].to_pylist() == [0]
     assert got["image_coverage"]["unlabeled_px"].to_pylist() == [80]
 
@@ -178,7 +186,7 @@ def test_patches_give_the_same_pixels_as_full_canvases(max_objects):
         dict(
             zip(
                 got["object_visible_area"]["object_id"].to_pylist(),
-                got["object_visible_area"]["visible_area_px"].to_pylist(),
+                got["object_visible_area"]["opencv_visible_area_px"].to_pylist(),
                 strict=True,
             )
         )

@@ -13,6 +13,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .official import INSTANCE_FACTOR, NOT_DRAWN, official_values
+
 
 @dataclass(frozen=True)
 class PolygonLayout:
@@ -28,6 +30,12 @@ class PolygonLayout:
     xy: np.ndarray  # (vertices, 2) int32
     labels: tuple[str, ...]
     grid_shape: tuple[int, int]  # (rows, columns) of heatmap cells covering the largest image
+    # Objects only the official label images show (from `rejects`: 2-point objects, `busgroup`)
+    # are False: Dataset Ninja's figures never saw them.
+    dn_drawn: np.ndarray  # (objects,) bool
+    official_label: np.ndarray  # (objects,) int16: value in labelIds, NOT_DRAWN (-1) if never drawn
+    official_train: np.ndarray  # (objects,) int16: value in trainIds
+    official_instance: np.ndarray  # (objects,) int32: value in instanceIds
 
     @property
     def n_images(self) -> int:
@@ -49,7 +57,15 @@ class PolygonLayout:
             xy=self.xy[v0:v1],
             labels=self.labels,
             grid_shape=self.grid_shape,
+            dn_drawn=self.dn_drawn[o0:o1],
+            official_label=self.official_label[o0:o1],
+            official_train=self.official_train[o0:o1],
+            official_instance=self.official_instance[o0:o1],
         )
+
+    def point_list(self, j: int) -> np.ndarray:
+        """Object j's rings joined in order: the point list of the polygon file (see official.py)."""
+        return self.xy[self.vertex_starts[self.ring_starts[j]] : self.vertex_starts[self.ring_starts[j + 1]]]
 
 
 @dataclass(frozen=True)
@@ -60,9 +76,26 @@ class LayoutIndex:
     object_id: pa.Array  # one per object, layout order
 
 
+OBJECT_COLUMNS = ("object_id", "image_id", "draw_order", "label")
+POLYGON_COLUMNS = ("object_id", "ring", "vertices")
+
+
 def layout_from_tables(
-    images: pa.Table, objects: pa.Table, polygons: pa.Table, cell_px: int
+    images: pa.Table,
+    objects: pa.Table,
+    polygons: pa.Table,
+    cell_px: int,
+    official_only: tuple[pa.Table, pa.Table] | None = None,
 ) -> tuple[PolygonLayout, LayoutIndex]:
+    """The layout of `images`; `official_only` adds (objects, polygons) drawn only in the official images."""
+    objects = objects.select(OBJECT_COLUMNS).append_column("dn_drawn", pa.repeat(True, objects.num_rows))
+    polygons = polygons.select(POLYGON_COLUMNS)
+    if official_only is not None:
+        extra_objects, extra_polygons = official_only
+        extra_objects = extra_objects.select(OBJECT_COLUMNS).cast(objects.schema.remove(4))
+        extra_objects = extra_objects.append_column("dn_drawn", pa.repeat(False, extra_objects.num_rows))
+        objects = pa.concat_tables([objects, extra_objects])
+        polygons = pa.concat_tables([polygons, extra_polygons.select(POLYGON_COLUMNS).cast(polygons.schema)])
     image_id = images["image_id"].combine_chunks()
     image_of_object = pc.index_in(objects["image_id"], value_set=image_id)
     objects = objects.filter(pc.is_valid(image_of_object))
@@ -88,6 +121,9 @@ def layout_from_tables(
     ring_starts = np.searchsorted(object_of_ring, np.arange(len(object_id) + 1)).astype(np.int64)
     labels = tuple(sorted(set(objects["label"].to_pylist())))
     object_class = pc.index_in(objects["label"], value_set=pa.array(labels, pa.string())).to_numpy()
+    official = [official_values(label) or (NOT_DRAWN, NOT_DRAWN, False) for label in labels]
+    official_label = np.array([v[0] for v in official], np.int16)[object_class]
+    numbered = np.array([v[2] for v in official], bool)[object_class]
     widths = images["width"].to_numpy().astype(np.int32)
     heights = images["height"].to_numpy().astype(np.int32)
     layout = PolygonLayout(
@@ -101,8 +137,31 @@ def layout_from_tables(
         xy=xy,
         labels=labels,
         grid_shape=(_cells(heights, cell_px), _cells(widths, cell_px)),
+        dn_drawn=objects["dn_drawn"].to_numpy(zero_copy_only=False),
+        official_label=official_label,
+        official_train=np.array([v[1] for v in official], np.int16)[object_class],
+        official_instance=_instance_ids(official_label, numbered, image_of_object),
     )
     return layout, LayoutIndex(image_id=image_id, object_id=object_id)
+
+
+def _instance_ids(label: np.ndarray, numbered: np.ndarray, image_of_object: np.ndarray) -> np.ndarray:
+    """createInstanceImage's values: label_id * 1000 + n for the n-th object of its class in the image.
+
+    Objects are in (image, draw_order) order, so a stable sort by (image, class) ranks each class's
+    objects of an image in file order.
+    """
+    instance = label.astype(np.int32)
+    at = np.flatnonzero(numbered)
+    if len(at):
+        key = image_of_object[at].astype(np.int64) * 1024 + label[at]
+        order = np.argsort(key, kind="stable")
+        sorted_key = key[order]
+        first = np.searchsorted(sorted_key, sorted_key, side="left")
+        rank = np.empty(len(at), np.int64)
+        rank[order] = np.arange(len(at)) - first
+        instance[at] = label[at].astype(np.int32) * INSTANCE_FACTOR + rank
+    return instance
 
 
 def _exterior_bbox(xy: np.ndarray, vertex_starts: np.ndarray, ring_starts: np.ndarray) -> np.ndarray:

@@ -1,4 +1,8 @@
-"""Rasterise a run of images with OpenCV, the way Dataset Ninja did, and measure what is visible.
+"""Rasterise a run of images twice: with OpenCV as Dataset Ninja did, and as the official label images.
+
+The official rasterisation (Pillow, cityscapesScripts' rules) is in official.py; per image it gives
+each object's visible and own pixels and the background, from which the stage builds the label,
+train id and instance histograms. What follows is the OpenCV rasterisation.
 
 Each object's mask follows Dataset Ninja (Supervisely's polygon drawing): `cv2.fillPoly` of the
 exterior with 1, then of all holes with 0, integer coordinates, on an H x W canvas (so vertices
@@ -8,8 +12,9 @@ the full canvas (fillPoly is translation-invariant for integer offsets) at a fra
 
 In one pass per image this gives
 - per label, the union of its objects' masks (no occlusion between labels, as Dataset Ninja);
-- the painter's-order canvas: object j+1 at each pixel where object j is the last one drawn, as the
-  official label images are drawn; its histogram is every object's visible area;
+- the painter's-order canvas: object j+1 at each pixel where object j is the last one drawn, with
+  OpenCV's masks; its histogram is every object's visible area (Dataset Ninja's way; the official
+  figures come from official.py);
 - per label, the heatmap: how many objects cover each pixel, summed per CELL_PX x CELL_PX cell
   (each object's patch is cell-aligned, so its per-cell sums fall out of two small reductions).
 """
@@ -24,6 +29,8 @@ import cv2
 import numpy as np
 
 from .layout import PolygonLayout
+from .official import mask_areas as official_mask_areas
+from .official import paint as official_paint
 
 UINT16_MAX = np.iinfo(np.uint16).max
 
@@ -40,6 +47,7 @@ class RasterResult:
     mask_area_px: np.ndarray  # (objects,) int64
     visible_area_px: np.ndarray  # (objects,) int64
     heatmap: np.ndarray  # (labels, grid rows, grid columns) int64
+    official: OfficialCounts
 
 
 def rasterise(layout: PolygonLayout, cell_px: int) -> RasterResult:
@@ -51,6 +59,8 @@ def rasterise(layout: PolygonLayout, cell_px: int) -> RasterResult:
     labeled = np.zeros(layout.n_images, np.int64)
     rows: list[tuple[int, int, int, int]] = []
     union = np.zeros((0, 0, 0), np.uint8)
+    official = OfficialCounts.zeros(layout.n_images, len(layout.object_class))
+    scratch = np.zeros(int(np.max(layout.widths.astype(np.int64) * layout.heights, initial=0)), np.uint8)
     for i in range(layout.n_images):
         h, w = int(layout.heights[i]), int(layout.widths[i])
         if union.shape != (n_labels, h, w):
@@ -66,6 +76,7 @@ def rasterise(layout: PolygonLayout, cell_px: int) -> RasterResult:
         counts = _histogram(painter, n + 1)
         visible_area[first:stop] = counts[1:]
         labeled[i] = h * w - counts[0]
+        official.count_image(layout, i, scratch)
     table = np.array(rows, np.int64).reshape(-1, 4)
     return RasterResult(
         coverage_image=table[:, 0],
@@ -76,7 +87,32 @@ def rasterise(layout: PolygonLayout, cell_px: int) -> RasterResult:
         mask_area_px=mask_area,
         visible_area_px=visible_area,
         heatmap=heatmap,
+        official=official,
     )
+
+
+@dataclass
+class OfficialCounts:
+    """Per batch, what the official label images hold: each object's pixels, and the background."""
+
+    visible_px: np.ndarray  # (objects,) int64: pixels where the object was drawn last; 0 if never drawn
+    mask_px: np.ndarray  # (objects,) int64: the object's own pixels, drawn alone
+    background_px: np.ndarray  # (images,) int64: pixels no drawn object covers (0 in every encoding)
+
+    @classmethod
+    def zeros(cls, images: int, objects: int) -> OfficialCounts:
+        return cls(np.zeros(objects, np.int64), np.zeros(objects, np.int64), np.zeros(images, np.int64))
+
+    def count_image(self, layout: PolygonLayout, i: int, scratch: np.ndarray) -> None:
+        first, stop = int(layout.object_starts[i]), int(layout.object_starts[i + 1])
+        h, w = int(layout.heights[i]), int(layout.widths[i])
+        drawn = first + np.flatnonzero(layout.official_label[first:stop] >= 0)
+        point_lists = [layout.point_list(j) for j in drawn.tolist()]
+        canvas = official_paint(w, h, point_lists, scratch)
+        counts = _histogram(canvas, len(point_lists) + 1)
+        self.visible_px[drawn] = counts[1:]
+        self.background_px[i] = counts[0]
+        self.mask_px[drawn] = official_mask_areas(w, h, point_lists, scratch)
 
 
 def _histogram(painter: np.ndarray, bins: int) -> np.ndarray:
@@ -102,13 +138,14 @@ class _Image:
         """Draw objects [first, stop) in order; then yield (label, objects, covered px) per label."""
         h, w = self.painter.shape
         classes = self.layout.object_class[self.first : stop].tolist()
-        objects_per_label = Counter(classes)
+        dn_drawn = self.layout.dn_drawn[self.first : stop].tolist()
+        objects_per_label = Counter(c for c, dn in zip(classes, dn_drawn, strict=True) if dn)
         boxes: dict[int, list[int]] = {}
         for k, (label, (x0, y0, x1, y1)) in enumerate(
             zip(classes, self.layout.bbox[self.first : stop].tolist(), strict=True)
         ):
             x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w - 1), min(y1, h - 1)
-            if x0 > x1 or y0 > y1:
+            if not dn_drawn[k] or x0 > x1 or y0 > y1:
                 continue  # wholly outside the image: an empty mask, hidden by nothing, hiding nothing
             # a label's only object is its union: no union canvas to draw, count and clear
             alone = objects_per_label[label] == 1
@@ -124,7 +161,8 @@ class _Image:
             if box is None:
                 covered = 0
             elif objects == 1:
-                covered = int(self.mask_area[self.first + classes.index(label)])
+                only = next(k for k, c in enumerate(classes) if c == label and dn_drawn[k])
+                covered = int(self.mask_area[self.first + only])
             else:
                 region = self.union[label, box[1] : box[3] + 1, box[0] : box[2] + 1]
                 covered = cv2.countNonZero(region)

@@ -1,7 +1,11 @@
 """The pixel stage's tables, declared once; data/README.md-style notes on every column.
 
-Areas are counts of whole pixels of OpenCV `fillPoly` masks (Dataset Ninja's rasterisation),
-clipped to the image, so they differ from the shoelace areas in `objects` by the boundary pixels.
+Two rasterisations, each named for what it is. The official one (Pillow, cityscapesScripts' rules,
+official.py) gives what the label images hold: `label_pixels`, `train_id_pixels`,
+`instance_pixels` and `object_visible_area`'s mask_area_px / visible_area_px. Dataset Ninja's
+(OpenCV `fillPoly`, no occlusion between labels) gives `image_class_coverage`, `image_coverage`,
+`class_heatmap` and the `opencv_*` columns. Both count whole pixels clipped to the image, so they
+differ from the shoelace areas in `objects` by the boundary pixels.
 """
 
 from __future__ import annotations
@@ -32,12 +36,33 @@ IMAGE_COVERAGE = pa.schema(
     ]
 )
 
-# One row per object: its own mask, and what is left of it once later objects are painted over it.
+# One row per object of `objects`: its own mask, and what is left of it once later objects are painted.
 OBJECT_VISIBLE_AREA = pa.schema(
     [
         ("object_id", pa.string()),
-        ("mask_area_px", pa.int64()),  # its fillPoly mask inside the image, nothing hidden
-        ("visible_area_px", pa.int64()),  # pixels where it is the last object drawn (painter's order)
+        ("mask_area_px", pa.int64()),  # official: its pixels drawn alone; 0 for a license plate
+        ("visible_area_px", pa.int64()),  # official: its pixels in the label images
+        ("opencv_mask_area_px", pa.int64()),  # its fillPoly mask (holes cut), Dataset Ninja's drawing
+        ("opencv_visible_area_px", pa.int64()),  # what of it no later fillPoly mask covers
+    ]
+)
+
+# The histogram of each official labelIds image: one row per (image, value present), 0 included.
+LABEL_PIXELS = pa.schema([("image_id", pa.string()), ("label_id", pa.int16()), ("pixels", pa.int64())])
+
+# The histogram of each official trainIds image: one row per (image, value present), 255 included.
+TRAIN_ID_PIXELS = pa.schema([("image_id", pa.string()), ("train_id", pa.int16()), ("pixels", pa.int64())])
+
+# The official instanceIds image by the object each pixel comes from: one row per (image, value,
+# object) with pixels; the background (no object drawn) has object_id null. instance_id is
+# label_id * 1000 + n for the n-th object of a class with instances, else the label_id.
+INSTANCE_PIXELS = pa.schema(
+    [
+        ("image_id", pa.string()),
+        ("instance_id", pa.int32()),
+        ("label_id", pa.int16()),
+        ("pixels", pa.int64()),
+        ("object_id", pa.string()),  # image_id#draw_order; a 2-point object's is in `rejects`
     ]
 )
 
@@ -56,4 +81,7 @@ PIXEL_TABLES: dict[str, pa.Schema] = {
     "image_coverage": IMAGE_COVERAGE,
     "object_visible_area": OBJECT_VISIBLE_AREA,
     "class_heatmap": CLASS_HEATMAP,
+    "label_pixels": LABEL_PIXELS,
+    "train_id_pixels": TRAIN_ID_PIXELS,
+    "instance_pixels": INSTANCE_PIXELS,
 }

@@ -12,8 +12,10 @@ import numpy as np
 import pyarrow as pa
 
 from . import schemas
+from .histograms import official_histograms
 from .layout import LayoutIndex, PolygonLayout, layout_from_tables
-from .raster import RasterResult, rasterise
+from .raster import OfficialCounts, RasterResult, rasterise
+from .rejected import officially_drawn
 
 # About 1 s of work per batch on one core: fine-grained enough for progress and load balance,
 # coarse enough that pickling a batch and folding its heatmap stay small.
@@ -28,13 +30,15 @@ def pixel_tables(
     workers: int | None = None,
     cell_px: int = schemas.CELL_PX,
 ) -> dict[str, pa.Table]:
-    """Rasterise every image of the built tables (`images`, `objects`, `polygons`).
+    """Rasterise every image of the built tables (`images`, `objects`, `polygons`, optionally `rejects`).
 
-    Returns `image_class_coverage`, `image_coverage`, `object_visible_area` and `class_heatmap`,
-    each cast to its schema in `schemas.PIXEL_TABLES`. `progress(done, total)` counts images.
-    `workers` defaults to the CPUs available; 1 runs in this process.
+    Returns every table of `schemas.PIXEL_TABLES`, each cast to its schema. A pure function of its
+    input: given one image's rows it gives that image's rows (how a Spark task calls it).
+    `rejects`, when given, supplies the objects only the official label images draw (rejected.py).
+    `progress(done, total)` counts images. `workers` defaults to the CPUs available; 1 runs here.
     """
-    layout, index = layout_from_tables(tables["images"], tables["objects"], tables["polygons"], cell_px)
+    official_only = officially_drawn(tables["rejects"]) if "rejects" in tables else None
+    layout, index = layout_from_tables(tables["images"], tables["objects"], tables["polygons"], cell_px, official_only)
     total = layout.n_images
     bounds = [(start, min(start + BATCH_IMAGES, total)) for start in range(0, total, BATCH_IMAGES)]
     results: list[RasterResult] = []
@@ -103,19 +107,35 @@ def _assemble(
         }
     )
 
+    official = _joined([r.official for r in results])
     visible = pa.table(
         {
             "object_id": index.object_id,
-            "mask_area_px": np.concatenate([r.mask_area_px for r in results] + [np.empty(0, np.int64)]),
-            "visible_area_px": np.concatenate([r.visible_area_px for r in results] + [np.empty(0, np.int64)]),
+            "mask_area_px": official.mask_px,
+            "visible_area_px": official.visible_px,
+            "opencv_mask_area_px": _concat([r.mask_area_px for r in results], np.int64),
+            "opencv_visible_area_px": _concat([r.visible_area_px for r in results], np.int64),
         }
-    )
+    ).filter(pa.array(layout.dn_drawn))
     return {
         "image_class_coverage": coverage.cast(schemas.IMAGE_CLASS_COVERAGE),
         "image_coverage": per_image.cast(schemas.IMAGE_COVERAGE),
         "object_visible_area": visible.cast(schemas.OBJECT_VISIBLE_AREA),
         "class_heatmap": _heatmap_table(labels, layout, results),
+        **official_histograms(layout, index, official),
     }
+
+
+def _concat(arrays: list[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate(arrays + [np.empty(0, dtype)])
+
+
+def _joined(parts: list[OfficialCounts]) -> OfficialCounts:
+    return OfficialCounts(
+        visible_px=_concat([p.visible_px for p in parts], np.int64),
+        mask_px=_concat([p.mask_px for p in parts], np.int64),
+        background_px=_concat([p.background_px for p in parts], np.int64),
+    )
 
 
 def _heatmap_table(labels: pa.Array, layout: PolygonLayout, results: list[RasterResult]) -> pa.Table:

@@ -1,10 +1,11 @@
 -- object_visibility: one row per object.
 -- Reads stg_objects and stg_object_visible_area (the pixel stage).
--- For: how much of each object shows in the official label images, which paint objects in
--- draw_order so a later object hides an earlier one. mask_area_px is the object's own fillPoly
--- mask inside the image; visible_fraction = visible_area_px / mask_area_px (null for an empty
--- mask, e.g. an object wholly outside the image); is_fully_hidden when nothing of a non-empty
--- mask is left.
+-- For: how much of each object shows in the official label images (cityscapesScripts' drawing:
+-- Pillow, objects in draw_order, a later object hiding an earlier one, license plates never
+-- drawn). mask_area_px is the object's own pixels drawn alone (0 for a license plate);
+-- visible_fraction = visible_area_px / mask_area_px (null for an empty mask, e.g. an object wholly
+-- outside the image or a license plate); is_fully_hidden when nothing of a non-empty mask is left.
+-- opencv_mask_area_px / opencv_visible_area_px are the same with Dataset Ninja's OpenCV masks.
 create or replace view object_visibility as
 
 with objects as (
@@ -25,7 +26,9 @@ final as (
         visible_areas.visible_area_px,
         visible_areas.mask_area_px - visible_areas.visible_area_px as hidden_area_px,
         round(visible_areas.visible_area_px / nullif(visible_areas.mask_area_px, 0), 4) as visible_fraction,
-        visible_areas.mask_area_px > 0 and visible_areas.visible_area_px = 0 as is_fully_hidden
+        visible_areas.mask_area_px > 0 and visible_areas.visible_area_px = 0 as is_fully_hidden,
+        visible_areas.opencv_mask_area_px,
+        visible_areas.opencv_visible_area_px
     from objects
     inner join visible_areas using (object_id)
 )
