@@ -62,7 +62,11 @@ class Suite:
 
 
 def suite_paths(expectations_dir: Path = EXPECTATIONS_DIR) -> list[Path]:
-    return sorted(Path(expectations_dir).glob("*.json"))
+    """Every suite file; none is an error, since a validation over no suite would pass on nothing."""
+    paths = sorted(Path(expectations_dir).glob("*.json"))
+    if not paths:
+        raise SuiteError(f"no expectation suites (*.json) in {expectations_dir}; reinstall cityscapes-warehouse")
+    return paths
 
 
 def load_suites(
