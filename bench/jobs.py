@@ -107,9 +107,10 @@ def pixels(warehouse: str) -> dict:
     """The pixel stage alone, over the tables of a built warehouse."""
     import pyarrow.parquet as pq
 
+    from cityscapes_warehouse.layout import table_dir
     from cityscapes_warehouse.pixels import pixel_tables
 
-    tables = {name: pq.read_table(Path(warehouse) / f"{name}.parquet") for name in ("images", "objects", "polygons")}
+    tables = {name: pq.read_table(table_dir(Path(warehouse), name)) for name in ("images", "objects", "polygons")}
     started = time.perf_counter()
     out = pixel_tables(tables)
     ms = (time.perf_counter() - started) * 1000 / tables["images"].num_rows

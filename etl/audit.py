@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .checks.duckdb_engine import validate_in_duckdb
 from .checks.suites import load_suites
-from .config import DATABASE_FILE
+from .layout import DATABASE_FILE
 
 PUBLISHED = "published"
 

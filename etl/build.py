@@ -17,8 +17,9 @@ from .audit import audit
 from .batches import parsed_batches
 from .config import Settings
 from .pixels import empty_pixel_tables, pixel_tables
+from .publish import check_out, publish, staging_dir
 from .sources import open_source
-from .store import TableWriter, publish, staging_dir
+from .table_writer import TableWriter
 from .tables import TableBuilder, batch_bbox, geo_metadata, labels_table, union_bbox
 from .version import __version__
 
@@ -81,6 +82,7 @@ def build(
     """
     started = time.perf_counter()
     settings = settings or Settings()
+    check_out(out)  # before reading a single source file: a folder that is not a warehouse is refused
     src = open_source(source)
     staging = staging_dir(out)
     try:

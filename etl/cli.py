@@ -7,16 +7,17 @@ import sys
 import time
 from pathlib import Path
 
-from . import __version__
 from .audit import AuditError
 from .build import BuildSummary, StrictError
 from .config import DEFAULT_WAREHOUSE
 from .demo import cached_replica, default_cache
 from .display import print_frame, shown_path, synthetic_banner
 from .progress import Progress
+from .publish import PublishError
 from .replica import write_replica
+from .resources import ResourceError
 from .sources import SourceError
-from .store import PublishError
+from .version import __version__
 from .warehouse import STATS_VIEWS, Warehouse, WarehouseError
 
 PROG = "cityscapes-warehouse"
@@ -278,7 +279,8 @@ def _demo(args) -> int:
     summary = _build_with_progress(folder, args.out, pixels=True)
     print_summary(summary, banner=False)
     wh = Warehouse(args.out)
-    report = wh.report(args.out / "report.html")
+    # beside the warehouse, never inside it: the warehouse holds only what its manifest lists
+    report = wh.report(args.out.parent / f"{args.out.name}-report.html")
     print("\nexpectation suites (published counts, integrity, findings):")
     print(wh.validate().to_text().rstrip())
     for by in ("split", "city", "class"):
@@ -293,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return args.run(args)
-    except (SourceError, PublishError, WarehouseError, AuditError, StrictError) as exc:
+    except (SourceError, PublishError, ResourceError, WarehouseError, AuditError, StrictError) as exc:
         print(f"{PROG} {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_DATA_ERROR
     except KeyboardInterrupt:

@@ -6,8 +6,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .layout import DATABASE_FILE  # noqa: F401  (layout.py owns the warehouse's file names)
+
 DEFAULT_WAREHOUSE = Path("warehouse")
-DATABASE_FILE = "warehouse.duckdb"
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from .config import DATABASE_FILE
+from .layout import DATABASE_FILE
 
 OBJECTS_WITH_VERTICES = """
 select

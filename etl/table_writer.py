@@ -1,4 +1,4 @@
-"""Write the tables as Parquet and as a self-contained DuckDB file, then publish the directory.
+"""Write the tables as Parquet (`tables/<table>/part-0.parquet`) and as a self-contained DuckDB file.
 
 The DuckDB file holds copies of the tables, not views over the Parquet files: a view over a
 relative Parquet path resolves against the client's working directory, and an absolute one breaks
@@ -8,21 +8,21 @@ directory can be copied or moved. The Parquet files are the same data for polars
 
 from __future__ import annotations
 
-import ctypes
-import os
-import shutil
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .config import DATABASE_FILE, Settings
-from .resources import sql_files
+from .config import Settings
+from .layout import DATABASE_FILE, PART_FILE, table_dir
+from .manifest import write_manifest
+from .version import oldest_duckdb
+from .views import create_views
 
-
-class PublishError(Exception):
-    """The output directory exists and is not a warehouse: refuse to replace it."""
+# DuckDB writes its newest storage format unless told otherwise, and older DuckDBs refuse to open
+# it: written for the oldest DuckDB the package declares, the file opens in every supported one.
+STORAGE_COMPATIBILITY = f"v{oldest_duckdb()}"
 
 
 class TableWriter:
@@ -40,7 +40,13 @@ class TableWriter:
         self._pending: dict[str, list[pa.Table]] = {}
         # unlimited, DuckDB keeps the rows it was given in memory until the checkpoint, so a build's
         # memory grew with the dataset (1.2 GB at twice the release); limited, it writes as it goes
-        self._con = duckdb.connect(str(out / DATABASE_FILE), config={"memory_limit": settings.duckdb_memory_limit})
+        self._con = duckdb.connect(
+            str(out / DATABASE_FILE),
+            config={
+                "memory_limit": settings.duckdb_memory_limit,
+                "storage_compatibility_version": STORAGE_COMPATIBILITY,
+            },
+        )
 
     def append(self, tables: dict[str, pa.Table]) -> None:
         for name, table in tables.items():
@@ -81,8 +87,10 @@ class TableWriter:
         # Without the Arrow schema blob, readers take the schema metadata from the file's key-value
         # metadata, so metadata added at close (GeoParquet's bbox) is what every reader sees. The
         # declared types round-trip through Parquet's own (tested).
+        folder = table_dir(self.out, name)
+        folder.mkdir(parents=True)
         self._parquet[name] = pq.ParquetWriter(
-            self.out / f"{name}.parquet",
+            folder / PART_FILE,
             schema.remove_metadata(),
             store_schema=False,
             compression=self.settings.parquet_compression,
@@ -112,7 +120,8 @@ class TableWriter:
 
 
 def write_tables(tables: dict[str, pa.Table], out: Path, settings: Settings) -> None:
-    """Write whole tables at once (each table's schema metadata goes to its Parquet file)."""
+    """A whole warehouse at `out`, manifest included, from whole tables (each table's schema metadata
+    goes to its Parquet file). The build writes batch by batch instead, and publishes."""
     writer = TableWriter(out, settings)
     try:
         writer.append(tables)
@@ -125,67 +134,4 @@ def write_tables(tables: dict[str, pa.Table], out: Path, settings: Settings) -> 
         if table.schema.metadata
     }
     writer.close(metadata)
-
-
-def create_views(con: duckdb.DuckDBPyConnection) -> None:
-    for path in sql_files():
-        try:
-            con.execute(path.read_text())
-        except duckdb.Error as exc:
-            raise RuntimeError(f"{path.name}: {exc}") from exc
-
-
-def staging_dir(out: Path) -> Path:
-    """A fresh directory beside `out` (same file system, so the final rename is atomic).
-
-    Staging directories left by builds that were killed are removed here: their process is gone.
-    """
-    for stale in out.parent.glob(f".{out.name}.staging-*"):
-        pid = stale.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(stale, ignore_errors=True)
-    staging = out.parent / f".{out.name}.staging-{os.getpid()}"
-    if staging.exists():
-        shutil.rmtree(staging)
-    return staging
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def publish(staging: Path, out: Path) -> None:
-    """Replace `out` by `staging`. Only an empty directory or an earlier warehouse is replaced.
-
-    Readers see the old warehouse or the new one, never neither: the two directories are swapped
-    in one atomic step where the file system allows it.
-    """
-    if not out.exists():
-        staging.rename(out)
-        return
-    if not out.is_dir() or (any(out.iterdir()) and not (out / DATABASE_FILE).is_file()):
-        raise PublishError(f"{out} exists and is not a warehouse; choose another --out")
-    if _exchange(staging, out):
-        shutil.rmtree(staging, ignore_errors=True)  # now holds the old warehouse
-        return
-    retired = out.parent / f".{out.name}.retired-{os.getpid()}"
-    out.rename(retired)
-    staging.rename(out)
-    shutil.rmtree(retired, ignore_errors=True)
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+    write_manifest(out)

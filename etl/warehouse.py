@@ -10,7 +10,9 @@ import duckdb
 import polars as pl
 
 from .build import BuildSummary, build
-from .config import DATABASE_FILE, DEFAULT_WAREHOUSE, Settings
+from .config import DEFAULT_WAREHOUSE, Settings
+from .layout import DATABASE_FILE, table_dir
+from .manifest import ManifestError, read_manifest
 from .schemas import TABLES
 
 STATS_VIEWS = {"class": "class_stats", "city": "city_stats", "split": "split_stats", "class_city": "class_city_stats"}
@@ -41,7 +43,8 @@ class QueryRefused(WarehouseError):
 
 
 class Warehouse:
-    """A built warehouse directory: Parquet tables plus `warehouse.duckdb` with tables and views.
+    """A built warehouse directory (see layout.py): `warehouse.duckdb` with the tables and every view,
+    each table also as Parquet under `tables/<table>/`, and `manifest.json`.
 
     >>> wh, summary = Warehouse.build("gtFine_trainvaltest.zip", "warehouse")
     >>> wh.stats("split")
@@ -51,11 +54,12 @@ class Warehouse:
 
     def __init__(self, path: str | Path = DEFAULT_WAREHOUSE):
         self.path = Path(path)
+        try:
+            read_manifest(self.path)
+        except ManifestError as exc:
+            raise WarehouseError(f"{exc}; build one with: cityscapes-warehouse build SOURCE --out {self.path}") from exc
         if not (self.path / DATABASE_FILE).is_file():
-            raise WarehouseError(
-                f"{self.path}: no warehouse here (no {DATABASE_FILE}); "
-                f"build one with: cityscapes-warehouse build SOURCE --out {self.path}"
-            )
+            raise WarehouseError(f"{self.path}: the warehouse has lost its {DATABASE_FILE}; build it again")
 
     @classmethod
     def build(
@@ -113,10 +117,10 @@ class Warehouse:
             con.close()
 
     def table(self, name: str) -> pl.LazyFrame:
-        """A table as a polars LazyFrame over its Parquet file."""
+        """A table as a polars LazyFrame over its Parquet files (`tables/<name>/*.parquet`)."""
         if name not in TABLES:
             raise WarehouseError(f"no table '{name}'; tables: {', '.join(TABLES)}")
-        return pl.scan_parquet(self.path / f"{name}.parquet")
+        return pl.scan_parquet(table_dir(self.path, name) / "*.parquet")
 
     def stats(self, by: str = "class") -> pl.DataFrame:
         if by not in STATS_VIEWS:

@@ -9,6 +9,7 @@ import pytest
 
 from cityscapes_warehouse import Warehouse
 from cityscapes_warehouse.labels import LABELS
+from cityscapes_warehouse.layout import table_files
 from cityscapes_warehouse.schemas import TABLES
 
 AACHEN = "aachen_000000_000019"
@@ -199,7 +200,7 @@ def test_object_ids_are_stable_when_the_same_source_is_rebuilt(tmp_path, tiny_fo
 
 
 def test_objects_parquet_has_geoparquet_metadata_without_crs(tiny_warehouse):
-    meta = pq.read_schema(tiny_warehouse.path / "objects.parquet").metadata
+    meta = pq.read_schema(table_files(tiny_warehouse.path, "objects")[0]).metadata
     geo = json.loads(meta[b"geo"])
     column = geo["columns"][geo["primary_column"]]
     assert (column["encoding"], column["crs"], column["bbox"]) == ("WKB", None, [0, 0, 101, 49])
@@ -215,13 +216,13 @@ def test_wkb_geometry_reads_back_as_the_polygon(tiny_warehouse):
 
 @pytest.mark.parametrize("table", ["images", "objects", "polygons", "labels", "rejects", "build_info"])
 def test_parquet_files_are_zstd_compressed(tiny_warehouse, table):
-    meta = pq.ParquetFile(tiny_warehouse.path / f"{table}.parquet").metadata
+    meta = pq.ParquetFile(table_files(tiny_warehouse.path, table)[0]).metadata
     assert meta.row_group(0).column(0).compression == "ZSTD"
 
 
 @pytest.mark.parametrize("table", sorted(TABLES))
 def test_every_parquet_file_reads_back_with_its_declared_schema(tiny_warehouse, table):
-    read = pq.read_schema(tiny_warehouse.path / f"{table}.parquet")
+    read = pq.read_schema(table_files(tiny_warehouse.path, table)[0])
     assert read.remove_metadata().equals(TABLES[table].remove_metadata())
 
 
@@ -231,8 +232,8 @@ def test_parquet_and_duckdb_hold_the_same_rows_in_the_same_order(tmp_path, tiny_
     # row groups of 2 rows: the tables are written in many flushes, as a full-size build writes them
     wh, _ = Warehouse.build(tiny_folder, tmp_path / "wh", settings=Settings(row_group_rows=2))
     for table in ("images", "objects", "polygons", "rejects"):
-        parquet = pq.read_table(wh.path / f"{table}.parquet")
-        assert parquet.num_rows > 2 and pq.ParquetFile(wh.path / f"{table}.parquet").metadata.num_row_groups > 1
+        parquet = pq.read_table(table_files(wh.path, table)[0])
+        assert parquet.num_rows > 2 and pq.ParquetFile(table_files(wh.path, table)[0]).metadata.num_row_groups > 1
         assert wh.query(f"select * from {table}").to_arrow().to_pylist() == parquet.to_pylist(), table
 
 

@@ -16,7 +16,7 @@ from cityscapes_warehouse.parse import parse_file
 from cityscapes_warehouse.pixels import empty_pixel_tables
 from cityscapes_warehouse.roundtrip import rebuild_objects
 from cityscapes_warehouse.sources import SourceFile
-from cityscapes_warehouse.store import write_tables
+from cityscapes_warehouse.table_writer import write_tables
 from cityscapes_warehouse.tables import TableBuilder, merge
 from conftest import gtfine_text
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cityscapes_warehouse import Warehouse, store
+from cityscapes_warehouse import Warehouse, publish, table_writer
+from cityscapes_warehouse.manifest import write_manifest
 
 
 def test_rebuild_replaces_the_warehouse_and_leaves_no_staging(tmp_path, tiny_folder):
@@ -21,7 +22,7 @@ def test_failed_build_leaves_the_previous_warehouse_intact(tmp_path, tiny_folder
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(store.TableWriter, "append", broken)
+    monkeypatch.setattr(table_writer.TableWriter, "append", broken)
     with pytest.raises(OSError, match="disk full"):
         Warehouse.build(tiny_folder, tmp_path / "wh")
     assert Warehouse(tmp_path / "wh").query("select count(*) from objects").item() == 8
@@ -33,9 +34,10 @@ def test_publish_swaps_without_a_moment_of_absence(tmp_path, monkeypatch):
     for folder, text in ((old, "old"), (new, "new")):
         folder.mkdir()
         (folder / "warehouse.duckdb").write_text(text)
+    write_manifest(old)
     renames = []
     monkeypatch.setattr(type(old), "rename", lambda self, target: renames.append((self, target)))
-    store.publish(new, old)
+    publish.publish(new, old)
     assert (old / "warehouse.duckdb").read_text() == "new"
     assert renames == []  # swapped in one step, not moved aside and back
 

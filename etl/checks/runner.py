@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import numpy as np
 
-from ..config import DATABASE_FILE
+from ..layout import DATABASE_FILE
 from ..resources import EXPECTATIONS_DIR
 from .gx import is_row_expectation, validate_frame
 from .report import CheckResult, ValidationReport

@@ -17,6 +17,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from ..layout import table_dir
+
 OBJECT_COLUMNS = [
     "object_id",
     "image_id",
@@ -114,7 +116,7 @@ def load_snapshot(warehouse: str | PathLike, split: str | None = None) -> Snapsh
 
 
 def _read(root: Path, name: str, columns: list[str] | None = None) -> pa.Table:
-    return pq.read_table(root / f"{name}.parquet", columns=columns)
+    return pq.read_table(table_dir(root, name), columns=columns)
 
 
 def _starts(lengths: np.ndarray) -> np.ndarray:

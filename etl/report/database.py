@@ -14,17 +14,15 @@ from pathlib import Path
 
 import duckdb
 
-from ..config import DATABASE_FILE
+from ..layout import DATABASE_FILE
 from ..pixels import PIXEL_TABLES, pixel_tables
-from ..resources import SQL_DIR
-from ..store import create_views
-
-DN_LAYER = SQL_DIR / "dn"
+from ..resources import sql_files
+from ..views import create_views
 
 
 def dn_sql_files() -> list[Path]:
     """The Dataset Ninja parity views; each reads only staging, marts and the pixel tables."""
-    return sorted(DN_LAYER.glob("*.sql"))
+    return [path for path in sql_files() if path.parent.name == "dn"]
 
 
 def report_connection(

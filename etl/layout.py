@@ -1,0 +1,30 @@
+"""Where a warehouse keeps its files. The layout is the contract with every reader:
+
+    WH/warehouse.duckdb              the tables as DuckDB tables plus every view (opens from anywhere)
+    WH/tables/<table>/*.parquet      one folder per table (this build writes part-0.parquet), so
+                                     pyarrow.dataset, polars and Spark read a table from its folder
+    WH/manifest.json                 what the tool wrote (see manifest.py); a folder is a warehouse
+                                     only if it has one
+
+Nothing else lives inside: reports and exports are written elsewhere.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+DATABASE_FILE = "warehouse.duckdb"
+MANIFEST_FILE = "manifest.json"
+TABLES_DIR = "tables"
+PART_FILE = "part-0.parquet"
+# the names a warehouse owns: anything at these paths belongs to the tool
+OWNED = (DATABASE_FILE, MANIFEST_FILE, TABLES_DIR)
+
+
+def table_dir(warehouse: Path, table: str) -> Path:
+    return warehouse / TABLES_DIR / table
+
+
+def table_files(warehouse: Path, table: str) -> list[Path]:
+    """The Parquet files of one table (one for a DuckDB build, Spark's part files for a Spark build)."""
+    return sorted(table_dir(warehouse, table).glob("*.parquet"))

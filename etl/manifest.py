@@ -1,0 +1,64 @@
+"""A warehouse knows itself: `manifest.json` records the layout's format version and every file the
+tool wrote. It is how `build --out` tells a warehouse (which it may replace) from a folder of the
+user's own files (which it refuses to touch), and publishing replaces only the files it lists.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .layout import MANIFEST_FILE
+from .version import __version__
+
+# 1: tables/<table>/part-0.parquet, warehouse.duckdb, manifest.json (the first layout with a manifest)
+FORMAT_VERSION = 1
+
+
+class ManifestError(Exception):
+    """A folder's manifest.json is missing, unreadable or from a newer tool."""
+
+
+def write_manifest(warehouse: Path) -> dict:
+    """List every file under `warehouse` (relative, with its size) in its manifest.json."""
+    files = {
+        path.relative_to(warehouse).as_posix(): path.stat().st_size
+        for path in sorted(warehouse.rglob("*"))
+        if path.is_file() and path.name != MANIFEST_FILE
+    }
+    manifest = {
+        "tool": "cityscapes-warehouse",
+        "tool_version": __version__,
+        "format_version": FORMAT_VERSION,
+        "files": [{"path": rel, "bytes": size} for rel, size in files.items()],
+    }
+    (warehouse / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest
+
+
+def read_manifest(warehouse: Path) -> dict:
+    """The manifest of the warehouse at `warehouse`; ManifestError when it is not one this tool reads."""
+    path = warehouse / MANIFEST_FILE
+    try:
+        manifest = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ManifestError(f"{warehouse}: no {MANIFEST_FILE}, so not a warehouse") from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ManifestError(f"{path}: unreadable ({exc})") from exc
+    if not isinstance(manifest, dict) or manifest.get("tool") != "cityscapes-warehouse":
+        raise ManifestError(f"{path}: not a cityscapes-warehouse manifest")
+    version = manifest.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise ManifestError(
+            f"{path}: format version {version!r}; this cityscapes-warehouse {__version__} reads up to "
+            f"{FORMAT_VERSION} (upgrade it)"
+        )
+    files = manifest.get("files")
+    if not isinstance(files, list) or not all(isinstance(f, dict) and isinstance(f.get("path"), str) for f in files):
+        raise ManifestError(f"{path}: no valid file list")
+    return manifest
+
+
+def listed_files(manifest: dict) -> set[str]:
+    """The relative paths a manifest lists, manifest.json itself included."""
+    return {entry["path"] for entry in manifest["files"]} | {MANIFEST_FILE}

@@ -1,0 +1,94 @@
+"""A warehouse knows itself: its manifest lists what the tool wrote, and `build --out` replaces
+nothing else."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import cityscapes_warehouse.build as build_module
+from cityscapes_warehouse import Warehouse, WarehouseError
+from cityscapes_warehouse.cli import main
+from cityscapes_warehouse.manifest import FORMAT_VERSION
+from cityscapes_warehouse.publish import PublishError
+
+
+def _never_read(source):
+    raise AssertionError(f"the source {source} was read before --out was checked")
+
+
+def _files(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_manifest_lists_every_file_the_build_wrote(tiny_warehouse):
+    manifest = json.loads((tiny_warehouse.path / "manifest.json").read_text())
+    written = {p.relative_to(tiny_warehouse.path).as_posix() for p in tiny_warehouse.path.rglob("*") if p.is_file()}
+    assert manifest["format_version"] == FORMAT_VERSION
+    assert {entry["path"] for entry in manifest["files"]} == written - {"manifest.json"}
+    assert {"warehouse.duckdb", "tables/objects/part-0.parquet"} <= written
+
+
+def test_folder_of_user_files_with_a_warehouse_duckdb_is_refused_before_reading_the_source(tmp_path, monkeypatch):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "thesis.tex").write_text("three years of work")
+    (out / "warehouse.duckdb").write_bytes(b"")
+    before = _files(out)
+    monkeypatch.setattr(build_module, "open_source", _never_read)
+    with pytest.raises(PublishError, match="not a warehouse"):
+        Warehouse.build(tmp_path / "no-such-source", out)
+    assert _files(out) == before
+
+
+def test_cli_build_into_a_folder_that_is_not_a_warehouse_exits_2_naming_it(tmp_path, tiny_folder, capsys):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    assert main(["build", str(tiny_folder), "--out", str(out)]) == 2
+    assert f"{out} is not empty and is not a warehouse" in capsys.readouterr().err
+    assert _files(out) == {"notes.txt": b"keep me"}
+
+
+def test_rebuild_keeps_a_file_the_user_put_in_the_warehouse(tmp_path, tiny_folder):
+    wh, _ = Warehouse.build(tiny_folder, tmp_path / "wh")
+    (wh.path / "notes").mkdir()
+    (wh.path / "notes" / "todo.txt").write_text("look at frankfurt")
+    Warehouse.build(tiny_folder, tmp_path / "wh")
+    assert (wh.path / "notes" / "todo.txt").read_text() == "look at frankfurt"
+    listed = {entry["path"] for entry in json.loads((wh.path / "manifest.json").read_text())["files"]}
+    assert "notes/todo.txt" not in listed
+
+
+def test_rebuild_replaces_the_files_the_manifest_lists(tmp_path, tiny_folder):
+    wh, _ = Warehouse.build(tiny_folder, tmp_path / "wh")
+    stale = wh.path / "tables" / "objects" / "part-1.parquet"  # as if written by an earlier (Spark) build
+    stale.write_bytes((wh.path / "tables" / "objects" / "part-0.parquet").read_bytes())
+    manifest = json.loads((wh.path / "manifest.json").read_text())
+    manifest["files"].append({"path": "tables/objects/part-1.parquet", "bytes": stale.stat().st_size})
+    (wh.path / "manifest.json").write_text(json.dumps(manifest))
+    Warehouse.build(tiny_folder, tmp_path / "wh")
+    assert not stale.exists()
+
+
+def test_user_file_where_the_warehouse_keeps_its_tables_is_refused(tmp_path, tiny_folder, monkeypatch):
+    wh, _ = Warehouse.build(tiny_folder, tmp_path / "wh")
+    (wh.path / "tables" / "objects" / "mine.parquet").write_bytes(b"not the tool's")
+    monkeypatch.setattr(build_module, "open_source", _never_read)
+    with pytest.raises(PublishError, match="tables/objects/mine.parquet"):
+        Warehouse.build(tiny_folder, wh.path)
+
+
+def test_folder_without_a_manifest_is_not_a_warehouse(tiny_warehouse):
+    (tiny_warehouse.path / "manifest.json").unlink()
+    with pytest.raises(WarehouseError, match="no manifest.json"):
+        Warehouse(tiny_warehouse.path)
+
+
+def test_manifest_of_a_newer_format_is_refused(tiny_warehouse):
+    path = tiny_warehouse.path / "manifest.json"
+    manifest = json.loads(path.read_text())
+    path.write_text(json.dumps({**manifest, "format_version": FORMAT_VERSION + 1}))
+    with pytest.raises(WarehouseError, match="upgrade"):
+        Warehouse(tiny_warehouse.path)
