@@ -13,7 +13,9 @@ from cityscapes_warehouse.checks import SuiteError, load_suite, load_suites, req
 from cityscapes_warehouse.checks.published_suites import published_suites
 from cityscapes_warehouse.checks.suites import dump_suite, suite_paths
 from cityscapes_warehouse.labels import LABELS
-from cityscapes_warehouse.resources import EXPECTATIONS_DIR, PROJECT_ROOT, SQL_DIR
+from cityscapes_warehouse.resources import EXPECTATIONS_DIR, SQL_DIR
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent  # the checkout: the code and data/README.md
 
 SUITE_FILES = suite_paths()
 CHECK_VIEWS = sorted((SQL_DIR / "checks").glob("*.sql"))
@@ -62,7 +64,7 @@ def test_integrity_domains_are_the_published_cities_and_the_label_table():
 
 
 def test_every_documented_reject_reason_is_counted():
-    readme = (EXPECTATIONS_DIR.parent / "data" / "README.md").read_text()
+    readme = (PROJECT_ROOT / "data" / "README.md").read_text()
     documented = set(re.findall(r"`([a-z_]+)`", readme.split("| reason |", 1)[1].splitlines()[0]))
     counted = {e["meta"]["key"] for e in load_suites(["rejects.findings"])[0].expectations}
     assert documented and counted == documented
@@ -157,6 +159,6 @@ def test_every_reject_reason_the_code_can_give_is_documented():
         )
     )
     given = {reason for match in given for reason in match if reason}
-    readme = (EXPECTATIONS_DIR.parent / "data" / "README.md").read_text()
+    readme = (PROJECT_ROOT / "data" / "README.md").read_text()
     documented = set(re.findall(r"`([a-z_]+)`", readme.split("| reason |", 1)[1].splitlines()[0]))
     assert given and given <= documented, given - documented
