@@ -1,6 +1,7 @@
 -- city_stats: one row per city.
 -- Reads stg_images and stg_objects.
--- For: images and objects per city, and the split each city lies in.
+-- For: images and objects per city, and the split each city lies in. Objects are counted as object
+-- rows, as class_stats and split_stats count them, so the three views' totals agree.
 create or replace view city_stats as
 
 with images as (
@@ -11,9 +12,10 @@ objects as (
     select * from stg_objects
 ),
 
-labels_per_city as (
+objects_per_city as (
     select
         images.city,
+        count(*) as objects,
         count(distinct objects.label) as labels
     from objects
     inner join images using (image_id)
@@ -24,8 +26,7 @@ images_per_city as (
     select
         city,
         string_agg(distinct split, ',' order by split) as split,
-        count(*) as images,
-        sum(n_objects)::bigint as objects
+        count(*) as images
     from images
     group by city
 ),
@@ -35,11 +36,11 @@ final as (
         images_per_city.city,
         images_per_city.split,
         images_per_city.images,
-        images_per_city.objects,
-        round(images_per_city.objects / images_per_city.images, 4) as objects_per_image,
-        coalesce(labels_per_city.labels, 0) as labels
+        coalesce(objects_per_city.objects, 0) as objects,
+        round(coalesce(objects_per_city.objects, 0) / images_per_city.images, 4) as objects_per_image,
+        coalesce(objects_per_city.labels, 0) as labels
     from images_per_city
-    left join labels_per_city using (city)
+    left join objects_per_city using (city)
 )
 
 select * from final

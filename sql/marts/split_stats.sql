@@ -1,6 +1,7 @@
 -- split_stats: one row per split (train, val, test).
 -- Reads stg_images and stg_objects.
--- For: the published images and objects per split.
+-- For: the published images and objects per split. Objects are counted as object rows, as class_stats
+-- and city_stats count them, so the three views' totals agree.
 create or replace view split_stats as
 
 with images as (
@@ -11,9 +12,10 @@ objects as (
     select * from stg_objects
 ),
 
-labels_per_split as (
+objects_per_split as (
     select
         images.split,
+        count(*) as objects,
         count(distinct objects.label) as labels
     from objects
     inner join images using (image_id)
@@ -24,7 +26,6 @@ images_per_split as (
     select
         split,
         count(*) as images,
-        sum(n_objects)::bigint as objects,
         count(distinct city) as cities
     from images
     group by split
@@ -34,11 +35,11 @@ final as (
     select
         images_per_split.split,
         images_per_split.images,
-        images_per_split.objects,
+        coalesce(objects_per_split.objects, 0) as objects,
         images_per_split.cities,
-        coalesce(labels_per_split.labels, 0) as labels
+        coalesce(objects_per_split.labels, 0) as labels
     from images_per_split
-    left join labels_per_split using (split)
+    left join objects_per_split using (split)
 )
 
 select * from final

@@ -16,6 +16,7 @@ final as (
         built_at,
         files_read,
         objects_read,
+        pixels,
         seconds
     from source
 )

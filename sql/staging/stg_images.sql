@@ -1,5 +1,5 @@
 -- stg_images: one row per annotated image.
--- Reads the images table as loaded by the ETL; renames nothing, fixes the types the marts rely on.
+-- Reads the images table, already cast to its schema (etl/schemas.py) when written: no rename, no cast.
 -- For: every mart that counts images per split, city or class.
 create or replace view stg_images as
 

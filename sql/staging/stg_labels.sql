@@ -18,6 +18,9 @@ final as (
         ignore_in_eval,
         is_group,
         base_label,
+        color_r,
+        color_g,
+        color_b,
         color_hex
     from source
 )

@@ -1,5 +1,5 @@
 -- stg_objects: one row per polygon object kept in the warehouse (at least 3 points, not deleted).
--- Reads the objects table; leaves out the WKB geometry, which no mart aggregates.
+-- Reads the objects table, every column (geometry is the WKB polygon; a mart that never reads it costs nothing).
 -- For: class, city and split statistics.
 create or replace view stg_objects as
 
@@ -36,7 +36,8 @@ final as (
         is_valid,
         invalid_reason,
         out_of_bounds,
-        roi_frame_missing
+        roi_frame_missing,
+        geometry
     from source
 )
 
