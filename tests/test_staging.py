@@ -24,8 +24,9 @@ def staging_drift(sql: str, table: str, schema: pa.Schema) -> list[str]:
     problems = ["joins another relation"] if re.search(r"\bjoin\b", body, re.IGNORECASE) else []
     con = duckdb.connect()
     try:
-        empty = schema.empty_table()
+        con.register("empty", schema.empty_table())
         con.execute(f'create table "{table}" as select * from empty')
+        con.unregister("empty")
         con.execute(body)
         declared = con.execute(f'select column_name, column_type from (describe "{table}")').fetchall()
         view = re.search(r"create or replace view (\w+)", body).group(1)
