@@ -15,7 +15,7 @@ import pytest
 
 from cityscapes_warehouse.resources import SQL_DIR
 from cityscapes_warehouse.schemas import TABLES
-from cityscapes_warehouse.store import create_views
+from cityscapes_warehouse.views import create_views
 
 
 def staging_drift(sql: str, table: str, schema: pa.Schema) -> list[str]:
