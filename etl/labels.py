@@ -23,6 +23,10 @@ class Label:
     is_group: bool = False
     base_label: str = ""
 
+    @property
+    def color_hex(self) -> str:
+        return "#{:02x}{:02x}{:02x}".format(*self.color)
+
 
 # name, id, trainId, category, catId, hasInstances, ignoreInEval, color
 _OFFICIAL = [

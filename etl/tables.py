@@ -31,7 +31,7 @@ def labels_table() -> pa.Table:
             "color_r": lab.color[0],
             "color_g": lab.color[1],
             "color_b": lab.color[2],
-            "color_hex": "#{:02x}{:02x}{:02x}".format(*lab.color),
+            "color_hex": lab.color_hex,
         }
         for lab in LABELS.values()
     ]
