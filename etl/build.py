@@ -41,6 +41,7 @@ class BuildSummary:
     seconds: float = 0.0
     checks: object = None  # the audit's ValidationReport
     pixels: bool = False
+    label_pngs_compared: int | None = None  # images whose label PNGs were compared; None: not asked
 
     @property
     def rejects(self) -> int:
@@ -71,6 +72,7 @@ def build(
     strict: bool = False,
     pixels: bool = False,
     pixel_progress: Callable[[int, int], None] | None = None,
+    check_label_pngs: bool = False,
 ) -> BuildSummary:
     """Write, audit, publish: the warehouse at `out` is replaced only by one that passed its checks.
 
@@ -78,11 +80,13 @@ def build(
     batches, not the dataset. With `strict`, any reject (an object or file that cannot be loaded)
     fails the build instead. With `pixels`, every image is also rasterised (Dataset Ninja's pixel
     statistics, visibility under painter's order, heatmaps); it costs about 5 ms per image per
-    core, so it is asked for.
+    core, so it is asked for. `check_label_pngs` (implies `pixels`) also compares the source's
+    label PNGs, where it has them, with the official rasterisation (`label_image_mismatches`).
     """
     started = time.perf_counter()
     settings = settings or Settings()
     check_out(out)  # before reading a single source file: a folder that is not a warehouse is refused
+    pixels = pixels or check_label_pngs
     src = open_source(source)
     staging = staging_dir(out)
     try:
@@ -103,11 +107,16 @@ def build(
             )
             if strict and summary.rejects:
                 raise StrictError(summary, tally.first_rejects)
-            writer.append(
-                pixel_tables(writer.tables(PIXEL_INPUTS), pixel_progress, settings.workers)
-                if pixels
-                else empty_pixel_tables()
-            )
+            if pixels:
+                inputs = writer.tables(PIXEL_INPUTS)
+                label_pngs = _label_pngs(src) if check_label_pngs else None
+                if label_pngs is not None:
+                    summary.label_pngs_compared = sum(
+                        p in label_pngs for p in inputs["images"]["source_path"].to_pylist()
+                    )
+                writer.append(pixel_tables(inputs, pixel_progress, settings.workers, label_pngs=label_pngs))
+            else:
+                writer.append(empty_pixel_tables())
             summary.seconds = time.perf_counter() - started
             writer.append({"labels": labels_table(), "build_info": _build_info(summary)})
         except BaseException:
@@ -120,6 +129,11 @@ def build(
         shutil.rmtree(staging, ignore_errors=True)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _label_pngs(src) -> dict[str, dict[str, Callable[[], bytes]]]:
+    """The source's label PNG readers by polygon file; none for a format without PNGs (Supervisely)."""
+    return src.label_pngs() if hasattr(src, "label_pngs") else {}
 
 
 @dataclass

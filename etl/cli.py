@@ -62,8 +62,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--pixels",
         action="store_true",
-        help="also rasterise every image: Dataset Ninja's pixel statistics, visibility, heatmaps "
-        "(about 5 ms per image per core)",
+        help="also rasterise every image: the official label images' histograms and class weights, "
+        "Dataset Ninja's pixel statistics, visibility, heatmaps (see bench/RESULTS.md for the cost)",
+    )
+    p.add_argument(
+        "--check-label-pngs",
+        action="store_true",
+        help="compare the download's *_gtFine_labelIds.png and *_gtFine_instanceIds.png with the official "
+        "rasterisation of the polygons into label_image_mismatches (implies --pixels; decoding the PNGs "
+        "costs more than drawing them, see bench/RESULTS.md)",
     )
     p.set_defaults(run=_build)
 
@@ -135,6 +142,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     p.add_argument("--scale", type=float, default=1.0, help="fraction of the full release (default: %(default)s)")
     p.add_argument("--zip", action="store_true", help="also write gtFine_trainvaltest.zip")
+    p.add_argument(
+        "--label-pngs",
+        action="store_true",
+        help="also write each image's _gtFine_labelIds.png and _gtFine_instanceIds.png, as the release has them",
+    )
     p.set_defaults(run=_replica)
 
     p = _command(
@@ -158,7 +170,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def _build(args) -> int:
     summary = _build_with_progress(
-        args.source, args.out, expect_published=args.expect_published, strict=args.strict, pixels=args.pixels
+        args.source,
+        args.out,
+        expect_published=args.expect_published,
+        strict=args.strict,
+        pixels=args.pixels,
+        check_label_pngs=args.check_label_pngs,
     )
     print_summary(summary)
     return 0
@@ -186,6 +203,11 @@ def print_summary(summary: BuildSummary, banner: bool = True) -> None:
         print(f"    {reason:<22} {count:>7,}")
     if summary.pixels:
         print(f"  pixels       {summary.images:>9,}  images rasterised (pixel statistics, visibility, heatmaps)")
+    if summary.label_pngs_compared is not None:
+        print(
+            f"  label PNGs   {summary.label_pngs_compared:>9,}  images compared with their polygons "
+            "(differences in label_image_mismatches)"
+        )
     if summary.checks is not None:
         checked = len(summary.checks.results)
         print(
@@ -254,7 +276,9 @@ def _export(args) -> int:
 def _replica(args) -> int:
     progress = Progress("writing replica files", 0)
     started = time.perf_counter()
-    truth = write_replica(args.out, seed=args.seed, scale=args.scale, make_zip=args.zip, progress=progress)
+    truth = write_replica(
+        args.out, seed=args.seed, scale=args.scale, make_zip=args.zip, progress=progress, label_pngs=args.label_pngs
+    )
     progress.close()
     print(synthetic_banner())
     print(

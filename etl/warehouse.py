@@ -72,11 +72,15 @@ class Warehouse:
         strict: bool = False,
         pixels: bool = False,
         pixel_progress: Callable[[int, int], None] | None = None,
+        check_label_pngs: bool = False,
     ) -> tuple[Warehouse, BuildSummary]:
         """Read a source and publish a warehouse at `out`, replacing an earlier one only when the new one
         passes the integrity checks (and the published counts, with `expect_published`; and has no
-        reject at all, with `strict`). `pixels` adds the pixel stage (see build.build)."""
-        summary = build(source, Path(out), settings, progress, expect_published, strict, pixels, pixel_progress)
+        reject at all, with `strict`). `pixels` adds the pixel stage, `check_label_pngs` the comparison
+        of the source's label PNGs with it (see build.build)."""
+        summary = build(
+            source, Path(out), settings, progress, expect_published, strict, pixels, pixel_progress, check_label_pngs
+        )
         return cls(out), summary
 
     def __fspath__(self) -> str:

@@ -36,6 +36,8 @@ class PolygonLayout:
     official_label: np.ndarray  # (objects,) int16: value in labelIds, NOT_DRAWN (-1) if never drawn
     official_train: np.ndarray  # (objects,) int16: value in trainIds
     official_instance: np.ndarray  # (objects,) int32: value in instanceIds
+    # per image, readers of its label PNGs by kind (label_pngs.py), or None; empty when not compared
+    label_pngs: tuple = ()
 
     @property
     def n_images(self) -> int:
@@ -61,6 +63,7 @@ class PolygonLayout:
             official_label=self.official_label[o0:o1],
             official_train=self.official_train[o0:o1],
             official_instance=self.official_instance[o0:o1],
+            label_pngs=self.label_pngs[start:stop],
         )
 
     def point_list(self, j: int) -> np.ndarray:
@@ -86,8 +89,13 @@ def layout_from_tables(
     polygons: pa.Table,
     cell_px: int,
     official_only: tuple[pa.Table, pa.Table] | None = None,
+    label_pngs: dict[str, dict] | None = None,
 ) -> tuple[PolygonLayout, LayoutIndex]:
-    """The layout of `images`; `official_only` adds (objects, polygons) drawn only in the official images."""
+    """The layout of `images`; `official_only` adds (objects, polygons) drawn only in the official images.
+
+    `label_pngs`, readers of label PNGs by polygon file (`images.source_path`), are attached to
+    their images for the comparison.
+    """
     objects = objects.select(OBJECT_COLUMNS).append_column("dn_drawn", pa.repeat(True, objects.num_rows))
     polygons = polygons.select(POLYGON_COLUMNS)
     if official_only is not None:
@@ -141,6 +149,7 @@ def layout_from_tables(
         official_label=official_label,
         official_train=np.array([v[1] for v in official], np.int16)[object_class],
         official_instance=_instance_ids(official_label, numbered, image_of_object),
+        label_pngs=tuple(label_pngs.get(path) for path in images["source_path"].to_pylist()) if label_pngs else (),
     )
     return layout, LayoutIndex(image_id=image_id, object_id=object_id)
 

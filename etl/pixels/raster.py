@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .label_pngs import compare as compare_label_pngs
 from .layout import PolygonLayout
 from .official import mask_areas as official_mask_areas
 from .official import paint as official_paint
@@ -98,10 +99,11 @@ class OfficialCounts:
     visible_px: np.ndarray  # (objects,) int64: pixels where the object was drawn last; 0 if never drawn
     mask_px: np.ndarray  # (objects,) int64: the object's own pixels, drawn alone
     background_px: np.ndarray  # (images,) int64: pixels no drawn object covers (0 in every encoding)
+    mismatches: list[tuple]  # (image position, *label_pngs.Mismatch) where a label PNG was compared
 
     @classmethod
     def zeros(cls, images: int, objects: int) -> OfficialCounts:
-        return cls(np.zeros(objects, np.int64), np.zeros(objects, np.int64), np.zeros(images, np.int64))
+        return cls(np.zeros(objects, np.int64), np.zeros(objects, np.int64), np.zeros(images, np.int64), [])
 
     def count_image(self, layout: PolygonLayout, i: int, scratch: np.ndarray) -> None:
         first, stop = int(layout.object_starts[i]), int(layout.object_starts[i + 1])
@@ -112,7 +114,19 @@ class OfficialCounts:
         counts = _histogram(canvas, len(point_lists) + 1)
         self.visible_px[drawn] = counts[1:]
         self.background_px[i] = counts[0]
+        readers = layout.label_pngs[i] if layout.label_pngs else None
+        if readers:
+            self.mismatches += [
+                (i, *row) for row in compare_label_pngs(_official_images(layout, drawn, canvas), readers)
+            ]
         self.mask_px[drawn] = official_mask_areas(w, h, point_lists, scratch)
+
+
+def _official_images(layout: PolygonLayout, drawn: np.ndarray, canvas: np.ndarray) -> dict[str, np.ndarray]:
+    """The labelIds and instanceIds images, from the painter canvas (object k + 1 where k shows)."""
+    label = np.concatenate([[0], layout.official_label[drawn]]).astype(np.uint8)
+    instance = np.concatenate([[0], layout.official_instance[drawn]]).astype(np.int32)
+    return {"labelIds": label[canvas], "instanceIds": instance[canvas]}
 
 
 def _histogram(painter: np.ndarray, bins: int) -> np.ndarray:

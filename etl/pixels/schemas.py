@@ -76,6 +76,20 @@ CLASS_HEATMAP = pa.schema(
     ]
 )
 
+# The download's label PNGs against the official rasterisation of its polygons (build
+# --check-label-pngs): one row per (image, kind, value) whose pixels differ. kind is "labelIds" or
+# "instanceIds"; "labelIds unreadable" / "instanceIds unreadable" (id and pixels null) for a PNG
+# that is not an image of the right size.
+LABEL_IMAGE_MISMATCHES = pa.schema(
+    [
+        ("image_id", pa.string()),
+        ("kind", pa.string()),
+        ("label_or_instance_id", pa.int32()),
+        ("pixels_png", pa.int64()),  # pixels of this value in the PNG
+        ("pixels_polygons", pa.int64()),  # pixels of this value in the rasterisation of the polygons
+    ]
+)
+
 PIXEL_TABLES: dict[str, pa.Schema] = {
     "image_class_coverage": IMAGE_CLASS_COVERAGE,
     "image_coverage": IMAGE_COVERAGE,
@@ -84,4 +98,5 @@ PIXEL_TABLES: dict[str, pa.Schema] = {
     "label_pixels": LABEL_PIXELS,
     "train_id_pixels": TRAIN_ID_PIXELS,
     "instance_pixels": INSTANCE_PIXELS,
+    "label_image_mismatches": LABEL_IMAGE_MISMATCHES,
 }

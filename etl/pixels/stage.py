@@ -29,6 +29,7 @@ def pixel_tables(
     progress: Callable[[int, int], None] | None = None,
     workers: int | None = None,
     cell_px: int = schemas.CELL_PX,
+    label_pngs: dict[str, dict[str, Callable[[], bytes]]] | None = None,
 ) -> dict[str, pa.Table]:
     """Rasterise every image of the built tables (`images`, `objects`, `polygons`, optionally `rejects`).
 
@@ -36,9 +37,13 @@ def pixel_tables(
     input: given one image's rows it gives that image's rows (how a Spark task calls it).
     `rejects`, when given, supplies the objects only the official label images draw (rejected.py).
     `progress(done, total)` counts images. `workers` defaults to the CPUs available; 1 runs here.
+    `label_pngs` (readers of label PNGs by polygon file, as the gtFine adapters give them) fills
+    `label_image_mismatches`; without it that table is empty.
     """
     official_only = officially_drawn(tables["rejects"]) if "rejects" in tables else None
-    layout, index = layout_from_tables(tables["images"], tables["objects"], tables["polygons"], cell_px, official_only)
+    layout, index = layout_from_tables(
+        tables["images"], tables["objects"], tables["polygons"], cell_px, official_only, label_pngs
+    )
     total = layout.n_images
     bounds = [(start, min(start + BATCH_IMAGES, total)) for start in range(0, total, BATCH_IMAGES)]
     results: list[RasterResult] = []
@@ -107,7 +112,7 @@ def _assemble(
         }
     )
 
-    official = _joined([r.official for r in results])
+    official = _joined([r.official for r in results], [start for start, _ in bounds])
     visible = pa.table(
         {
             "object_id": index.object_id,
@@ -123,18 +128,35 @@ def _assemble(
         "object_visible_area": visible.cast(schemas.OBJECT_VISIBLE_AREA),
         "class_heatmap": _heatmap_table(labels, layout, results),
         **official_histograms(layout, index, official),
+        "label_image_mismatches": _mismatch_table(index, official.mismatches),
     }
+
+
+def _mismatch_table(index: LayoutIndex, mismatches: list[tuple]) -> pa.Table:
+    image, kind, value, png, polygons = zip(*mismatches, strict=True) if mismatches else ((),) * 5
+    table = pa.table(
+        {
+            "image_id": index.image_id.take(pa.array(image, pa.int64())),
+            "kind": pa.array(kind, pa.string()),
+            "label_or_instance_id": pa.array(value, pa.int32()),
+            "pixels_png": pa.array(png, pa.int64()),
+            "pixels_polygons": pa.array(polygons, pa.int64()),
+        }
+    )
+    return table.cast(schemas.LABEL_IMAGE_MISMATCHES)
 
 
 def _concat(arrays: list[np.ndarray], dtype: type) -> np.ndarray:
     return np.concatenate(arrays + [np.empty(0, dtype)])
 
 
-def _joined(parts: list[OfficialCounts]) -> OfficialCounts:
+def _joined(parts: list[OfficialCounts], starts: list[int]) -> OfficialCounts:
+    """The batches' counts as one, image positions in the mismatches made global."""
     return OfficialCounts(
         visible_px=_concat([p.visible_px for p in parts], np.int64),
         mask_px=_concat([p.mask_px for p in parts], np.int64),
         background_px=_concat([p.background_px for p in parts], np.int64),
+        mismatches=[(start + i, *row) for start, p in zip(starts, parts, strict=True) for i, *row in p.mismatches],
     )
 
 

@@ -53,11 +53,14 @@ def write_replica(
     make_zip: bool = False,
     progress: Callable[[int, int], None] | None = None,
     workers: int | None = None,
+    label_pngs: bool = False,
 ) -> dict[str, Any]:
     """Write the replica into `out` and return its truth (also written to `out/truth.json`).
 
     `scale` shrinks every count proportionally (every city keeps an image); `workers` defaults to
-    up to two processes. The bytes depend only on (seed, scale).
+    up to two processes. The bytes depend only on (seed, scale). `label_pngs` also writes each
+    image's `_gtFine_labelIds.png` and `_gtFine_instanceIds.png` as the release has them (the
+    official encoding: 8-bit label ids, 16-bit instance ids, drawn by cityscapesScripts' rules).
     """
     if not 0 < scale <= 1:
         raise ValueError(f"scale must be in (0, 1], got {scale}")
@@ -67,7 +70,7 @@ def write_replica(
     (out / INCOMPLETE_MARKER).write_text(GENERATOR + "\n")
     plans, faults = plan_replica(seed, scale)
     workers = workers if workers is not None else min(2, os.cpu_count() or 1)
-    vertices, json_bytes = write_polygon_files(out, seed, scale, plans, workers, progress)
+    vertices, json_bytes = write_polygon_files(out, seed, scale, plans, workers, progress, label_pngs)
     truth = {
         "generator": GENERATOR,
         "replica_version": REPLICA_VERSION,
@@ -77,9 +80,10 @@ def write_replica(
         "vertices": vertices,
         "json_bytes": json_bytes,
         "zip": None,
+        "label_pngs": label_pngs,
     }
     if make_zip:
-        truth["zip"] = write_zip(out, plans, REPLICA_VERSION, seed, scale).name
+        truth["zip"] = write_zip(out, plans, REPLICA_VERSION, seed, scale, label_pngs).name
     (out / TRUTH_NAME).write_text(json.dumps(truth, indent=2) + "\n")
     (out / INCOMPLETE_MARKER).unlink()
     return truth

@@ -26,6 +26,11 @@ def polygon_file_path(split: str, city: str, stem: str) -> str:
     return f"gtFine/{split}/{city}/{stem}_gtFine_polygons.json"
 
 
+def label_image_path(split: str, city: str, stem: str, kind: str) -> str:
+    """Where the release keeps an image's label PNG; `kind` is "labelIds" or "instanceIds"."""
+    return f"gtFine/{split}/{city}/{stem}_gtFine_{kind}.png"
+
+
 @lru_cache(maxsize=4096)
 def _polygon_template(vertices: int) -> str:
     return "[\n" + ", \n".join([_VERTEX] * vertices) + "\n" + _FIELD_INDENT + "]"

@@ -11,15 +11,19 @@ import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import cv2
 import numpy as np
 
+from ..pixels.official import label_images
 from .allocate import ImagePlan, scale_key
 from .draw import draw_image
-from .layout import polygon_file_path, polygon_file_text
+from .layout import label_image_path, polygon_file_path, polygon_file_text
+from .shapes import HEIGHT_PX, WIDTH_PX
 
 ZIP_NAME = "gtFine_trainvaltest.zip"
 _GEOMETRY_STREAM = 3
 _BATCH_IMAGES = 40
+LABEL_PNG_KINDS = ("labelIds", "instanceIds")
 # The earliest time a zip entry can carry; a fixed stamp keeps the archive byte-deterministic.
 _ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 
@@ -48,8 +52,12 @@ def relative_path(plan: ImagePlan) -> str:
     return polygon_file_path(plan.split, plan.city, plan.stem)
 
 
-def _write_batch(job: tuple[str, int, int, list[ImagePlan]]) -> tuple[int, int, int]:
-    out, seed, key, plans = job
+def label_png_paths(plan: ImagePlan) -> list[str]:
+    return [label_image_path(plan.split, plan.city, plan.stem, kind) for kind in LABEL_PNG_KINDS]
+
+
+def _write_batch(job: tuple[str, int, int, list[ImagePlan], bool]) -> tuple[int, int, int]:
+    out, seed, key, plans, label_pngs = job
     vertices = written_bytes = 0
     for plan in plans:
         rng = np.random.default_rng([seed, key, _GEOMETRY_STREAM, plan.image_index])
@@ -58,7 +66,19 @@ def _write_batch(job: tuple[str, int, int, list[ImagePlan]]) -> tuple[int, int, 
         (Path(out) / relative_path(plan)).write_bytes(data)
         vertices += sum(len(polygon) for _, polygon, _ in objects)
         written_bytes += len(data)
+        if label_pngs:
+            _write_label_pngs(Path(out), plan, objects)
     return len(plans), vertices, written_bytes
+
+
+def _write_label_pngs(out: Path, plan: ImagePlan, objects: list[tuple[str, np.ndarray, dict | None]]) -> None:
+    """The official labelIds (8-bit) and instanceIds (16-bit) PNGs, drawn by the official rules."""
+    drawn = [(label, polygon) for label, polygon, keys in objects if not (keys and keys.get("deleted"))]
+    images = label_images(WIDTH_PX, HEIGHT_PX, drawn)
+    encodings = {"labelIds": images["labelIds"], "instanceIds": images["instanceIds"].astype(np.uint16)}
+    for kind, path in zip(LABEL_PNG_KINDS, label_png_paths(plan), strict=True):
+        _, png = cv2.imencode(".png", encodings[kind], [cv2.IMWRITE_PNG_COMPRESSION, 1])
+        (out / path).write_bytes(png.tobytes())
 
 
 def _batches(plans: list[ImagePlan]) -> Iterator[list[ImagePlan]]:
@@ -73,11 +93,12 @@ def write_polygon_files(
     plans: list[ImagePlan],
     workers: int,
     progress: Callable[[int, int], None] | None,
+    label_pngs: bool = False,
 ) -> tuple[int, int]:
-    """Write every image's polygon file; returns (vertices, bytes) written."""
+    """Write every image's polygon file (and its label PNGs); returns (vertices, JSON bytes) written."""
     for folder in sorted({(out / relative_path(p)).parent for p in plans}):
         folder.mkdir(parents=True, exist_ok=True)
-    jobs = [(str(out), seed, scale_key(scale), batch) for batch in _batches(plans)]
+    jobs = [(str(out), seed, scale_key(scale), batch, label_pngs) for batch in _batches(plans)]
     if workers > 1 and len(jobs) > 1:
         # fork shares the imported modules with the workers, so they start at once.
         with multiprocessing.get_context("fork").Pool(workers) as pool:
@@ -98,9 +119,13 @@ def _report(
         yield result
 
 
-def write_zip(out: Path, plans: list[ImagePlan], version: str, seed: int, scale: float) -> Path:
+def write_zip(
+    out: Path, plans: list[ImagePlan], version: str, seed: int, scale: float, label_pngs: bool = False
+) -> Path:
     """gtFine_trainvaltest.zip: the gtFine/ tree plus README and license.txt, sorted, fixed times."""
     members = {relative_path(p): out / relative_path(p) for p in plans}
+    if label_pngs:
+        members.update({path: out / path for p in plans for path in label_png_paths(p)})
     texts = {"README": _README.format(version=version, seed=seed, scale=scale), "license.txt": _LICENSE}
     archive = out / ZIP_NAME
     with zipfile.ZipFile(archive, "w") as zf:

@@ -1,7 +1,8 @@
 """The official gtFine release: the extracted folder, the folder holding it, or the zip read in place.
 
-Layout: gtFine/{split}/{city}/{city}_{seq}_{frame}_gtFine_polygons.json. Only the polygon files
-are read; the PNG label images beside them are derived from the polygons and are ignored.
+Layout: gtFine/{split}/{city}/{city}_{seq}_{frame}_gtFine_polygons.json. The polygon files are
+parsed; the label PNGs beside them (`_gtFine_labelIds.png`, `_gtFine_instanceIds.png`), drawn from
+the polygons, are only offered to the pixel stage's comparison (`label_pngs`), never parsed here.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import os
 import stat
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path, PurePosixPath
 
@@ -24,6 +25,9 @@ from .base import (
     marked_synthetic,
     read_regular_file,
 )
+
+POLYGON_SUFFIX = "_gtFine_polygons.json"
+LABEL_PNG_KINDS = ("labelIds", "instanceIds")
 
 
 def _place(rel: PurePosixPath) -> tuple[str, str, tuple[str, str] | None]:
@@ -49,6 +53,16 @@ class GtFineFolder:
     def names(self) -> list[str]:
         return [path.name for path in self._paths]
 
+    def label_pngs(self) -> dict[str, dict[str, Callable[[], bytes]]]:
+        """Readers of the label PNGs beside each polygon file, by the file's source_path."""
+        found: dict[str, dict[str, Callable[[], bytes]]] = {}
+        for path in self._paths:
+            pngs = {kind: path.with_name(name) for kind, name in _png_names(path.name).items()}
+            readers = {kind: partial(read_regular_file, png) for kind, png in pngs.items() if png.is_file()}
+            if readers:
+                found[f"gtFine/{path.relative_to(self.root).as_posix()}"] = readers
+        return found
+
     def files(self) -> Iterator[SourceFile]:
         for path in self._paths:
             rel = PurePosixPath(path.relative_to(self.root).as_posix())
@@ -73,11 +87,23 @@ class GtFineZip:
             (i for i in infos if not i.is_dir() and i.filename.endswith(".json") and _under_gtfine(i.filename)),
             key=lambda i: i.filename,
         )
+        self._pngs = {i.filename: i for i in infos if i.filename.endswith(".png") and _unsafe(i) is None}
         if not self._entries:
             raise SourceError(f"{path}: the archive holds no gtFine/ polygon files")
 
     def names(self) -> list[str]:
         return [PurePosixPath(info.filename).name for info in self._entries]
+
+    def label_pngs(self) -> dict[str, dict[str, Callable[[], bytes]]]:
+        """Readers of the label PNGs beside each polygon file, by the file's source_path."""
+        found: dict[str, dict[str, Callable[[], bytes]]] = {}
+        for info in self._entries:
+            folder, _, name = info.filename.rpartition("/")
+            pngs = {kind: self._pngs.get(f"{folder}/{png}") for kind, png in _png_names(name).items()}
+            readers = {kind: partial(read_zip_entry, self._path, png) for kind, png in pngs.items() if png}
+            if readers:
+                found[info.filename] = readers
+        return found
 
     def files(self) -> Iterator[SourceFile]:
         for info in self._entries:
@@ -111,6 +137,11 @@ def read_zip_entry(archive: str, info: zipfile.ZipInfo) -> bytes:
         return opened[1].read(info)
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
         raise FileProblem("unreadable", f"{type(exc).__name__}: {exc}") from exc
+
+
+def _png_names(polygon_file: str) -> dict[str, str]:
+    stem = polygon_file.removesuffix(POLYGON_SUFFIX)
+    return {kind: f"{stem}_gtFine_{kind}.png" for kind in LABEL_PNG_KINDS} if stem != polygon_file else {}
 
 
 def _under_gtfine(name: str) -> bool:

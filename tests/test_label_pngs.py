@@ -1,0 +1,106 @@
+"""The label PNGs of a download: written by `replica --label-pngs`, compared by `build --check-label-pngs`.
+
+The replica's PNGs are checked against cityscapesScripts' own images of the same polygon files, so
+the comparison in the build is against an independent truth; a tampered PNG must then be named in
+`label_image_mismatches` with its exact pixel counts.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from cityscapes_warehouse import Warehouse
+from cityscapes_warehouse.replica import ZIP_NAME, write_replica
+
+oracle_label = pytest.importorskip("cityscapesscripts.preparation.json2labelImg")
+oracle_instance = pytest.importorskip("cityscapesscripts.preparation.json2instanceImg")
+from cityscapesscripts.helpers.annotation import Annotation  # noqa: E402
+
+SCALE = 0.006  # about 30 images, one per city and a few more
+
+
+@pytest.fixture(scope="module")
+def png_replica(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("png-replica")
+    write_replica(out, seed=3, scale=SCALE, make_zip=True, label_pngs=True)
+    return out
+
+
+def _polygon_files(root: Path) -> list[Path]:
+    return sorted((root / "gtFine").rglob("*_gtFine_polygons.json"))
+
+
+def _png(polygon_file: Path, kind: str) -> Path:
+    return polygon_file.with_name(polygon_file.name.replace("_gtFine_polygons.json", f"_gtFine_{kind}.png"))
+
+
+def _oracle(polygon_file: Path) -> dict[str, np.ndarray]:
+    doc = json.loads(polygon_file.read_text())
+    # 0- and 1-point objects crash the official tool; our choice is not to draw them
+    doc["objects"] = [o for o in doc["objects"] if o.get("deleted") or len(o["polygon"]) >= 2]
+    annotation = Annotation()
+    annotation.fromJsonText(json.dumps(doc))
+    return {
+        "labelIds": np.asarray(oracle_label.createLabelImage(annotation, "ids")),
+        "instanceIds": np.asarray(oracle_instance.createInstanceImage(annotation, "ids")),
+    }
+
+
+def test_replica_pngs_are_the_official_images_in_the_official_encoding(png_replica):
+    files = _polygon_files(png_replica)
+    for polygon_file in files:
+        expected = _oracle(polygon_file)
+        label = cv2.imread(str(_png(polygon_file, "labelIds")), cv2.IMREAD_UNCHANGED)
+        instance = cv2.imread(str(_png(polygon_file, "instanceIds")), cv2.IMREAD_UNCHANGED)
+        assert label.dtype == np.uint8 and instance.dtype == np.uint16, polygon_file.name
+        assert np.array_equal(label, expected["labelIds"]), polygon_file.name
+        assert np.array_equal(instance, expected["instanceIds"]), polygon_file.name
+    assert len(files) > 25
+
+
+@pytest.mark.parametrize("source", ["folder", "zip"])
+def test_untouched_pngs_agree_with_the_polygons(png_replica, tmp_path, source):
+    path = png_replica if source == "folder" else png_replica / ZIP_NAME
+    wh, summary = Warehouse.build(path, tmp_path / "warehouse", check_label_pngs=True)
+    assert summary.label_pngs_compared == summary.images == len(_polygon_files(png_replica))
+    assert wh.query("select * from label_image_mismatches").height == 0
+
+
+def test_a_tampered_png_is_named_with_its_pixel_counts(png_replica, tmp_path):
+    copy = tmp_path / "download"
+    shutil.copytree(png_replica / "gtFine", copy / "gtFine")
+    polygon_file = _polygon_files(copy)[5]
+    image_id = polygon_file.name.removesuffix("_gtFine_polygons.json")
+    png_path = _png(polygon_file, "labelIds")
+    original = cv2.imread(str(png_path), cv2.IMREAD_UNCHANGED)
+    tampered = original.copy()
+    tampered[500:540, 900:1000] = 26  # a car painted where the polygons say something else
+    cv2.imwrite(str(png_path), tampered)
+
+    wh, summary = Warehouse.build(copy, tmp_path / "warehouse", check_label_pngs=True)
+
+    changed = np.flatnonzero(
+        np.bincount(original.ravel(), minlength=256) != np.bincount(tampered.ravel(), minlength=256)
+    )
+    expected = sorted(
+        (image_id, "labelIds", int(v), int((tampered == v).sum()), int((original == v).sum())) for v in changed
+    )
+    got = wh.connect().execute("select * from label_image_mismatches order by label_or_instance_id").fetchall()
+    assert sorted(got) == expected and len(expected) >= 2
+    assert summary.label_pngs_compared == summary.images
+
+
+def test_a_png_of_the_wrong_size_is_unreadable_not_a_crash(png_replica, tmp_path):
+    copy = tmp_path / "download"
+    shutil.copytree(png_replica / "gtFine", copy / "gtFine")
+    polygon_file = _polygon_files(copy)[0]
+    cv2.imwrite(str(_png(polygon_file, "instanceIds")), np.zeros((10, 10), np.uint16))
+    wh, _ = Warehouse.build(copy, tmp_path / "warehouse", check_label_pngs=True)
+    got = wh.connect().execute("select image_id, kind, pixels_png from label_image_mismatches").fetchall()
+    assert got == [(polygon_file.name.removesuffix("_gtFine_polygons.json"), "instanceIds unreadable", None)]
