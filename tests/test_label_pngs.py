@@ -17,6 +17,7 @@ import pytest
 
 from cityscapes_warehouse import Warehouse
 from cityscapes_warehouse.replica import ZIP_NAME, write_replica
+from cityscapes_warehouse.report.render import render_report
 
 oracle_label = pytest.importorskip("cityscapesscripts.preparation.json2labelImg")
 oracle_instance = pytest.importorskip("cityscapesscripts.preparation.json2instanceImg")
@@ -94,6 +95,10 @@ def test_a_tampered_png_is_named_with_its_pixel_counts(png_replica, tmp_path):
     got = wh.connect().execute("select * from label_image_mismatches order by label_or_instance_id").fetchall()
     assert sorted(got) == expected and len(expected) >= 2
     assert summary.label_pngs_compared == summary.images
+    page = render_report(wh, tmp_path / "report.html").read_text()
+    section = page[page.index('id="label-images"') :]
+    moved = sum(abs(png - polygons) for *_, png, polygons in expected)
+    assert f"<td>{image_id}</td><td>labelIds</td><td>{len(expected)}</td><td>{moved:,}</td>" in section
 
 
 def test_a_png_of_the_wrong_size_is_unreadable_not_a_crash(png_replica, tmp_path):

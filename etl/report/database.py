@@ -48,7 +48,8 @@ def report_connection(
     missing = [name for name in PIXEL_TABLES if name not in tables or not built_with_pixels]
     if missing:
         source = {
-            name: con.sql(f'select * from "{name}"').to_arrow_table() for name in ("images", "objects", "polygons")
+            name: con.sql(f'select * from "{name}"').to_arrow_table()
+            for name in ("images", "objects", "polygons", "rejects")
         }
         for name, table in pixel_tables(source, progress=progress).items():
             if name in missing:

@@ -8,6 +8,7 @@ import duckdb
 import numpy as np
 
 from ..pixels import CELL_PX
+from .label_images import read_label_image_mismatches
 
 # Void labels are black in the Cityscapes palette: a mid grey keeps their bars visible on white.
 BLACK_FALLBACK = "#6b6b6b"
@@ -31,6 +32,7 @@ class ReportFacts:
     invalid_reasons: list[dict]
     out_of_bounds: list[dict]
     rejects: list[dict]
+    label_image_mismatches: dict  # label_images.py
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
@@ -112,6 +114,7 @@ def read_facts(con: duckdb.DuckDBPyConnection) -> ReportFacts:
             group by label order by objects desc, label""",
         ),
         rejects=_rows(con, "select reason, count(*) as rejects from stg_rejects group by reason order by rejects desc"),
+        label_image_mismatches=read_label_image_mismatches(con),
     )
 
 

@@ -10,6 +10,7 @@ from ..display import BANNER
 from ..pixels import CELL_PX
 from .charts import fmt, hbar_chart, heatmap_png, histogram_chart, matrix_chart
 from .facts import ReportFacts
+from .label_images import label_images_section
 
 # The page may load nothing: any request it tried would be refused and reported on the console.
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'"
@@ -90,6 +91,7 @@ def render_page(facts: ReportFacts) -> str:
         _spatial(facts),
         _visibility(facts),
         _quality(facts),
+        label_images_section(facts.label_image_mismatches),
         _method(),
     ]
     nav = "".join(f'<a href="#{anchor}">{escape(title)}</a>' for anchor, title, _ in sections)
