@@ -16,6 +16,7 @@ from . import schemas
 from .audit import audit
 from .batches import parsed_batches
 from .config import Settings
+from .display import shown_path
 from .pixels import empty_pixel_tables, pixel_tables
 from .publish import check_out, publish, staging_dir
 from .sources import open_source
@@ -167,10 +168,11 @@ def _write_batches(batches: Iterator[tuple[dict[str, pa.Table], int]], writer: T
 def _build_info(summary: BuildSummary) -> pa.Table:
     row = {
         "tool_version": __version__,
-        "source": summary.source,
+        # as the user gave it, with a home folder written ~ so a shared warehouse names no user
+        "source": shown_path(summary.source),
         "source_kind": summary.source_kind,
         "synthetic": summary.synthetic,
-        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "built_at": datetime.now(UTC).replace(microsecond=0),
         "files_read": summary.files_read,
         "objects_read": summary.objects_read,
         "pixels": summary.pixels,

@@ -105,7 +105,7 @@ BUILD_INFO = pa.schema(
         ("source", pa.string()),
         ("source_kind", pa.string()),
         ("synthetic", pa.bool_()),
-        ("built_at", pa.string()),
+        ("built_at", pa.timestamp("us", tz="UTC")),  # DuckDB TIMESTAMPTZ
         ("files_read", pa.int64()),
         ("objects_read", pa.int64()),
         ("pixels", pa.bool_()),  # whether the pixel stage ran; its tables are empty otherwise
