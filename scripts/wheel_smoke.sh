@@ -47,7 +47,7 @@ EOF
 step "replica (small) -> build"
 "$cli" replica replica --scale 0.02 >/dev/null || fail "replica"
 "$cli" build replica --out wh >build.out 2>&1 || { cat build.out >&2; fail "build"; }
-checks=$(sed -n 's/^ *checks *\([0-9][0-9]*\) passed.*/\1/p' build.out)
+checks=$(sed -n 's/^ *checks *\([0-9,][0-9,]*\) *passed.*/\1/p' build.out | tr -d ,)
 [ "${checks:-0}" -gt 0 ] || { cat build.out >&2; fail "build ran ${checks:-no} checks"; }
 
 step "validate"
