@@ -13,7 +13,7 @@ import gc
 import multiprocessing
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from contextlib import contextmanager
 
 import pyarrow as pa
@@ -22,6 +22,7 @@ from .config import Settings
 from .parse import image_id_of, parse_file
 from .sources import Source, SourceFile
 from .tables import TableBuilder, merge
+from .workers import worker_pool
 
 
 def parse_batch(files: list[SourceFile]) -> tuple[dict[str, pa.Table], int, int]:
@@ -92,8 +93,8 @@ def parsed_batches(
     total = len(src.names())
     workers = settings.workers if total >= settings.parallel_min_files else 1
     done = 0
-    if progress and total == 0:
-        progress(0, 0)
+    if progress:
+        progress(0, total)  # starts the stage's clock before the first batch is back
     for tables, read, files in _results(src, settings, workers):
         done += files
         if progress:
@@ -109,7 +110,7 @@ def _results(src: Source, settings: Settings, workers: int) -> Iterator[tuple[di
     # fork where there is one: workers start at once, and a user's script or notebook needs no
     # `if __name__ == "__main__"` guard (spawn re-imports the caller's main module)
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
+    with worker_pool(workers, multiprocessing.get_context(method)) as pool:
         pending: deque[Future] = deque()
         for batch in batches(src, settings.batch_files):
             pending.append(pool.submit(parse_batch, batch))

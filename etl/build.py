@@ -18,6 +18,7 @@ from .batches import parsed_batches
 from .config import Settings
 from .display import shown_path
 from .pixels import empty_pixel_tables, pixel_tables
+from .progress import stage
 from .publish import check_out, publish, staging_dir
 from .sources import open_source
 from .table_writer import TableWriter
@@ -123,8 +124,10 @@ def build(
         except BaseException:
             writer.abort()
             raise
-        writer.close({"objects": geo_metadata(union_bbox(tally.boxes))})
-        summary.checks = audit(staging, expect_published)
+        with stage("writing the warehouse"):
+            writer.close({"objects": geo_metadata(union_bbox(tally.boxes))})
+        with stage("auditing the staged warehouse"):
+            summary.checks = audit(staging, expect_published)
         publish(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

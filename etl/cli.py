@@ -12,7 +12,7 @@ from .build import BuildSummary, StrictError
 from .config import DEFAULT_WAREHOUSE
 from .demo import cached_replica, default_cache
 from .display import print_frame, shown_path, synthetic_banner
-from .progress import Progress
+from .progress import Progress, reporting
 from .publish import PublishError
 from .replica import write_replica
 from .resources import ResourceError
@@ -26,13 +26,15 @@ EXIT_DATA_ERROR = 2
 
 
 def _command(sub, name: str, help_text: str, example: str) -> argparse.ArgumentParser:
-    return sub.add_parser(
+    parser = sub.add_parser(
         name,
         help=help_text,
         description=help_text,
         epilog=f"example:\n  {example}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars or stage lines on stderr")
+    return parser
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -182,7 +184,7 @@ def _build(args) -> int:
 
 
 def _build_with_progress(source, out, **options) -> BuildSummary:
-    files, images = Progress("reading annotation files", 0), Progress("rasterising images", 0)
+    files, images = Progress("reading annotation files", unit="files"), Progress("rasterising images", unit="images")
     try:
         _, summary = Warehouse.build(source, out, progress=files, pixel_progress=images, **options)
     finally:
@@ -249,7 +251,7 @@ def _validate(args) -> int:
 
 
 def _report(args) -> int:
-    progress = Progress("rasterising images", 0)
+    progress = Progress("rasterising images", unit="images")
     try:
         out = Warehouse(args.warehouse).report(args.out, progress)
     finally:
@@ -260,7 +262,7 @@ def _report(args) -> int:
 
 def _export(args) -> int:
     wh = Warehouse(args.warehouse)
-    progress = Progress(f"exporting {args.format}", 0)
+    progress = Progress(f"exporting {args.format}", unit="images")
     summary = wh.export(args.format, args.out, args.split, progress)
     progress.close()
     if wh.info()["synthetic"]:
@@ -274,7 +276,7 @@ def _export(args) -> int:
 
 
 def _replica(args) -> int:
-    progress = Progress("writing replica files", 0)
+    progress = Progress("writing replica files", unit="files")
     started = time.perf_counter()
     truth = write_replica(
         args.out, seed=args.seed, scale=args.scale, make_zip=args.zip, progress=progress, label_pngs=args.label_pngs
@@ -294,7 +296,7 @@ def _replica(args) -> int:
 
 def _demo(args) -> int:
     print(synthetic_banner())
-    progress = Progress("writing replica files", 0)
+    progress = Progress("writing replica files", unit="files")
     started = time.perf_counter()
     folder, truth, reused = cached_replica(args.cache, args.seed, args.scale, progress)
     progress.close()
@@ -318,7 +320,8 @@ def _demo(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return args.run(args)
+        with reporting(quiet=args.quiet):
+            return args.run(args)
     except (SourceError, PublishError, ResourceError, WarehouseError, AuditError, StrictError) as exc:
         print(f"{PROG} {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_DATA_ERROR

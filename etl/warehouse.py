@@ -13,6 +13,7 @@ from .build import BuildSummary, build
 from .config import DEFAULT_WAREHOUSE, Settings
 from .layout import DATABASE_FILE, table_dir
 from .manifest import ManifestError, read_manifest
+from .progress import stage
 from .schemas import TABLES
 
 STATS_VIEWS = {"class": "class_stats", "city": "city_stats", "split": "split_stats", "class_city": "class_city_stats"}
@@ -131,6 +132,7 @@ class Warehouse:
             raise WarehouseError(f"--by must be one of {', '.join(STATS_VIEWS)}, got '{by}'")
         return self.query(f"select * from {STATS_VIEWS[by]}")
 
+    @stage("validating the warehouse")
     def validate(self, suites: list[str] | None = None):
         """Run the expectation suites (all, or those named) and return the ValidationReport."""
         from .checks import ChecksError, SuiteError, validate_warehouse  # GX imports slowly: only here

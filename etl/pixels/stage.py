@@ -5,12 +5,12 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 
 import cv2
 import numpy as np
 import pyarrow as pa
 
+from ..workers import worker_pool
 from . import schemas
 from .histograms import official_histograms
 from .layout import LayoutIndex, PolygonLayout, layout_from_tables
@@ -68,7 +68,7 @@ def _run(
         return
     # spawn, not fork: the parent holds DuckDB and Arrow thread pools, which fork can leave locked
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_one_thread_per_process) as pool:
+    with worker_pool(workers, context, _one_thread_per_process) as pool:
         futures = [pool.submit(rasterise, layout.images(start, stop), cell_px) for start, stop in bounds]
         for future in futures:
             yield future.result()

@@ -6,11 +6,13 @@ from collections.abc import Callable
 from os import PathLike
 from pathlib import Path
 
+from ..progress import stage
 from .database import report_connection
 from .facts import read_facts
 from .page import render_page
 
 
+@stage("writing the report")
 def render_report(warehouse: str | PathLike, out: Path, progress: Callable[[int, int], None] | None = None) -> Path:
     """Write the report for the warehouse directory `warehouse` to `out`; returns `out`.
 
