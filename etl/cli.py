@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .audit import AuditError
 from .build import BuildSummary, StrictError
+from .checks.render import render_html, render_markdown, render_text
 from .config import DEFAULT_WAREHOUSE
 from .demo import cached_replica, default_cache
 from .display import print_frame, shown_path, synthetic_banner
@@ -242,9 +243,9 @@ def _validate(args) -> int:
     if wh.info()["synthetic"]:
         print(synthetic_banner())
     report = wh.validate(args.suite)
-    print(report.to_text().rstrip())
+    print(render_text(report).rstrip())
     if args.report:
-        text = report.to_markdown() if args.report.suffix.lower() == ".md" else report.to_html()
+        text = render_markdown(report) if args.report.suffix.lower() == ".md" else render_html(report)
         args.report.write_text(text)
         print(f"report written to {args.report}")
     return 0 if report.all_passed else EXIT_CHECKS_FAILED
@@ -308,7 +309,7 @@ def _demo(args) -> int:
     # beside the warehouse, never inside it: the warehouse holds only what its manifest lists
     report = wh.report(args.out.parent / f"{args.out.name}-report.html")
     print("\nexpectation suites (published counts, integrity, findings):")
-    print(wh.validate().to_text().rstrip())
+    print(render_text(wh.validate()).rstrip())
     for by in ("split", "city", "class"):
         print(f"\n{by} statistics ({STATS_VIEWS[by]}):")
         print_frame(wh.stats(by), "table", sys.stdout)

@@ -21,6 +21,7 @@ from cityscapes_warehouse.audit import AuditError, audit
 from cityscapes_warehouse.checks import SuiteError, load_suite, required_suite_names, validate_warehouse
 from cityscapes_warehouse.checks.duckdb_engine import validate_in_duckdb
 from cityscapes_warehouse.checks.published_suites import replica_figures, write_published_suites
+from cityscapes_warehouse.checks.render import render_text
 from cityscapes_warehouse.checks.suites import load_suites, suite_paths
 from cityscapes_warehouse.resources import EXPECTATIONS_DIR
 
@@ -228,7 +229,7 @@ def test_both_engines_agree_on_published_counts_scaled_to_the_replica(warehouse,
     write_published_suites(suites, replica_figures(json.loads((replica / "truth.json").read_text())))
     ours, theirs = both_engines(warehouse, None, suites)
     assert outcomes(ours) == outcomes(theirs)
-    assert ours.all_passed, ours.to_text()
+    assert ours.all_passed, render_text(ours)
 
 
 def test_mutations_break_every_integrity_expectation():

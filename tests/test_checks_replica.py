@@ -20,6 +20,7 @@ import pytest
 from cityscapes_warehouse import Warehouse
 from cityscapes_warehouse.checks import required_suite_names, validate_warehouse
 from cityscapes_warehouse.checks.published_suites import replica_figures, write_published_suites
+from cityscapes_warehouse.checks.render import render_html, render_markdown, render_text
 from cityscapes_warehouse.checks.suites import suite_paths
 from cityscapes_warehouse.replica import write_replica
 from cityscapes_warehouse.resources import SQL_DIR
@@ -81,12 +82,12 @@ def scaled_report(warehouse, scaled_suites):
 
 def test_small_replica_passes_every_required_suite(warehouse):
     report = validate_warehouse(warehouse, suites=required_suite_names())
-    assert report.passed and report.all_passed, report.to_text()
+    assert report.passed and report.all_passed, render_text(report)
     assert {r.purpose for r in report.results} == {"integrity"}
 
 
 def test_small_replica_matches_its_own_published_figures(scaled_report):
-    assert scaled_report.all_passed, scaled_report.to_text()
+    assert scaled_report.all_passed, render_text(scaled_report)
     assert len(scaled_report.suites) == len(suite_paths())
 
 
@@ -96,7 +97,7 @@ def test_full_scale_counts_on_a_small_replica_are_reported_without_failing_the_g
     assert {r.purpose for r in report.failures()} == {"published"}
     car = next(r for r in report.results if r.name == ("objects per class", "car"))
     assert (car.expected, car.observed) == (31824, truth["classes"]["car"]["objects"])
-    assert f"FAIL class_stats: objects per class: car expected 31824, found {car.observed}" in report.to_text()
+    assert f"FAIL class_stats: objects per class: car expected 31824, found {car.observed}" in render_text(report)
 
 
 def test_findings_count_the_faults_the_replica_planted(scaled_report, truth):
@@ -119,7 +120,7 @@ def test_results_carry_suite_role_group_key_and_both_figures(scaled_report, trut
 
 def test_markdown_and_html_reports_are_self_contained(warehouse):
     report = validate_warehouse(warehouse, suites=["split_stats.published", "objects.integrity"])
-    markdown, html = report.to_markdown(), report.to_html()
+    markdown, html = render_markdown(report), render_html(report)
     assert "| class_stats" not in markdown and "| split_stats | total | images | 5000 |" in markdown
     assert html.startswith("<!doctype html>") and "<style>" in html
     assert "http" not in html.replace(str(report.database), "") and "<script" not in html and "<link" not in html
@@ -207,7 +208,7 @@ def test_moving_a_file_to_another_city_fails_that_city_and_its_classes(copy_of_r
         ("objects per split", "train"),
         ("images per city", city),
     } | per_class(labels, "train")
-    assert f"images per city: {city} expected {truth['cities'][city]['images']}" in report.to_text()
+    assert f"images per city: {city} expected {truth['cities'][city]['images']}" in render_text(report)
 
 
 def test_an_unknown_label_fails_validation_naming_the_label(copy_of_replica, tmp_path, scaled_suites):
@@ -221,7 +222,7 @@ def test_an_unknown_label_fails_validation_naming_the_label(copy_of_replica, tmp
     assert report.failed_names() == {("rejected for a source fault", "unknown_label")}
     assert (
         "FAIL rejects: rejected for a source fault: unknown_label expected 0 rows breaking it, found 1 "
-        f"(e.g. gtFine/val/{path.parent.name}/{path.name}, spaceship)" in report.to_text()
+        f"(e.g. gtFine/val/{path.parent.name}/{path.name}, spaceship)" in render_text(report)
     )
 
 
@@ -260,7 +261,7 @@ def test_an_earlier_duplicate_under_another_split_moves_the_image_and_fails_both
         ("objects per split", "train"),
         ("objects per split", "val"),
     } | {(f"objects per class in {split}", label) for label in labels for split in ("train", "val")}
-    assert f"split of city: {city} expected val, found train,val" in report.to_text()
+    assert f"split of city: {city} expected val, found train,val" in render_text(report)
 
 
 # --- full scale ----------------------------------------------------------------------------------
@@ -275,4 +276,4 @@ def test_full_replica_passes_every_suite(tmp_path):
     elapsed = time.perf_counter() - started
     print(f"\nvalidated {len(report.results)} expectations in {len(report.suites)} suites: {elapsed:.1f} s")
     print(", ".join(f"{name} {seconds:.2f} s" for name, seconds in report.suite_seconds.items()))
-    assert report.all_passed, report.to_text()
+    assert report.all_passed, render_text(report)

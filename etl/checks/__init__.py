@@ -1,7 +1,7 @@
 """Great Expectations suites on a built warehouse: published counts, integrity, data-quality findings.
 
     >>> report = validate_warehouse("warehouse/warehouse.duckdb")
-    >>> print(report.to_text())
+    >>> print(render_text(report))     # or render_markdown, render_html
     >>> report.passed              # every required (integrity) suite passed: safe to publish
     >>> validate_in_duckdb(staging_db, suites=required_suite_names())   # write-audit-publish gate
 
@@ -10,6 +10,7 @@ seconds GX takes to import: the build's audit uses it.
 """
 
 from .duckdb_engine import validate_in_duckdb
+from .render import render_html, render_markdown, render_text
 from .report import CheckResult, ValidationReport
 from .runner import ChecksError, validate_warehouse
 from .suites import SuiteError, load_suite, load_suites, required_suite_names
@@ -21,6 +22,9 @@ __all__ = [
     "ValidationReport",
     "load_suite",
     "load_suites",
+    "render_html",
+    "render_markdown",
+    "render_text",
     "required_suite_names",
     "validate_in_duckdb",
     "validate_warehouse",

@@ -78,18 +78,3 @@ class ValidationReport:
 
     def failed_names(self) -> set[tuple[str, str]]:
         return {r.name for r in self.failures()}
-
-    def to_text(self) -> str:
-        from .render import render_text
-
-        return render_text(self)
-
-    def to_markdown(self) -> str:
-        from .render import render_markdown
-
-        return render_markdown(self)
-
-    def to_html(self) -> str:
-        from .render import render_html
-
-        return render_html(self)
