@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from html import escape
+from html import escape, unescape
 from pathlib import Path
+from urllib.parse import unquote
 
 import cv2
 import pytest
@@ -14,7 +15,8 @@ import pytest
 from cityscapes_warehouse import Warehouse
 from cityscapes_warehouse.display import BANNER
 from cityscapes_warehouse.replica import write_replica
-from cityscapes_warehouse.report import render_report
+from cityscapes_warehouse.report import render_report, report_connection
+from cityscapes_warehouse.report.gallery import IMAGES_PER_SPLIT
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -28,7 +30,17 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--hide-scrollbars",
 ]
-SECTIONS = ["overview", "balance", "cooccurrence", "distribution", "sizes", "spatial", "visibility", "quality"]
+SECTIONS = [
+    "overview",
+    "gallery",
+    "balance",
+    "cooccurrence",
+    "distribution",
+    "sizes",
+    "spatial",
+    "visibility",
+    "quality",
+]
 
 
 @pytest.fixture(scope="module")
@@ -113,3 +125,88 @@ def test_screenshot_shows_the_charts(replica_report, tmp_path):
     # charts are colour: far more distinct colours than a page of text on white
     colours = {tuple(p) for p in image[::7, ::7].reshape(-1, 3).tolist()}
     assert len(colours) > 500
+
+
+# What the page's script does, driven in Chromium: a test script appended to a copy of the page
+# clicks and reads the DOM, and leaves its findings as JSON in an attribute that --dump-dom shows.
+PROBE = """
+<script>
+(function () {
+  function shown(el) { return !el.classList.contains("hidden-by-filter"); }
+  var found = {clipped: []};
+  document.querySelectorAll("svg").forEach(function (svg) {
+    var box = svg.getBoundingClientRect();
+    svg.querySelectorAll("text").forEach(function (text) {
+      var r = text.getBoundingClientRect();
+      var outside = r.left < box.left - 1 || r.right > box.right + 1 ||
+        r.top < box.top - 1 || r.bottom > box.bottom + 1;
+      if (r.width && outside) {
+        found.clipped.push(text.textContent);
+      }
+    });
+  });
+  var sizes = document.getElementById("class-sizes");
+  sizes.tHead.rows[0].cells[10].click();  // max width, px: values up to 2,048
+  var rows = Array.prototype.slice.call(sizes.tBodies[0].rows);
+  found.widths_sorted = rows.map(function (r) { return Number(r.cells[10].dataset.v); });
+  found.widths_shown = rows.map(function (r) { return r.cells[10].textContent; });
+  var table = document.getElementById("class-balance");
+  var filter = document.getElementById("split-filter");
+  filter.value = "val";
+  filter.dispatchEvent(new Event("change"));
+  found.splits_shown = Array.prototype.filter.call(document.querySelectorAll("[data-split]"), shown)
+    .map(function (el) { return el.dataset.split; });
+  found.all_rows_shown = Array.prototype.filter.call(document.querySelectorAll("[data-all]"), shown).length;
+  HTMLAnchorElement.prototype.click = function () { found.download = {name: this.download, href: this.href}; };
+  document.querySelector('button.csv[data-table="class-balance"]').click();
+  document.body.setAttribute("data-probe", JSON.stringify(found));
+})();
+</script>
+"""
+
+
+@pytest.fixture(scope="module")
+def probed(replica_report, tmp_path_factory) -> dict:
+    folder = tmp_path_factory.mktemp("probe")
+    page = folder / "probed.html"
+    page.write_text(replica_report.read_text().replace("</body>", PROBE + "</body>"))
+    done = run_chromium(page, folder, "--window-size=1400,1000", "--dump-dom")
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = re.search(r'data-probe="([^"]*)"', done.stdout)
+    assert found, "the probe script did not run"
+    return json.loads(unescape(found.group(1)))
+
+
+def test_title_says_synthetic(replica_report):
+    assert "<title>SYNTHETIC DATA · Cityscapes warehouse report</title>" in replica_report.read_text()
+
+
+def test_a_numeric_column_sorts_by_value_not_by_text(probed):
+    values = probed["widths_sorted"]
+    assert values == sorted(values, reverse=True) and values[0] >= 1000  # "1,234" would sort as 1
+    assert probed["widths_shown"][0] == f"{values[0]:,}"  # shown with its comma, sorted by its value
+
+
+def test_the_split_filter_shows_one_split(probed):
+    assert set(probed["splits_shown"]) == {"val"} and probed["all_rows_shown"] == 0
+
+
+def test_a_table_downloads_as_csv_with_raw_numbers(probed, replica_report):
+    download = probed["download"]
+    assert download["name"] == "class-balance-val.csv"
+    lines = unquote(download["href"].split(",", 1)[1]).splitlines()
+    assert lines[0] == 'class,images,objects,objects / image,"area on image, %"'
+    con = report_connection(replica_report.parent / "warehouse")
+    expected = con.sql("select label, images, objects from class_split_stats where split = 'val'").fetchall()
+    rows = {tuple(line.split(",")[:3]) for line in lines[1:]}
+    assert rows == {(label, str(images), str(objects)) for label, images, objects in expected}
+
+
+def test_no_chart_label_reaches_past_its_chart(probed):
+    assert probed["clipped"] == []
+
+
+def test_the_gallery_shows_images_of_every_split(replica_report):
+    page = replica_report.read_text()
+    for split in ("train", "val", "test"):
+        assert page.count(f'<figure data-split="{split}"><img alt="objects of') == IMAGES_PER_SPLIT

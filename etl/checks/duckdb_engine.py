@@ -29,6 +29,7 @@ from typing import NamedTuple
 import duckdb
 
 from ..resources import EXPECTATIONS_DIR
+from .published_suites import scope_to_coverage, warehouse_coverage
 from .report import CheckResult, ValidationReport
 from .runner import examples, expected_figure, frame_columns, quote, warehouse_database
 from .suites import Suite, SuiteError, expectation_label, load_suites
@@ -77,11 +78,21 @@ class Query(NamedTuple):
 
 
 def validate_in_duckdb(
-    database: str | Path, suites: list[str] | None = None, expectations_dir: Path = EXPECTATIONS_DIR
+    database: str | Path,
+    suites: list[str] | None = None,
+    expectations_dir: Path = EXPECTATIONS_DIR,
+    only_present: bool = True,
 ) -> ValidationReport:
-    """The named suites (all when None) run on a warehouse, as `runner.validate_warehouse` runs them with GX."""
+    """The named suites (all when None) run on a warehouse, as `runner.validate_warehouse` runs them with GX.
+
+    `only_present` as there; the audit turns it off, as `--expect-published` means the full release.
+    """
     database = warehouse_database(database)
     loaded = load_suites(suites, expectations_dir, check_with_gx=False)
+    if only_present:
+        with duckdb.connect(str(database), read_only=True) as con:
+            coverage = warehouse_coverage(con)
+        loaded = scope_to_coverage(loaded, coverage)
     # every suite compiled before any runs: one the engine cannot run is refused whole
     queries = {s.name: [compile_query(s, index, item) for index, item in enumerate(s.expectations)] for s in loaded}
     started, results, suite_seconds = time.perf_counter(), [], {}
@@ -108,6 +119,7 @@ def validate_in_duckdb(
         results=results,
         seconds=time.perf_counter() - started,
         suite_seconds=suite_seconds,
+        not_checked=coverage.absent() if only_present else [],
     )
 
 

@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+
+import duckdb
 
 from .. import published
 from ..published import CityFigures, ClassFigures, SplitFigures
 from ..resources import EXPECTATIONS_DIR
-from .suites import dump_suite
+from .suites import Suite, dump_suite
 
 PURPOSE = "published"
 CLASS_COLUMNS = {"images": "images per class", "objects": "objects per class"}
@@ -156,6 +158,79 @@ def image_size_suite(f: Figures) -> dict:
     return _suite(
         "images", "Every image of the published release is 2048 x 1024 px.", items, example_columns=["image_id"]
     )
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What of the release a warehouse holds, so a subset is held only to the figures it can match.
+
+    A city counts when it has an image; a split when every one of its cities does (a partial split
+    cannot match its published totals); the totals and the per-class figures need every split.
+    """
+
+    cities: frozenset[str]
+
+    @property
+    def complete_splits(self) -> set[str]:
+        return {split for split in published.SPLITS if set(_cities_of(split)) <= self.cities}
+
+    @property
+    def full(self) -> bool:
+        return self.complete_splits == set(published.SPLITS)
+
+    def covers(self, expectation: dict) -> bool:
+        group, key = expectation["meta"]["group"], expectation["meta"]["key"]
+        if group in ("images per split", "objects per split"):
+            return key in self.complete_splits
+        if group.startswith("objects per class in "):
+            return group.removeprefix("objects per class in ") in self.complete_splits
+        if group in ("images per city", "split of city"):
+            return key in self.cities
+        if group == "image size":
+            return True  # a rule on each image present
+        return self.full  # totals, classes, images and objects per class: the whole release
+
+    def absent(self) -> list[str]:
+        """What was not checked and why, one line per split short of complete; empty when full."""
+        lines = []
+        for split in published.SPLITS:
+            cities = _cities_of(split)
+            present = [c for c in cities if c in self.cities]
+            if len(present) == len(cities):
+                continue
+            if present:
+                missing = [c for c in cities if c not in self.cities]
+                lines.append(
+                    f"split {split}: {len(present)} of its {len(cities)} cities present, so only those cities "
+                    f"were checked (absent: {', '.join(missing)})"
+                )
+            else:
+                lines.append(f"split {split}: absent (none of its {len(cities)} cities)")
+        if lines:
+            lines.append("totals and per-class figures: not checked, they need every split")
+        return lines
+
+
+def _cities_of(split: str) -> list[str]:
+    return sorted(city for city, figures in published.CITY_FIGURES.items() if figures.split == split)
+
+
+def scope_to_coverage(suites: list[Suite], coverage: Coverage) -> list[Suite]:
+    """The suites with each published-count expectation the warehouse cannot be held to left out
+    (a suite left with none is dropped); every other suite as it was."""
+    scoped = []
+    for suite in suites:
+        if suite.purpose != PURPOSE:
+            scoped.append(suite)
+            continue
+        kept = [item for item in suite.expectations if coverage.covers(item)]
+        if kept:
+            scoped.append(replace(suite, expectations=kept))
+    return scoped
+
+
+def warehouse_coverage(con: duckdb.DuckDBPyConnection) -> Coverage:
+    return Coverage(frozenset(row[0] for row in con.execute("select distinct city from stg_images").fetchall()))
 
 
 def published_suites(figures: Figures | None = None) -> list[dict]:

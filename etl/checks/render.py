@@ -6,8 +6,10 @@ and no GX store, and it names figures the way the dataset does ("objects per cla
 
 from __future__ import annotations
 
+from collections import Counter
 from html import escape
 
+from ..display import BANNER
 from .report import CheckResult, ValidationReport
 
 
@@ -22,13 +24,33 @@ def summary_line(report: ValidationReport) -> str:
 
 
 def render_text(report: ValidationReport) -> str:
-    lines = []
-    for result in report.failures():
-        lines.append(f"FAIL {result.table}: {result.describe()}")
+    """A grouped summary first (per suite, the groups that differ), then one line per failure."""
+    lines = [summary_line(report)]
+    passed = []
+    for suite in report.suites:
+        results = [r for r in report.results if r.suite == suite]
+        failed = [r for r in results if not r.success]
+        if not failed:
+            passed.append(suite)
+            continue
+        role = "required" if results[0].required else "reported only"
+        groups = Counter(r.group for r in failed)
+        lines.append(
+            f"  {suite} ({role}): {len(failed)} of {len(results)} differ: "
+            + ", ".join(f"{group} {count}" for group, count in groups.items())
+        )
+    if passed and len(passed) < len(report.suites):
+        lines.append(f"  every other suite passed: {', '.join(passed)}")
+    if report.not_checked:
+        lines.append("not checked (published counts of what this warehouse does not hold):")
+        lines += [f"  {line}" for line in report.not_checked]
     noted = [r for r in report.findings() if r.observed]
     if noted:
         lines.append("findings (reported, never failing): " + ", ".join(f"{r.key} {r.observed}" for r in noted))
-    lines.append(summary_line(report))
+    failures = report.failures()
+    if failures:
+        lines.append("details:")
+        lines += [f"FAIL {result.table}: {result.describe()}" for result in failures]
     return "\n".join(lines) + "\n"
 
 
@@ -37,7 +59,13 @@ def _cell(value: object) -> str:
 
 
 def render_markdown(report: ValidationReport) -> str:
-    out = ["# Warehouse validation", "", f"`{report.database}`", "", f"**{summary_line(report)}**", ""]
+    out = ["# Warehouse validation", ""]
+    if report.synthetic:
+        out += [f"> **{BANNER}**", ""]
+    out += [f"`{report.database}`", "", f"**{summary_line(report)}**", ""]
+    if report.not_checked:
+        out += ["Not checked (published counts of what this warehouse does not hold):", ""]
+        out += [f"- {line}" for line in report.not_checked] + [""]
     failures = report.failures()
     if failures:
         out += [
@@ -81,6 +109,7 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 tr.fail td { background: #fde2e1; }
 tr.note td { background: #fff4d6; }
 .verdict.passed { color: #17692e; } .verdict.failed { color: #a31616; }
+.banner { background: #b42318; color: #fff; font-weight: 700; padding: .6em 1em; }
 details { margin: .3em 0; } summary { cursor: pointer; font-weight: 600; }
 """
 
@@ -104,12 +133,20 @@ def render_html(report: ValidationReport) -> str:
     parts = [
         "<!doctype html>",
         '<html lang="en"><head><meta charset="utf-8">',
-        "<title>Warehouse validation</title>",
+        f"<title>{'SYNTHETIC DATA · ' if report.synthetic else ''}Warehouse validation</title>",
         f"<style>{STYLE}</style></head><body>",
+    ]
+    if report.synthetic:
+        parts.append(f'<p class="banner" id="synthetic-banner">{escape(BANNER)}</p>')
+    parts += [
         "<h1>Warehouse validation</h1>",
         f"<p><code>{escape(str(report.database))}</code></p>",
         f'<p class="verdict {verdict}"><strong>{escape(summary_line(report))}</strong></p>',
     ]
+    if report.not_checked:
+        parts.append("<p>Not checked (published counts of what this warehouse does not hold):</p><ul>")
+        parts += [f"<li>{escape(line)}</li>" for line in report.not_checked]
+        parts.append("</ul>")
     failures = report.failures()
     if failures:
         parts += ["<h2>Failures</h2>", "<table><tr><th>table</th>" + head.removeprefix("<tr>")]

@@ -55,6 +55,8 @@ class ValidationReport:
     results: list[CheckResult]
     seconds: float = 0.0
     suite_seconds: dict[str, float] = field(default_factory=dict)
+    not_checked: list[str] = field(default_factory=list)  # published figures a subset cannot be held to
+    synthetic: bool = False  # built from the generated replica: every page says so
 
     def failures(self, required_only: bool = False) -> list[CheckResult]:
         """Failed expectations, required suites first; with required_only, only those that gate a publish."""

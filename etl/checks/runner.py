@@ -15,6 +15,7 @@ import numpy as np
 from ..layout import DATABASE_FILE
 from ..resources import EXPECTATIONS_DIR
 from .gx import is_row_expectation, validate_frame
+from .published_suites import scope_to_coverage, warehouse_coverage
 from .report import CheckResult, ValidationReport
 from .suites import Suite, load_suites
 
@@ -31,11 +32,16 @@ class ChecksError(RuntimeError):
 
 
 def validate_warehouse(
-    database: str | Path, suites: list[str] | None = None, expectations_dir: Path = EXPECTATIONS_DIR
+    database: str | Path,
+    suites: list[str] | None = None,
+    expectations_dir: Path = EXPECTATIONS_DIR,
+    only_present: bool = True,
 ) -> ValidationReport:
     """Run the named suites (file stems, e.g. `objects.integrity`; all when None) on a warehouse.
 
-    `database` is `warehouse.duckdb` or the warehouse directory holding it.
+    `database` is `warehouse.duckdb` or the warehouse directory holding it. With `only_present`,
+    a subset of the release is held to the published figures of the splits and cities it holds
+    (`published_suites.Coverage`); the report's `not_checked` says what was left out.
     """
     database = warehouse_database(database)
     loaded = load_suites(suites, expectations_dir)
@@ -44,6 +50,10 @@ def validate_warehouse(
     suite_seconds: dict[str, float] = {}
     con = duckdb.connect(str(database), read_only=True)
     try:
+        coverage = warehouse_coverage(con)
+        if only_present:
+            loaded = scope_to_coverage(loaded, coverage)
+        synthetic = bool(con.execute("select bool_or(synthetic) from stg_build_info").fetchone()[0])
         for suite in loaded:
             suite_started = time.perf_counter()
             frame = load_frame(con, suite)
@@ -58,6 +68,8 @@ def validate_warehouse(
         results=results,
         seconds=time.perf_counter() - started,
         suite_seconds=suite_seconds,
+        not_checked=coverage.absent() if only_present else [],
+        synthetic=synthetic,
     )
 
 

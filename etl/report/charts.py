@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 FONT = 12
+SMALL_FONT = 10.5
 INK = "#1d2433"
 MUTED = "#6a7385"
 GRID = "#e6e9ef"
@@ -30,15 +31,23 @@ def hbar_chart(
     rows: list[tuple[str, float, str]],
     unit: str,
     digits: int = 0,
-    label_width: int = 150,
+    label_width: int | None = None,
     width: int = 560,
     log: bool = False,
+    splits: list[str] | None = None,
 ) -> str:
-    """Horizontal bars, one per (label, value, colour), value printed at the bar's end."""
+    """Horizontal bars, one per (label, value, colour), value printed at the bar's end.
+
+    With `splits`, each bar is tagged with its split so the page's split filter can hide it. On a
+    log scale the axis gets a tick per power of ten.
+    """
     bar, gap = 16, 4
-    height = len(rows) * (bar + gap) + 26
+    label_width = label_width or text_width(max((label for label, _, _ in rows), key=len, default=""), FONT) + 12
+    width = max(width, label_width + 240)
     top = max((value for _, value, _ in rows), default=1) or 1
     span = width - label_width - 70
+    axis_y = len(rows) * (bar + gap) + 4
+    height = axis_y + (40 if log else 26)
 
     def scale(value: float) -> float:
         if log:
@@ -49,15 +58,27 @@ def hbar_chart(
     for i, (label, value, color) in enumerate(rows):
         y = i * (bar + gap)
         length = max(scale(value), 1 if value else 0)
+        tag = f' data-split="{escape(splits[i])}"' if splits else ""
         parts.append(
+            f"<g{tag}>"
             f'<text x="{label_width - 6}" y="{y + bar - 4}" text-anchor="end" class="lbl">{escape(label)}</text>'
             f'<rect x="{label_width}" y="{y}" width="{length:.1f}" height="{bar}" rx="2" fill="{color}">'
             f"<title>{escape(label)}: {fmt(value, digits)} {escape(unit)}</title></rect>"
             f'<text x="{label_width + length + 4:.1f}" y="{y + bar - 4}" class="val">{fmt(value, digits)}</text>'
+            "</g>"
         )
-    axis_y = len(rows) * (bar + gap) + 14
+    if log:
+        parts.append(
+            f'<line x1="{label_width}" x2="{label_width + span}" y1="{axis_y}" y2="{axis_y}" stroke="{MUTED}"/>'
+        )
+        for tick in _log_ticks(top):
+            x = label_width + scale(tick)
+            parts.append(
+                f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{axis_y}" y2="{axis_y + 4}" stroke="{MUTED}"/>'
+                f'<text x="{x:.1f}" y="{axis_y + 15}" text-anchor="middle" class="axis">{_tick_label(tick)}</text>'
+            )
     parts.append(
-        f'<text x="{label_width}" y="{axis_y}" class="axis">{escape(unit)}'
+        f'<text x="{label_width}" y="{height - 4}" class="axis">{escape(unit)}'
         f"{' (log scale)' if log else ''} →</text></svg>"
     )
     return "".join(parts)
@@ -78,7 +99,12 @@ def matrix_chart(
     """A heatmap of a matrix: colour by value (log scale, or square root), exact value on hover."""
     rows, cols = values.shape
     cw = cell_width or cell
-    width = max(label_width + cols * cw + 10, label_width + 400)
+    # room for the longest labels, so none is clipped: rotated by 60 degrees, a column label needs
+    # sin(60) of its length above the cells and cos(60) to the right of its column
+    longest_col = max((text_width(name, SMALL_FONT) for name in col_labels[::col_every]), default=0)
+    label_width = max(label_width, text_width(max(row_labels, key=len, default=""), SMALL_FONT) + 12)
+    col_label_height = max(col_label_height, round(longest_col * 0.87) + 12)
+    width = max(label_width + cols * cw + round(longest_col * 0.5) + 12, label_width + 400)
     height = col_label_height + rows * cell + 36
     top = float(values.max()) if values.size else 1.0
     parts = [_svg_open(width, height, f"heatmap, {unit}")]
@@ -109,53 +135,82 @@ def matrix_chart(
     return "".join(parts)
 
 
-def histogram_chart(
-    series: list[tuple[str, str, list[tuple[int, int]]]], x_unit: str, y_unit: str, width: int = 600, height: int = 220
+def log_histogram(
+    points: list[tuple[int, int]],
+    color: str,
+    x_unit: str,
+    y_unit: str,
+    x_max: int,
+    bin_size: int,
+    width: int = 600,
+    height: int = 170,
 ) -> str:
-    """Stacked vertical bars over an integer axis, one colour per (name, colour, [(x, y)]) series."""
-    totals: dict[int, int] = {}
-    for _, _, points in series:
-        for x, y in points:
-            totals[x] = totals.get(x, 0) + y
-    if not totals:
-        return "<p class='muted'>no data</p>"
-    x_max, y_max = max(totals), max(totals.values()) or 1
-    left, bottom, top_pad = 46, 30, 24
-    step = (width - left - 10) / (x_max + 1)
+    """Vertical bars of (x, count) in bins of `bin_size` up to `x_max`, counts on a log scale with a
+    tick per power of ten; panels drawn with the same x_max and bins line up for comparison."""
+    counts: dict[int, int] = {}
+    for x, y in points:
+        counts[x // bin_size] = counts.get(x // bin_size, 0) + y
+    if not counts:
+        return "<p class='muted'>no images</p>"
+    bins = x_max // bin_size + 1
+    y_max = max(counts.values())
+    left, bottom, top_pad = 46, 34, 10
+    step = (width - left - 10) / bins
     plot_h = height - bottom - top_pad
-    parts = [_svg_open(width, height, f"histogram, {y_unit} by {x_unit}")]
-    for tick in _ticks(y_max):
-        y = height - bottom - plot_h * tick / y_max
+    levels = math.log10(1 + max(y_max, 10))
+
+    def y_of(count: float) -> float:
+        return height - bottom - plot_h * math.log10(1 + count) / levels
+
+    parts = [_svg_open(width, height, f"histogram, {y_unit} by {x_unit}, log scale")]
+    for tick in _log_ticks(max(y_max, 10)):
+        y = y_of(tick)
         parts.append(
             f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}"/>'
-            f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" class="axis">{fmt(tick, 0)}</text>'
+            f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" class="axis">{_tick_label(tick)}</text>'
         )
-    stacked: dict[int, int] = {}
-    for name, color, points in series:
-        for x, y in points:
-            below = stacked.get(x, 0)
-            stacked[x] = below + y
-            bar_h, base = plot_h * y / y_max, plot_h * below / y_max
-            parts.append(
-                f'<rect x="{left + x * step:.2f}" y="{height - bottom - base - bar_h:.2f}" '
-                f'width="{max(step - 0.5, 0.8):.2f}" height="{bar_h:.2f}" fill="{color}">'
-                f"<title>{escape(name)}: {fmt(y, 0)} {escape(y_unit)} with {fmt(x, 0)} "
-                f"{escape(x_unit)}</title></rect>"
-            )
+    for b, count in sorted(counts.items()):
+        lo, hi = b * bin_size, b * bin_size + bin_size - 1
+        span = f"{lo}" if bin_size == 1 else f"{lo}–{hi}"
+        y = y_of(count)
+        parts.append(
+            f'<rect x="{left + b * step + 0.5:.2f}" y="{y:.2f}" width="{max(step - 1, 1):.2f}" '
+            f'height="{height - bottom - y:.2f}" fill="{color}"><title>{fmt(count, 0)} {escape(y_unit)} with '
+            f"{span} {escape(x_unit)}</title></rect>"
+        )
+    parts.append(
+        f'<line x1="{left}" x2="{width - 10}" y1="{height - bottom}" y2="{height - bottom}" stroke="{MUTED}"/>'
+    )
     for tick in _ticks(x_max):
-        x = left + tick * step + step / 2
+        x = left + (tick / bin_size) * step
         parts.append(
             f'<text x="{x:.1f}" y="{height - bottom + 14}" text-anchor="middle" class="axis">{fmt(tick, 0)}</text>'
         )
-    legend = "".join(
-        f'<rect x="{width - 10 - 70 * (len(series) - i)}" y="2" width="10" height="10" fill="{color}"/>'
-        f'<text x="{width - 10 - 70 * (len(series) - i) + 14}" y="11" class="axis">{escape(name)}</text>'
-        for i, (name, color, _) in enumerate(series)
-    )
     parts.append(
-        f'{legend}<text x="{width - 10}" y="{height - 2}" text-anchor="end" class="axis">'
-        f'{escape(x_unit)} →</text><text x="4" y="11" class="axis">↑ {escape(y_unit)}</text></svg>'
+        f'<text x="{width - 10}" y="{height - 4}" text-anchor="end" class="axis">{escape(x_unit)} →</text>'
+        f'<text x="{left}" y="{height - 4}" class="axis">{escape(y_unit)}, log scale ↑</text></svg>'
     )
+    return "".join(parts)
+
+
+def colour_bar(width: int = 256, fractions: tuple[float, ...] = (0, 0.05, 0.25, 0.5, 1)) -> str:
+    """The heatmaps' colour scale: viridis over the square root of the share of a panel's peak."""
+    steps = 64
+    ramp = cv2.applyColorMap(np.linspace(0, 255, steps).astype(np.uint8).reshape(-1, 1), cv2.COLORMAP_VIRIDIS)
+    parts = [_svg_open(width + 60, 40, "colour scale of the heatmaps")]
+    for i, (b, g, r) in enumerate(ramp[:, 0].tolist()):
+        parts.append(
+            f'<rect x="{10 + i * width / steps:.2f}" y="0" width="{width / steps + 0.5:.2f}" height="12" '
+            f'fill="#{r:02x}{g:02x}{b:02x}"/>'
+        )
+    for fraction in fractions:
+        x = 10 + width * math.sqrt(fraction)
+        label = "peak" if fraction == 1 else ("0" if fraction == 0 else f"{fraction:.0%}")
+        parts.append(
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="12" y2="16" stroke="{MUTED}"/>'
+            f'<text x="{x:.1f}" y="28" text-anchor="middle" class="axis">{label}</text>'
+        )
+    parts.append("</svg>")
     return "".join(parts)
 
 
@@ -205,6 +260,22 @@ def _legend(x: int, y: int, top: float, unit: str, log: bool) -> str:
         f"{' (log colour scale)' if log else ' (square-root colour scale)'}</text>"
     )
     return "".join(parts)
+
+
+def text_width(text: str, size: float) -> int:
+    """A generous estimate of a label's width in the page's sans-serif font, to size charts so
+    nothing is clipped (0.62 em per character covers wide letters and digits)."""
+    return math.ceil(len(text) * size * 0.62)
+
+
+def _log_ticks(top: float) -> list[int]:
+    return [10**e for e in range(int(math.log10(max(top, 1))) + 1)]
+
+
+def _tick_label(value: float) -> str:
+    if value >= 1_000_000:
+        return f"{value / 1_000_000:g}M"
+    return f"{value / 1000:g}k" if value >= 1000 else f"{value:g}"
 
 
 def _ticks(top: float, count: int = 4) -> list[float]:
