@@ -81,6 +81,7 @@ def validate_in_duckdb(
     database: str | Path,
     suites: list[str] | None = None,
     expectations_dir: Path = EXPECTATIONS_DIR,
+    *,
     only_present: bool = True,
 ) -> ValidationReport:
     """The named suites (all when None) run on a warehouse, as `runner.validate_warehouse` runs them with GX.

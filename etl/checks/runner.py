@@ -35,6 +35,7 @@ def validate_warehouse(
     database: str | Path,
     suites: list[str] | None = None,
     expectations_dir: Path = EXPECTATIONS_DIR,
+    *,
     only_present: bool = True,
 ) -> ValidationReport:
     """Run the named suites (file stems, e.g. `objects.integrity`; all when None) on a warehouse.
