@@ -10,7 +10,6 @@ copy in source order wins, exactly as a single pass would decide.
 from __future__ import annotations
 
 import gc
-import multiprocessing
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
@@ -18,7 +17,7 @@ from contextlib import contextmanager
 
 import pyarrow as pa
 
-from .config import Settings
+from .config import Settings, worker_context
 from .parse import image_id_of, parse_file
 from .sources import Source, SourceFile
 from .tables import TableBuilder, merge
@@ -107,10 +106,7 @@ def _results(src: Source, settings: Settings, workers: int) -> Iterator[tuple[di
         for batch in batches(src, settings.batch_files):
             yield parse_batch(batch)
         return
-    # fork where there is one: workers start at once, and a user's script or notebook needs no
-    # `if __name__ == "__main__"` guard (spawn re-imports the caller's main module)
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    with worker_pool(workers, multiprocessing.get_context(method)) as pool:
+    with worker_pool(workers, worker_context()) as pool:  # the start method: see config.START_METHOD
         pending: deque[Future] = deque()
         for batch in batches(src, settings.batch_files):
             pending.append(pool.submit(parse_batch, batch))

@@ -116,7 +116,7 @@ def build(
                     summary.label_pngs_compared = sum(
                         p in label_pngs for p in inputs["images"]["source_path"].to_pylist()
                     )
-                writer.append(pixel_tables(inputs, pixel_progress, settings.workers, label_pngs=label_pngs))
+                writer.append(pixel_tables(inputs, pixel_progress, label_pngs=label_pngs, settings=settings))
             else:
                 writer.append(empty_pixel_tables())
             summary.seconds = time.perf_counter() - started

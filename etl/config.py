@@ -2,13 +2,42 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from dataclasses import dataclass, field
+from multiprocessing.context import BaseContext
 from pathlib import Path
 
 from .layout import DATABASE_FILE  # noqa: F401  (layout.py owns the warehouse's file names)
 
 DEFAULT_WAREHOUSE = Path("warehouse")
+
+# Every worker pool (parsing, the pixel stage, the replica writer) starts its processes one way.
+# Not fork: a build forks while its DuckDB connection and Arrow's thread pools are running, and a
+# forked child inherits their locks in whatever state another thread left them (Python 3.12 warns
+# of exactly this; 3.14 stops forking by default on Linux). forkserver forks every worker from a
+# clean single-threaded server that has already imported the worker code (the preload below), so
+# the import is paid once per process, not once per worker; spawn where there is no forkserver
+# (Windows). Like spawn, it runs the caller's main module again in each worker: a script that
+# builds in parallel needs the usual `if __name__ == "__main__":` guard.
+START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+WORKER_MODULES = ["cityscapes_warehouse.batches", "cityscapes_warehouse.pixels.stage"]
+
+
+def worker_context() -> BaseContext:
+    """The multiprocessing context every worker pool of the package uses (see START_METHOD)."""
+    context = multiprocessing.get_context(START_METHOD)
+    if START_METHOD == "forkserver":
+        context.set_forkserver_preload(WORKER_MODULES)
+    return context
+
+
+def available_cores() -> int:
+    """The cores this process may run on: its CPU affinity (narrowed by taskset or a container) where
+    the system reports it, else every core of the machine."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 @dataclass(frozen=True)
@@ -22,10 +51,16 @@ class Settings:
     row_group_rows: rows per Parquet row group, small enough for readers to skip by statistics.
     duckdb_memory_limit: what DuckDB may hold while a build writes its copies of the tables; it
     keeps the build's memory flat as the dataset grows, at no cost in time (measured).
-    workers: processes that parse and measure in parallel (default: the cores, at most 8).
+    workers: processes that parse, measure and rasterise in parallel, and write the replica
+    (default: the cores this process may use, at most 8).
     batch_files: files per batch sent to a worker: large enough to amortise the hand-over, small
     enough to keep both cores busy to the end and the bytes in flight few.
     parallel_min_files: below this many files one process is faster than starting workers.
+    pixel_batch_images: images per pixel-stage batch: about 1 s of work on one core, fine-grained
+    enough for progress and load balance, coarse enough that pickling a batch and folding its
+    heatmap stay small.
+    pixel_min_images: below this many images the pixel stage runs in one process: starting
+    workers (~0.5 s) costs more than it saves.
     """
 
     parquet_compression: str = "zstd"
@@ -35,6 +70,8 @@ class Settings:
     )
     row_group_rows: int = 131_072
     duckdb_memory_limit: str = "256MB"
-    workers: int = field(default_factory=lambda: min(os.cpu_count() or 1, 8))
+    workers: int = field(default_factory=lambda: min(available_cores(), 8))
     batch_files: int = 100
     parallel_min_files: int = 400
+    pixel_batch_images: int = 200
+    pixel_min_images: int = 400

@@ -84,3 +84,13 @@ def small_replica(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("small-replica")
     write_replica(out, seed=0, scale=SMALL_REPLICA_SCALE)
     return out
+
+
+@pytest.fixture(scope="session")
+def small_warehouse(tmp_path_factory, small_replica) -> Path:
+    """The small replica built once per session, for tests that only read it."""
+    from cityscapes_warehouse import Warehouse
+
+    out = tmp_path_factory.mktemp("small-warehouse") / "warehouse"
+    Warehouse.build(small_replica, out)
+    return out

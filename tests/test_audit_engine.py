@@ -16,7 +16,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cityscapes_warehouse import Warehouse
 from cityscapes_warehouse.audit import AuditError, audit
 from cityscapes_warehouse.checks import SuiteError, load_suite, required_suite_names, validate_warehouse
 from cityscapes_warehouse.checks.duckdb_engine import validate_in_duckdb
@@ -161,10 +160,8 @@ def replica(small_replica) -> Path:
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory, replica) -> Path:
-    out = tmp_path_factory.mktemp("built") / "warehouse"
-    Warehouse.build(replica, out)
-    return out
+def warehouse(small_warehouse) -> Path:
+    return small_warehouse
 
 
 def outcomes(report) -> list[tuple]:

@@ -6,15 +6,12 @@ import pytest
 
 from cityscapes_warehouse.batches import parse_source
 from cityscapes_warehouse.config import Settings
-from cityscapes_warehouse.replica import write_replica
 from cityscapes_warehouse.sources import open_source
 
 
 @pytest.fixture(scope="module")
-def replica(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("replica")
-    write_replica(folder, seed=5, scale=0.02)
-    return folder
+def replica(small_replica):
+    return small_replica
 
 
 def test_parallel_batches_equal_a_single_pass(replica):

@@ -8,12 +8,13 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import duckdb
 import pytest
 
 from cityscapes_warehouse import Warehouse
-from cityscapes_warehouse.replica import write_replica
+from cityscapes_warehouse.config import DATABASE_FILE
 
 ANSWER_SQL = "select count(*), sum(n_vertices)::bigint from objects"
 BUILD = (
@@ -22,25 +23,39 @@ BUILD = (
 
 
 @pytest.fixture(scope="module")
-def replica(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("replica")
-    write_replica(folder, seed=3, scale=0.05)
-    return folder
+def replica(small_replica):
+    return small_replica
 
 
 def _answers(wh_dir) -> tuple:
     return Warehouse(wh_dir).query(ANSWER_SQL).row(0)
 
 
-@pytest.mark.parametrize("delay_s", [0.5, 1.5, 3.0, 4.0, 4.6])
-def test_build_killed_mid_way_leaves_the_previous_warehouse(tmp_path, tiny_folder, replica, delay_s):
+# Where a build is when it is killed, told by what its staging folder (beside --out) holds.
+STAGES = {
+    "staging folder created": lambda staging: True,
+    "first file written": lambda staging: any(p.is_file() for p in staging.rglob("*")),
+    "database file written": lambda staging: any(p.name == DATABASE_FILE for p in staging.rglob("*")),
+}
+
+
+def _staging_of(out: Path) -> Path | None:
+    return next((p for p in out.parent.glob(f".{out.name}.*") if p.is_dir()), None)
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_build_killed_mid_way_leaves_the_previous_warehouse(tmp_path, tiny_folder, replica, stage):
     out = tmp_path / "wh"
     Warehouse.build(tiny_folder, out)
     before = _answers(out)
     proc = subprocess.Popen([sys.executable, "-c", BUILD, str(replica), str(out)])
-    time.sleep(delay_s)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    while proc.poll() is None:
+        staging = _staging_of(out)
+        if staging is not None and STAGES[stage](staging):
+            proc.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.001)
+    assert proc.wait() == -signal.SIGKILL, f"the build ended before '{stage}' was seen"
     after = _answers(out)
     assert after == before or after == _answers_of_fresh_build(tmp_path, replica)
 

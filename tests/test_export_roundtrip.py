@@ -10,7 +10,6 @@ import pytest
 from cityscapes_warehouse import Warehouse
 from cityscapes_warehouse.export import ExportError, export
 from cityscapes_warehouse.export.raw import supervisely_to_gtfine
-from cityscapes_warehouse.replica import write_replica
 from conftest import TINY
 
 TABLE_ORDER = {"images": "image_id", "objects": "object_id", "polygons": "object_id, ring"}
@@ -44,11 +43,8 @@ def gtfine_raw(row: tuple) -> tuple:
 
 
 @pytest.fixture(scope="module")
-def replica(tmp_path_factory):
-    root = tmp_path_factory.mktemp("replica")
-    write_replica(root, seed=0, scale=0.01)
-    wh, _ = Warehouse.build(root, root.parent / "replica-warehouse")
-    return root, wh
+def replica(small_replica, small_warehouse):
+    return small_replica, Warehouse(small_warehouse)
 
 
 def test_gtfine_export_of_tiny_is_byte_identical(tiny_warehouse, tiny_folder, tmp_path):

@@ -8,7 +8,8 @@ import pyarrow as pa
 import pytest
 
 from cityscapes_warehouse import schemas
-from cityscapes_warehouse.pixels import PIXEL_TABLES, pixel_tables, stage
+from cityscapes_warehouse.config import Settings
+from cityscapes_warehouse.pixels import PIXEL_TABLES, pixel_tables
 
 
 def tables_for(images: dict[str, tuple[int, int, list[tuple[str, list[list[tuple[int, int]]]]]]]) -> dict:
@@ -194,18 +195,17 @@ def test_patches_give_the_same_pixels_as_full_canvases(max_objects):
     )
 
 
-def test_worker_processes_give_the_same_tables(monkeypatch):
+def test_worker_processes_give_the_same_tables():
     tables = tables_for(random_images(seed=1, n_images=8, max_objects=20))
     alone = pixel_tables(tables, workers=1)
-    monkeypatch.setattr(stage, "MIN_IMAGES_FOR_POOL", 0)
-    monkeypatch.setattr(stage, "BATCH_IMAGES", 3)
-    pooled = pixel_tables(tables, workers=2)
+    pooled = pixel_tables(tables, workers=2, settings=Settings(pixel_min_images=0, pixel_batch_images=3))
     assert all(pooled[name].equals(alone[name]) for name in alone)
 
 
-def test_progress_counts_images(monkeypatch):
-    monkeypatch.setattr(stage, "BATCH_IMAGES", 2)
+def test_progress_counts_images():
     calls = []
     tables = tables_for(random_images(seed=2, n_images=5, max_objects=4))
-    pixel_tables(tables, progress=lambda done, total: calls.append((done, total)))
+    pixel_tables(
+        tables, progress=lambda done, total: calls.append((done, total)), settings=Settings(pixel_batch_images=2)
+    )
     assert calls == [(0, 5), (2, 5), (4, 5), (5, 5)]

@@ -12,7 +12,6 @@ from urllib.parse import unquote
 import cv2
 import pytest
 
-from cityscapes_warehouse import Warehouse
 from cityscapes_warehouse.display import BANNER
 from cityscapes_warehouse.replica import write_replica
 from cityscapes_warehouse.report import render_report, report_connection
@@ -44,12 +43,9 @@ SECTIONS = [
 
 
 @pytest.fixture(scope="module")
-def replica_report(tmp_path_factory) -> Path:
-    """A report of a 1 % replica: synthetic, every chart with data, built in a few seconds."""
-    root = tmp_path_factory.mktemp("report")
-    write_replica(root / "replica", seed=0, scale=0.01)
-    wh, _ = Warehouse.build(root / "replica", root / "warehouse")
-    return render_report(wh, root / "report.html")
+def replica_report(tmp_path_factory, small_warehouse) -> Path:
+    """A report of the session's small replica: synthetic, every chart with data."""
+    return render_report(small_warehouse, tmp_path_factory.mktemp("report") / "report.html")
 
 
 def test_report_of_a_synthetic_warehouse_carries_the_banner(replica_report):

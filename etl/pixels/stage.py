@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 from collections.abc import Callable, Iterator
 
 import cv2
 import numpy as np
 import pyarrow as pa
 
+from ..config import Settings, worker_context
 from ..workers import worker_pool
 from . import schemas
 from .histograms import official_histograms
 from .layout import LayoutIndex, PolygonLayout, layout_from_tables
 from .raster import OfficialCounts, RasterResult, rasterise
 from .rejected import officially_drawn
-
-# About 1 s of work per batch on one core: fine-grained enough for progress and load balance,
-# coarse enough that pickling a batch and folding its heatmap stay small.
-BATCH_IMAGES = 200
-# Below this a pool's start-up (~0.5 s to spawn and import) costs more than it saves.
-MIN_IMAGES_FOR_POOL = 400
 
 
 def pixel_tables(
@@ -30,13 +23,15 @@ def pixel_tables(
     workers: int | None = None,
     cell_px: int = schemas.CELL_PX,
     label_pngs: dict[str, dict[str, Callable[[], bytes]]] | None = None,
+    settings: Settings | None = None,
 ) -> dict[str, pa.Table]:
     """Rasterise every image of the built tables (`images`, `objects`, `polygons`, optionally `rejects`).
 
     Returns every table of `schemas.PIXEL_TABLES`, each cast to its schema. A pure function of its
     input: given one image's rows it gives that image's rows (how a Spark task calls it).
     `rejects`, when given, supplies the objects only the official label images draw (rejected.py).
-    `progress(done, total)` counts images. `workers` defaults to the CPUs available; 1 runs here.
+    `progress(done, total)` counts images. `workers` defaults to `settings.workers`; 1 runs here.
+    Batch size and the smallest input worth a pool come from `settings` (config.Settings).
     `label_pngs` (readers of label PNGs by polygon file, as the gtFine adapters give them) fills
     `label_image_mismatches`; without it that table is empty.
     """
@@ -44,13 +39,17 @@ def pixel_tables(
     layout, index = layout_from_tables(
         tables["images"], tables["objects"], tables["polygons"], cell_px, official_only, label_pngs
     )
+    settings = settings or Settings()
     total = layout.n_images
-    bounds = [(start, min(start + BATCH_IMAGES, total)) for start in range(0, total, BATCH_IMAGES)]
+    step = settings.pixel_batch_images
+    bounds = [(start, min(start + step, total)) for start in range(0, total, step)]
     results: list[RasterResult] = []
     done = 0
     if progress:
         progress(0, total)
-    for (start, stop), result in zip(bounds, _run(layout, bounds, cell_px, workers), strict=True):
+    for (start, stop), result in zip(
+        bounds, _run(layout, bounds, cell_px, workers or settings.workers, settings.pixel_min_images), strict=True
+    ):
         results.append(result)
         done += stop - start
         if progress:
@@ -59,16 +58,13 @@ def pixel_tables(
 
 
 def _run(
-    layout: PolygonLayout, bounds: list[tuple[int, int]], cell_px: int, workers: int | None
+    layout: PolygonLayout, bounds: list[tuple[int, int]], cell_px: int, workers: int, min_images: int
 ) -> Iterator[RasterResult]:
-    workers = workers or len(os.sched_getaffinity(0))
-    if workers <= 1 or layout.n_images < MIN_IMAGES_FOR_POOL:
+    if workers <= 1 or layout.n_images < min_images:
         for start, stop in bounds:
             yield rasterise(layout.images(start, stop), cell_px)
         return
-    # spawn, not fork: the parent holds DuckDB and Arrow thread pools, which fork can leave locked
-    context = multiprocessing.get_context("spawn")
-    with worker_pool(workers, context, _one_thread_per_process) as pool:
+    with worker_pool(workers, worker_context(), _one_thread_per_process) as pool:  # not fork: see config.START_METHOD
         futures = [pool.submit(rasterise, layout.images(start, stop), cell_px) for start, stop in bounds]
         for future in futures:
             yield future.result()

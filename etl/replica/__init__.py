@@ -9,12 +9,12 @@ licensed and not redistributable; the replica lets the whole warehouse run and b
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..config import Settings
 from .allocate import plan_replica
 from .faults import FaultKind, fault_counts
 from .truth import replica_truth
@@ -58,7 +58,7 @@ def write_replica(
     """Write the replica into `out` and return its truth (also written to `out/truth.json`).
 
     `scale` shrinks every count proportionally (every city keeps an image); `workers` defaults to
-    up to two processes. The bytes depend only on (seed, scale). `label_pngs` also writes each
+    Settings().workers. The bytes depend only on (seed, scale). `label_pngs` also writes each
     image's `_gtFine_labelIds.png` and `_gtFine_instanceIds.png` as the release has them (the
     official encoding: 8-bit label ids, 16-bit instance ids, drawn by cityscapesScripts' rules).
     """
@@ -69,7 +69,7 @@ def write_replica(
     _clear_previous_replica(out)
     (out / INCOMPLETE_MARKER).write_text(GENERATOR + "\n")
     plans, faults = plan_replica(seed, scale)
-    workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+    workers = workers if workers is not None else Settings().workers
     vertices, json_bytes = write_polygon_files(out, seed, scale, plans, workers, progress, label_pngs)
     truth = {
         "generator": GENERATOR,

@@ -6,7 +6,6 @@ so the bytes do not depend on how images are batched or on which process writes 
 
 from __future__ import annotations
 
-import multiprocessing
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..config import worker_context
 from ..pixels.official import label_images
 from .allocate import ImagePlan, scale_key
 from .draw import draw_image
@@ -100,8 +100,7 @@ def write_polygon_files(
         folder.mkdir(parents=True, exist_ok=True)
     jobs = [(str(out), seed, scale_key(scale), batch, label_pngs) for batch in _batches(plans)]
     if workers > 1 and len(jobs) > 1:
-        # fork shares the imported modules with the workers, so they start at once.
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with worker_context().Pool(workers) as pool:  # not fork: see config.START_METHOD
             results = list(_report(pool.imap(_write_batch, jobs), len(plans), progress))
     else:
         results = list(_report(map(_write_batch, jobs), len(plans), progress))
