@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 LOCAL_CONFIG = {
     "spark.ui.enabled": "false",
     "spark.sql.session.timeZone": "UTC",
@@ -21,6 +24,8 @@ def spark_session(master: str | None = None, app_name: str = "cityscapes-warehou
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
+    # the Python workers must import this package: on one machine, the interpreter running this
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.appName(app_name)
     if master or not SparkConf().contains("spark.master"):
         builder = builder.master(master or "local[*]")
