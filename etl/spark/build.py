@@ -23,16 +23,19 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .. import __version__, schemas
+from .. import schemas
 from ..build import BuildSummary, StrictError
-from ..config import DATABASE_FILE, Settings
+from ..config import Settings
+from ..layout import DATABASE_FILE, TABLES_DIR
 from ..pixels import empty_pixel_tables
+from ..publish import check_out, publish, staging_dir
 from ..sources import open_source
-from ..store import create_views, publish, staging_dir
 from ..tables import labels_table
+from ..version import __version__
+from ..views import create_views
 from ..warehouse import WarehouseError
 from .audit import SparkAuditError, audit_in_spark
-from .register import TABLES_DIR, register
+from .register import register
 from .session import spark_session
 from .tasks import PARSED_TABLES, PARTS_DDL, decode, parse_copies, parse_files
 
@@ -70,6 +73,7 @@ def build_on_spark(
         raise SparkBuildError(
             "--engine spark needs the [spark] extra: pip install 'cityscapes-warehouse[spark]' (and Java 17+)"
         ) from exc
+    check_out(out)  # before reading a single source file: a folder that is not a warehouse is refused
     src = open_source(source)
     if src.kind != "gtfine-folder":
         raise SparkBuildError(

@@ -8,22 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..layout import TABLES_DIR
 from ..resources import sql_files
 from ..schemas import TABLES
 from .dialect import spark_view_sql
 
-TABLES_DIR = "tables"
-
 
 def table_location(warehouse: str | Path, table: str) -> str:
     """Where a table's Parquet files lie: WH/tables/<table>/ (one or more *.parquet files)."""
-    root = str(warehouse).rstrip("/")
-    folder = f"{root}/{TABLES_DIR}/{table}"
-    # warehouses written before the tables/ layout hold one <table>.parquet file at the top
-    legacy = Path(root) / f"{table}.parquet"
-    if "://" not in root and not Path(folder).exists() and legacy.is_file():
-        return str(legacy)
-    return folder
+    return f"{str(warehouse).rstrip('/')}/{TABLES_DIR}/{table}"
 
 
 def register(spark, warehouse: str | Path) -> list[str]:
