@@ -15,7 +15,6 @@ from __future__ import annotations
 import shutil
 import time
 from collections import Counter
-from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
@@ -24,14 +23,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .. import schemas
-from ..build import BuildSummary, StrictError
+from ..build import BuildSummary, StrictError, _build_info
 from ..config import Settings
 from ..layout import DATABASE_FILE, TABLES_DIR
 from ..pixels import empty_pixel_tables
 from ..publish import check_out, publish, staging_dir
 from ..sources import open_source
 from ..tables import labels_table
-from ..version import __version__
 from ..views import create_views
 from ..warehouse import WarehouseError
 from .audit import SparkAuditError, audit_in_spark
@@ -202,18 +200,3 @@ def _write_database(staging: Path) -> None:
         con.execute("checkpoint")
     finally:
         con.close()
-
-
-def _build_info(summary: BuildSummary) -> pa.Table:
-    row = {
-        "tool_version": __version__,
-        "source": summary.source,
-        "source_kind": summary.source_kind,
-        "synthetic": summary.synthetic,
-        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "files_read": summary.files_read,
-        "objects_read": summary.objects_read,
-        "pixels": False,
-        "seconds": summary.seconds,
-    }
-    return pa.Table.from_pylist([row], schema=schemas.BUILD_INFO)
