@@ -75,6 +75,13 @@ def _parser() -> argparse.ArgumentParser:
         "rasterisation of the polygons into label_image_mismatches (implies --pixels; decoding the PNGs "
         "costs more than drawing them, see bench/RESULTS.md)",
     )
+    p.add_argument(
+        "--engine",
+        choices=("duckdb", "spark"),
+        default="duckdb",
+        help="duckdb: this machine's cores (default); spark: Spark tasks, in spark-submit's session or on "
+        "local[*] (the [spark] extra; a gtFine folder; see README 'On Apache Spark')",
+    )
     p.set_defaults(run=_build)
 
     p = _command(sub, "stats", "Print the class, city or split statistics.", f"{PROG} stats --by city")
@@ -172,14 +179,23 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _build(args) -> int:
-    summary = _build_with_progress(
-        args.source,
-        args.out,
-        expect_published=args.expect_published,
-        strict=args.strict,
-        pixels=args.pixels,
-        check_label_pngs=args.check_label_pngs,
-    )
+    if args.engine == "spark":
+        from .spark.build import build_on_spark
+
+        # the label PNGs are checked by the pixel stage, which the Spark build refuses with a message
+        pixels = args.pixels or args.check_label_pngs
+        summary = build_on_spark(
+            args.source, args.out, expect_published=args.expect_published, strict=args.strict, pixels=pixels
+        )
+    else:
+        summary = _build_with_progress(
+            args.source,
+            args.out,
+            expect_published=args.expect_published,
+            strict=args.strict,
+            pixels=args.pixels,
+            check_label_pngs=args.check_label_pngs,
+        )
     print_summary(summary)
     return 0
 

@@ -94,3 +94,16 @@ def small_warehouse(tmp_path_factory, small_replica) -> Path:
     out = tmp_path_factory.mktemp("small-warehouse") / "warehouse"
     Warehouse.build(small_replica, out)
     return out
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local SparkSession for the whole test session: starting one costs 10-60 s."""
+    pytest.importorskip("pyspark", reason="the [spark] extra is not installed")
+    from cityscapes_warehouse.spark.session import spark_session
+
+    session = spark_session("local[2]")
+    session.conf.set("spark.sql.shuffle.partitions", "4")  # tiny data: fewer tasks, less overhead
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()

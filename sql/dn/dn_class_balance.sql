@@ -5,6 +5,7 @@
 -- Images holding the label, objects / images rounded to 2 decimals, and the mean over those images
 -- of the label's covered area % (union of its fillPoly masks / (H*W) * 100), rounded to 2 decimals
 -- the way Python rounds (a half to the even neighbour: 9 / 8 = 1.125 -> 1.12, as published).
+-- Rounding scales, rounds to a whole number and divides, so DuckDB and Spark decide ties alike.
 create or replace view dn_class_balance as
 
 with objects as (
@@ -37,8 +38,8 @@ final as (
         counts.label,
         counts.images,
         counts.objects,
-        round_even(counts.objects / counts.images, 2) as count_on_image,
-        round_even(areas.area_on_image_pct, 2) as area_on_image_pct
+        round_even(counts.objects / counts.images * 100, 0) / 100 as count_on_image,
+        round_even(areas.area_on_image_pct * 100, 0) / 100 as area_on_image_pct
     from counts
     left join areas using (label)
 )

@@ -5,6 +5,7 @@
 -- here each class is a row (0 objects and 0 % where absent), percentages rounded to 2 decimals.
 -- Their layout back: pivot dn_classes_per_image on label using first(objects), first(covered_pct)
 -- group by image, split, height, width, unlabeled_pct.
+-- Rounding scales, rounds to a whole number and divides, so DuckDB and Spark decide ties alike.
 create or replace view dn_classes_per_image as
 
 with images as (
@@ -34,10 +35,10 @@ final as (
         images.split,
         images.height,
         images.width,
-        round_even(image_coverage_rows.unlabeled_pct, 2) as unlabeled_pct,
+        round_even(image_coverage_rows.unlabeled_pct * 100, 0) / 100 as unlabeled_pct,
         labels.label,
         coalesce(coverage.objects, 0) as objects,
-        coalesce(round_even(coverage.covered_pct, 2), 0) as covered_pct
+        coalesce(round_even(coverage.covered_pct * 100, 0) / 100, 0) as covered_pct
     from images
     cross join labels
     left join coverage

@@ -6,6 +6,7 @@
 -- visible_fraction = visible_area_px / mask_area_px (null for an empty mask, e.g. an object wholly
 -- outside the image or a license plate); is_fully_hidden when nothing of a non-empty mask is left.
 -- opencv_mask_area_px / opencv_visible_area_px are the same with Dataset Ninja's OpenCV masks.
+-- Rounding scales, rounds to a whole number and divides, so DuckDB and Spark decide ties alike.
 create or replace view object_visibility as
 
 with objects as (
@@ -25,7 +26,7 @@ final as (
         visible_areas.mask_area_px,
         visible_areas.visible_area_px,
         visible_areas.mask_area_px - visible_areas.visible_area_px as hidden_area_px,
-        round(visible_areas.visible_area_px / nullif(visible_areas.mask_area_px, 0), 4) as visible_fraction,
+        round(visible_areas.visible_area_px / nullif(visible_areas.mask_area_px, 0) * 10000, 0) / 10000 as visible_fraction,
         visible_areas.mask_area_px > 0 and visible_areas.visible_area_px = 0 as is_fully_hidden,
         visible_areas.opencv_mask_area_px,
         visible_areas.opencv_visible_area_px

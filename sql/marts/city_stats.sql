@@ -2,6 +2,7 @@
 -- Reads stg_images and stg_objects.
 -- For: images and objects per city, and the split each city lies in. Objects are counted as object
 -- rows, as class_stats and split_stats count them, so the three views' totals agree.
+-- Rounding scales, rounds to a whole number and divides, so DuckDB and Spark decide ties alike.
 create or replace view city_stats as
 
 with images as (
@@ -37,7 +38,7 @@ final as (
         images_per_city.split,
         images_per_city.images,
         coalesce(objects_per_city.objects, 0) as objects,
-        round(coalesce(objects_per_city.objects, 0) / images_per_city.images, 4) as objects_per_image,
+        round(coalesce(objects_per_city.objects, 0) / images_per_city.images * 10000, 0) / 10000 as objects_per_image,
         coalesce(objects_per_city.labels, 0) as labels
     from images_per_city
     left join objects_per_city using (city)

@@ -1,0 +1,204 @@
+"""Benchmark: `build --engine spark` (local mode) against the DuckDB build, at 1x and several times the replica.
+
+    .venv/bin/python bench/spark.py [--times 1 2 4] [--master local[2]]
+
+Nx is N replicas side by side (seeds 0..N-1, images renumbered so that they form one release).
+Each build runs as its own process; the peak memory is the largest sum of the resident memory of
+the process and all its descendants (Spark's JVM and Python workers), sampled every 0.2 s. The
+Spark parse step is also timed alone (files read, parsed and measured in tasks, nothing written),
+for its throughput per core. The Spark figures include starting the session, which a cluster job
+pays once. Figures, never asserts. The results are written to bench/SPARK.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SEQ_OFFSET = 500_000
+
+
+def replica_times(cache: Path, times: int) -> Path:
+    """`times` replicas side by side, hard-linked, image k renumbered by k * SEQ_OFFSET."""
+    from cityscapes_warehouse.demo import cached_replica
+
+    if times == 1:
+        return cached_replica(cache, seed=0, scale=1.0)[0]
+    folder = cache / f"bench-replica-{times}x"
+    if (folder / "complete").is_file():
+        return folder
+    for seed in range(times):
+        source, _, _ = cached_replica(cache, seed=seed, scale=1.0)
+        for path in sorted(source.glob("gtFine/*/*/*.json")):
+            city, seq, rest = path.name.split("_", 2)
+            target = folder / path.relative_to(source).parent / f"{city}_{int(seq) + seed * SEQ_OFFSET:06d}_{rest}"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not target.exists():
+                os.link(path, target)
+    (folder / "complete").write_text("")
+    return folder
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+            rss[int(entry.name)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, IndexError, ValueError):
+            continue
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        total += rss.get(current, 0)
+        todo += children.get(current, [])
+    return total / 1024 / 1024
+
+
+def run_job(*args: str) -> dict:
+    """One job in its own process, its peak tree memory sampled from here."""
+    process = subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), "job", *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    peak = [0.0]
+
+    def sample() -> None:
+        while process.poll() is None:
+            peak[0] = max(peak[0], tree_rss_mb(process.pid))
+            time.sleep(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, _ = process.communicate()
+    sampler.join()
+    if process.returncode != 0:
+        raise RuntimeError(f"bench job {args} failed (exit {process.returncode})")
+    result = json.loads(out.strip().splitlines()[-1])
+    result["peak_mb"] = round(peak[0])
+    print(f"  {' '.join(map(str, args[:2]))}: {result}", flush=True)
+    return result
+
+
+def job(kind: str, source: str, out: str, master: str = "local[2]") -> dict:
+    if kind == "duckdb":
+        from cityscapes_warehouse import Warehouse
+
+        started = time.perf_counter()
+        _, summary = Warehouse.build(source, out)
+        return {"seconds": time.perf_counter() - started, "files": summary.files_read, "objects": summary.objects}
+    from cityscapes_warehouse.spark.session import spark_session
+
+    started = time.perf_counter()
+    spark = spark_session(master)
+    spark.sparkContext.setLogLevel("ERROR")
+    session_seconds = time.perf_counter() - started
+    if kind == "spark-parse":
+        return parse_only(spark, source) | {"session_seconds": session_seconds}
+    from cityscapes_warehouse.spark.build import build_on_spark
+
+    summary = build_on_spark(source, out, spark)
+    return {
+        "seconds": time.perf_counter() - started,
+        "session_seconds": session_seconds,
+        "files": summary.files_read,
+        "objects": summary.objects,
+    }
+
+
+def parse_only(spark, source: str) -> dict:
+    """The parse-and-measure step alone: binaryFile -> mapInArrow(parse_files), its output only counted."""
+    from functools import partial
+
+    from cityscapes_warehouse.sources import open_source
+    from cityscapes_warehouse.spark.build import _qualified
+    from cityscapes_warehouse.spark.tasks import PARTS_DDL, parse_files
+
+    root = open_source(source).root.resolve().as_uri()
+    spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "100")
+    files = spark.read.format("binaryFile").option("recursiveFileLookup", "true").option("pathGlobFilter", "*.json")
+    files = files.load(root).select("path", "length", "content")
+    started = time.perf_counter()
+    parts = files.mapInArrow(partial(parse_files, _qualified(spark, root)), PARTS_DDL)
+    encoded = parts.selectExpr("sum(length(ipc))").collect()[0][0]
+    seconds = time.perf_counter() - started
+    n_files = files.count()
+    cores = spark.sparkContext.defaultParallelism
+    return {
+        "seconds": seconds,
+        "files": n_files,
+        "cores": cores,
+        "files_per_s_per_core": n_files / seconds / cores,
+        "arrow_bytes": encoded,
+    }
+
+
+def main() -> int:
+    from cityscapes_warehouse.demo import default_cache
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--times", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--master", default="local[2]")
+    parser.add_argument("--cache", type=Path, default=default_cache())
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="csw-bench-spark-"))
+    rows = []
+    for times in args.times:
+        source = replica_times(args.cache, times)
+        print(f"{times}x: {source}", flush=True)
+        rows.append(
+            {
+                "times": times,
+                "duckdb": run_job("duckdb", source, work / f"duck-{times}"),
+                "spark": run_job("spark", source, work / f"spark-{times}", args.master),
+                "parse": run_job("spark-parse", source, work / "unused", args.master),
+            }
+        )
+    subprocess.run(["rm", "-rf", str(work)], check=False)
+    text = report(rows, args.master)
+    print(text)
+    (HERE / "SPARK.md").write_text(text)
+    return 0
+
+
+def report(rows: list[dict], master: str) -> str:
+    lines = [
+        "# Spark local mode against the DuckDB build (SYNTHETIC replica)",
+        "",
+        f"`.venv/bin/python bench/spark.py --times {' '.join(str(r['times']) for r in rows)} --master {master}`,"
+        f" {os.cpu_count()} cores. One run each; Spark's time includes starting its session.",
+        "",
+        "| replica | files | DuckDB build s | DuckDB peak MB | Spark build s | of which session s | Spark peak MB "
+        "| Spark / DuckDB time | Spark parse step s | files/s per core |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        d, s, p = r["duckdb"], r["spark"], r["parse"]
+        lines.append(
+            f"| {r['times']}x | {d['files']:,} | {d['seconds']:.1f} | {d['peak_mb']:,} | {s['seconds']:.1f} "
+            f"| {s['session_seconds']:.1f} | {s['peak_mb']:,} | {s['seconds'] / d['seconds']:.1f} "
+            f"| {p['seconds']:.1f} | {p['files_per_s_per_core']:.0f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["job"]:
+        print(json.dumps(job(*sys.argv[2:])))
+    else:
+        sys.exit(main())

@@ -1,0 +1,202 @@
+"""`build --engine spark`: the warehouse written by Spark tasks, audited in Spark SQL, then published.
+
+The annotation files are read by Spark (binaryFile), parsed and measured by Python tasks with the
+package's own functions (tasks.py), and written as Spark part files under WH/tables/<table>/, so
+the object rows never pass through the driver. The driver writes what is small (labels,
+build_info, the empty pixel tables) and, last, warehouse.duckdb from the Parquet files, so the
+result is the same warehouse a DuckDB build gives. Write-audit-publish is kept: everything goes
+to a staging folder beside `out`, the required suites run on it in Spark SQL, and only then is it
+swapped in atomically. `out` must therefore be a path the driver and every executor see (local
+mode, a shared file system, /dbfs/ on Databricks).
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections import Counter
+from functools import partial
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .. import schemas
+from ..build import BuildSummary, StrictError, _build_info
+from ..config import Settings
+from ..layout import DATABASE_FILE, TABLES_DIR
+from ..pixels import empty_pixel_tables
+from ..publish import check_out, publish, staging_dir
+from ..sources import open_source
+from ..tables import labels_table
+from ..views import create_views
+from ..warehouse import WarehouseError
+from .audit import SparkAuditError, audit_in_spark
+from .register import register
+from .session import spark_session
+from .tasks import PARSED_TABLES, PARTS_DDL, decode, parse_copies, parse_files
+
+FILE_NAME_ID = r"([a-z]+(?:_[a-z]+)*_[0-9]{6}_[0-9]{6})_gtFine_polygons\.json$"
+
+
+class SparkBuildError(WarehouseError):
+    """The Spark build cannot read this source or produce what was asked."""
+
+
+def build_on_spark(
+    source: str | Path,
+    out: str | Path,
+    spark=None,
+    settings: Settings | None = None,
+    expect_published: bool = False,
+    strict: bool = False,
+    pixels: bool = False,
+) -> BuildSummary:
+    """The same warehouse as `build`, with the parse-and-measure step as Spark tasks.
+
+    `spark`: the session to run in (spark-submit's or a notebook's); None takes the active one or
+    starts a local one.
+    """
+    started = time.perf_counter()
+    settings, out = settings or Settings(), Path(out)
+    if pixels:
+        raise SparkBuildError(
+            "--pixels is not yet run as Spark tasks; build with --engine duckdb --pixels, "
+            "or build here without --pixels"
+        )
+    try:
+        import pyspark  # noqa: F401
+    except ImportError as exc:
+        raise SparkBuildError(
+            "--engine spark needs the [spark] extra: pip install 'cityscapes-warehouse[spark]' (and Java 17+)"
+        ) from exc
+    check_out(out)  # before reading a single source file: a folder that is not a warehouse is refused
+    src = open_source(source)
+    if src.kind != "gtfine-folder":
+        raise SparkBuildError(
+            f"{source}: the Spark build reads the extracted gtFine folder, whose files Spark spreads over "
+            f"its tasks, not a {src.kind} (one archive file cannot be split across tasks); extract it first "
+            "(unzip -q gtFine_trainvaltest.zip -d DIR, then build DIR/gtFine), or build it with --engine duckdb"
+        )
+    spark = spark or spark_session()
+    staging = staging_dir(out.resolve())
+    try:
+        (staging / TABLES_DIR).mkdir(parents=True)
+        tally = _write_parsed_tables(spark, src.root.resolve().as_uri(), staging, settings)
+        summary = BuildSummary(
+            out=out,
+            source=str(source),
+            source_kind=src.kind,
+            synthetic=src.synthetic,
+            files_read=tally["files"],
+            images=tally["images"],
+            objects=tally["objects"],
+            objects_read=tally["objects_read"],
+            rejects_by_reason=tally["rejects"],
+        )
+        if strict and summary.rejects:
+            examples = spark.read.parquet(str(staging / TABLES_DIR / "rejects")).limit(10).collect()
+            raise StrictError(summary, [row.asDict() for row in examples])
+        summary.seconds = time.perf_counter() - started
+        small = {"labels": labels_table(), "build_info": _build_info(summary), **empty_pixel_tables()}
+        for name, table in small.items():
+            _write_small(staging, name, table, settings)
+        _tidy(staging)
+        register(spark, staging)
+        summary.checks = audit_in_spark(spark, expect_published)
+        if summary.checks.failures():
+            raise SparkAuditError(summary.checks)
+        _write_database(staging)
+        publish(staging, out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _write_parsed_tables(spark, root: str, staging: Path, settings: Settings) -> dict:
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    qualified = _qualified(spark, root)
+    files = (
+        spark.read.format("binaryFile")
+        .option("recursiveFileLookup", "true")
+        .option("pathGlobFilter", "*.json")
+        .load(root)
+        .withColumn("image_id", F.regexp_extract("path", FILE_NAME_ID, 1))
+    )
+    # copies of one image must meet in one task, so every file whose image occurs twice or more goes
+    # to one task (they are few); which ones is known from the paths alone, without reading content
+    copied = files.select("image_id").where("image_id != ''").groupBy("image_id").count().where("count > 1")
+    copied_ids = copied.select("image_id")
+    single = files.join(F.broadcast(copied_ids), "image_id", "left_anti").select("path", "length", "content")
+    copies = files.join(F.broadcast(copied_ids), "image_id", "left_semi").select("path", "length", "content")
+    previous = spark.conf.get("spark.sql.execution.arrow.maxRecordsPerBatch")
+    spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(settings.batch_files))
+    try:
+        parts = single.mapInArrow(partial(parse_files, qualified), PARTS_DDL).unionByName(
+            copies.coalesce(1).mapInArrow(partial(parse_copies, qualified), PARTS_DDL)
+        )
+        parts = parts.persist(StorageLevel.MEMORY_AND_DISK)
+        for name in PARSED_TABLES:
+            rows = parts.where(F.col("table") == name).mapInArrow(partial(decode, name), _spark_schema(name))
+            rows.write.option("compression", settings.parquet_compression).parquet(str(staging / TABLES_DIR / name))
+        objects_read = parts.agg(F.sum("objects_read")).collect()[0][0] or 0
+        parts.unpersist()
+    finally:
+        spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", previous)
+    read = partial(_read_table, spark, staging)
+    rejects = Counter({row["reason"]: row["count"] for row in read("rejects").groupBy("reason").count().collect()})
+    return {
+        "files": files.count(),
+        "images": read("images").count(),
+        "objects": read("objects").count(),
+        "objects_read": objects_read,
+        "rejects": dict(sorted(rejects.items())),
+    }
+
+
+def _read_table(spark, staging: Path, name: str):
+    return spark.read.parquet(str(staging / TABLES_DIR / name))
+
+
+def _qualified(spark, root: str) -> str:
+    """The folder as Spark spells the paths of its files (file:/..., hdfs://...)."""
+    jvm = spark.sparkContext._jvm
+    path = jvm.org.apache.hadoop.fs.Path(root)
+    fs = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    return fs.makeQualified(path).toString().rstrip("/")
+
+
+def _spark_schema(name: str):
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    return from_arrow_schema(schemas.TABLES[name])
+
+
+def _write_small(staging: Path, name: str, table: pa.Table, settings: Settings) -> None:
+    folder = staging / TABLES_DIR / name
+    folder.mkdir()
+    pq.write_table(table, folder / "part-0.parquet", compression=settings.parquet_compression)
+
+
+def _tidy(staging: Path) -> None:
+    """Only Parquet files in the warehouse: Hadoop's checksums and _SUCCESS markers go."""
+    for path in (staging / TABLES_DIR).rglob("*"):
+        if path.is_file() and not path.name.endswith(".parquet"):
+            path.unlink()
+
+
+def _write_database(staging: Path) -> None:
+    """warehouse.duckdb from the Parquet files, as the DuckDB build writes it: tables, then views."""
+    con = duckdb.connect(str(staging / DATABASE_FILE))
+    try:
+        for name in schemas.TABLES:
+            files = str(staging / TABLES_DIR / name / "*.parquet")
+            con.execute(f"create table \"{name}\" as select * from read_parquet('{files}')")
+        create_views(con)
+        con.execute("checkpoint")
+    finally:
+        con.close()

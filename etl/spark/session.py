@@ -1,0 +1,34 @@
+"""The SparkSession a command runs in: the one spark-submit or a notebook made, else a local one."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+LOCAL_CONFIG = {
+    "spark.ui.enabled": "false",
+    "spark.sql.session.timeZone": "UTC",
+    # Arrow batches between the JVM and the Python workers that parse and measure
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+}
+
+
+def spark_session(master: str | None = None, app_name: str = "cityscapes-warehouse"):
+    """The active session if there is one (spark-submit, Databricks), else a new one.
+
+    A new session runs on `master`, or on the master spark-submit configured, or on local[*].
+    """
+    from pyspark import SparkConf
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    # the Python workers must import this package: on one machine, the interpreter running this
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    builder = SparkSession.builder.appName(app_name)
+    if master or not SparkConf().contains("spark.master"):
+        builder = builder.master(master or "local[*]")
+    for key, value in LOCAL_CONFIG.items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()

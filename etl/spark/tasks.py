@@ -1,0 +1,80 @@
+"""What Spark's Python workers run: annotation files in, the warehouse's tables out, as Arrow.
+
+The same pure functions as the DuckDB build (batches.parse_batch: parse, measure, cast to the
+schemas), fed from Spark's binaryFile rows instead of a source adapter. A task's tables travel
+as Arrow IPC bytes, one row per table, so one pass of parsing gives all four tables; they are
+decoded into rows by the tasks that write each table. Nothing here runs on the driver.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import PurePosixPath
+from urllib.parse import unquote
+
+import pyarrow as pa
+
+from ..batches import parse_batch
+from ..schemas import TABLES
+from ..sources.base import MAX_FILE_BYTES, SourceFile
+from ..sources.gtfine import _place
+
+PARSED_TABLES = ("images", "objects", "polygons", "rejects")
+PARTS = pa.schema([("table", pa.string()), ("objects_read", pa.int64()), ("ipc", pa.binary())])
+_FILES = pa.schema([("path", pa.string()), ("length", pa.int64()), ("content", pa.binary())])
+PARTS_DDL = "`table` string, objects_read long, ipc binary"
+
+
+def source_file(root: str, path: str, length: int, content: bytes | None) -> SourceFile:
+    """A binaryFile row as the gtFine folder adapter would give it (same source_path, split, city, rejects)."""
+    rel = PurePosixPath(unquote(path[len(root) :].lstrip("/")))
+    split, city, problem = _place(rel)
+    if length > MAX_FILE_BYTES:
+        problem, content = ("too_large", f"{length} bytes, over the {MAX_FILE_BYTES} byte limit"), None
+    return SourceFile(f"gtFine/{rel}", split, city, rel.name, content, problem)
+
+
+def parse_files(root: str, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """mapInArrow: each batch of (path, length, content) rows parsed and measured as one batch."""
+    for batch in batches:
+        if batch.num_rows:
+            yield _parsed(root, batch.to_pydict())
+
+
+def parse_copies(root: str, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """mapInArrow over the one partition holding every file whose name occurs more than once:
+    all parsed as one batch in source order (the folder adapter's, path part by path part), so the
+    first copy of an image wins and later ones are rejected, as the DuckDB build decides."""
+    copies = pa.Table.from_batches(list(batches), _FILES)
+    if copies.num_rows:
+        rows = copies.to_pydict()
+        order = sorted(range(copies.num_rows), key=lambda i: rows["path"][i].split("/"))
+        yield _parsed(root, {name: [values[i] for i in order] for name, values in rows.items()})
+
+
+def _parsed(root: str, rows: dict[str, list]) -> pa.RecordBatch:
+    files = [source_file(root, *row) for row in zip(rows["path"], rows["length"], rows["content"], strict=True)]
+    tables, objects_read, _ = parse_batch(files)
+    return pa.RecordBatch.from_pydict(
+        {
+            "table": list(PARSED_TABLES),
+            "objects_read": [objects_read if name == "images" else 0 for name in PARSED_TABLES],
+            "ipc": [_ipc(tables[name]) for name in PARSED_TABLES],
+        },
+        PARTS,
+    )
+
+
+def _ipc(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    table = table.replace_schema_metadata(None)
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def decode(table: str, parts: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """mapInArrow: the rows of one table out of the parts that carry it."""
+    for batch in parts:
+        for ipc in batch.column("ipc").to_pylist():
+            yield from pa.ipc.open_stream(ipc).read_all().cast(TABLES[table]).to_batches()

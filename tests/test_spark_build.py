@@ -1,0 +1,130 @@
+"""`build --engine spark` gives the DuckDB build's warehouse, row for row, and keeps write-audit-publish."""
+
+from __future__ import annotations
+
+import pytest
+
+from cityscapes_warehouse.schemas import TABLES
+from conftest import write_folder, write_zip
+
+# build_info says when and how long: the rest of it must match
+BUILD_INFO_SAME = "tool_version, source_kind, synthetic, files_read, objects_read, pixels"
+
+
+@pytest.fixture(scope="module")
+def builds(spark, small_replica, tmp_path_factory):
+    """The small replica with a few copies of one image added, built by both engines."""
+    from cityscapes_warehouse import Warehouse
+    from cityscapes_warehouse.spark.build import build_on_spark
+
+    root = tmp_path_factory.mktemp("spark-build")
+    gtfine = small_replica / "gtFine"
+    first = sorted(gtfine.rglob("*.json"))[0]
+    copy = gtfine / "val" / first.parent.name / first.name  # the same image in another split: one is rejected
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    copy.write_bytes(first.read_bytes())
+    try:
+        duck, _ = Warehouse.build(small_replica, root / "duck")
+        summary = build_on_spark(small_replica, root / "spark", spark)
+    finally:
+        copy.unlink()
+    return duck, Warehouse(root / "spark"), summary
+
+
+def rows(wh, sql: str) -> list[tuple]:
+    con = wh.connect()
+    try:
+        return sorted(con.execute(sql).fetchall(), key=repr)
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("table", [t for t in TABLES if t != "build_info"])
+def test_spark_build_table_equals_duckdb_build(builds, table):
+    duck, spark_wh, _ = builds
+    expected = rows(duck, f'select * from "{table}"')
+    assert rows(spark_wh, f'select * from "{table}"') == expected
+    if table in ("images", "objects", "polygons", "rejects", "labels"):
+        assert expected, f"{table} is empty: the comparison would prove nothing"
+
+
+def test_spark_build_read_the_copy_as_the_duckdb_build_did(builds):
+    duck, spark_wh, summary = builds
+    sql = "select reason, count(*) from rejects group by reason"
+    assert dict(rows(duck, sql)).get("duplicate_image", 0) > 0
+    assert rows(spark_wh, sql) == rows(duck, sql)
+    assert summary.rejects_by_reason == dict(rows(duck, sql))
+
+
+def test_spark_build_info_matches_but_for_time(builds):
+    duck, spark_wh, _ = builds
+    sql = f"select {BUILD_INFO_SAME} from build_info"
+    assert rows(spark_wh, sql) == rows(duck, sql)
+
+
+def test_spark_build_writes_part_files_under_tables(builds):
+    _, spark_wh, _ = builds
+    for table in TABLES:
+        files = list((spark_wh.path / "tables" / table).iterdir())
+        assert files and all(f.suffix == ".parquet" for f in files), table
+
+
+def test_spark_build_passed_the_audit_in_spark_sql(builds):
+    _, _, summary = builds
+    assert summary.checks.results and not summary.checks.failures()
+
+
+def test_spark_audit_finds_a_duplicated_key(spark, builds):
+    from cityscapes_warehouse.spark import register
+    from cityscapes_warehouse.spark.audit import audit_in_spark
+
+    _, spark_wh, _ = builds
+    register(spark, spark_wh.path)
+    objects = spark.table("objects")
+    objects.unionByName(objects.limit(1)).createOrReplaceTempView("objects")
+    try:
+        failed = audit_in_spark(spark).failures()
+    finally:
+        register(spark, spark_wh.path)
+    assert [f.observed for f in failed if "expect_column_values_to_be_unique" in f.expectation] == [2]
+
+
+def test_failed_audit_leaves_the_published_warehouse(spark, builds, tmp_path, monkeypatch):
+    from cityscapes_warehouse.spark import build as spark_build
+    from cityscapes_warehouse.spark.audit import SparkAudit, SparkAuditError, SparkCheck
+
+    _, spark_wh, _ = builds
+    src = write_folder(tmp_path / "src")
+    out = tmp_path / "wh"
+    spark_build.build_on_spark(src, out, spark)
+    before = sorted(p.name for p in (out / "tables" / "images").iterdir())
+    failing = SparkAudit([SparkCheck("objects.integrity", "integrity", "objects.integrity.json #0", 1, False)])
+    monkeypatch.setattr(spark_build, "audit_in_spark", lambda *_: failing)
+    with pytest.raises(SparkAuditError, match="1 check"):
+        spark_build.build_on_spark(src, out, spark)
+    assert sorted(p.name for p in (out / "tables" / "images").iterdir()) == before
+    assert not list(tmp_path.glob(".wh.staging-*"))
+
+
+def test_zip_is_refused_with_how_to_extract_it(spark, tmp_path):
+    from cityscapes_warehouse.spark.build import SparkBuildError, build_on_spark
+
+    with pytest.raises(SparkBuildError, match=r"extract it first \(unzip -q gtFine_trainvaltest.zip -d DIR"):
+        build_on_spark(write_zip(tmp_path / "gtFine_trainvaltest.zip"), tmp_path / "wh", spark)
+    assert not (tmp_path / "wh").exists()
+
+
+def test_pixels_are_refused_with_the_engine_that_has_them(spark, tmp_path):
+    from cityscapes_warehouse.spark.build import SparkBuildError, build_on_spark
+
+    with pytest.raises(SparkBuildError, match="--engine duckdb --pixels"):
+        build_on_spark(write_folder(tmp_path / "src"), tmp_path / "wh", spark, pixels=True)
+
+
+def test_cli_engine_spark_refuses_a_zip_without_a_traceback(tmp_path, capsys):
+    pytest.importorskip("pyspark", reason="the [spark] extra is not installed")
+    from cityscapes_warehouse.cli import main
+
+    code = main(["build", str(write_zip(tmp_path / "gtFine_trainvaltest.zip")), "--engine", "spark"])
+    err = capsys.readouterr().err
+    assert code == 2 and "build: error:" in err and "extract it first" in err and "Traceback" not in err
