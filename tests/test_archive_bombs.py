@@ -114,7 +114,7 @@ def build_in_child(source: Path, out: Path) -> tuple[dict, int]:
     )
     wrapper = (
         "import resource, subprocess, sys; "
-        f"done = subprocess.run([sys.executable, '-c', {build!r}, sys.argv[1], sys.argv[2]], capture_output=True, text=True); "
+        f"done = subprocess.run([sys.executable, '-c', {build!r}, *sys.argv[1:3]], capture_output=True, text=True); "
         "sys.stderr.write(done.stderr); print(done.stdout.strip()); print(done.returncode); "
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
     )
