@@ -55,7 +55,11 @@ REASONS: dict[str, Reason] = {
         Reason(BAD_OBJECT, "object", "not a JSON object"),
         Reason(BAD_COORDINATES, "object", "a vertex that is not an [x, y] pair of integers within ±1,048,576"),
         Reason(TOO_MANY_HOLES, "object", "more than 32,767 holes"),
-        Reason(DUPLICATE_IMAGE, "object", "an object of a second copy of an image (file-level when the copy is empty)"),
+        Reason(
+            DUPLICATE_IMAGE,
+            "object",
+            "an object of a second copy of an image (file-level for an empty copy or a repeated archive member)",
+        ),
         Reason(CLASS_NOT_IN_META, "object", "a class the Supervisely meta.json does not declare"),
         Reason(NOT_A_POLYGON, "object", "a Supervisely shape other than a polygon"),
         Reason(MALFORMED_JSON, "file", "empty, cut, not UTF-8, not JSON, or nested or numbered beyond reason"),
