@@ -8,10 +8,10 @@ from pathlib import Path
 
 from cityscapes_warehouse import reasons
 from cityscapes_warehouse.checks.suites import load_suites
-from cityscapes_warehouse.resources import EXPECTATIONS_DIR
 
-ETL = Path(reasons.__file__).parent
-CARD = EXPECTATIONS_DIR.parent / "data" / "README.md"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent  # the checkout: the code and data/README.md
+ETL = PROJECT_ROOT / "etl"
+CARD = PROJECT_ROOT / "data" / "README.md"
 
 
 def test_the_dataset_card_lists_every_reason_at_its_level():
