@@ -9,7 +9,11 @@ copy in source order wins, exactly as a single pass would decide.
 
 from __future__ import annotations
 
+import ctypes
 import gc
+import os
+import signal
+import sys
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
@@ -17,11 +21,18 @@ from contextlib import contextmanager
 
 import pyarrow as pa
 
+from . import reasons
 from .config import Settings, worker_context
-from .parse import image_id_of, parse_file
+from .parse import ParsedFile, image_id_of, parse_file
 from .sources import Source, SourceFile
 from .tables import TableBuilder, merge
 from .workers import worker_pool
+
+# Bytes read in the main process (a tar's members) per batch, and in flight to the workers at
+# most: with files of up to 16 MiB, memory holds a few batches, whatever the archive holds.
+BATCH_BYTES = 16 * 1024 * 1024
+IN_FLIGHT_BYTES = 64 * 1024 * 1024
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 def parse_batch(files: list[SourceFile]) -> tuple[dict[str, pa.Table], int, int]:
@@ -44,34 +55,101 @@ def _no_cycle_collection() -> Iterator[None]:
 
 
 def _parse_batch(files: list[SourceFile]) -> tuple[dict[str, pa.Table], int, int]:
+    try:
+        builder = _parsed(files, _parse_or_reject)
+        return builder.finish(), builder.objects_read, len(files)
+    except Exception:  # one file broke the batch's tables: find it, and reject it alone
+        builder = _parsed(files, _parse_isolated)
+        return builder.finish(), builder.objects_read, len(files)
+
+
+def _parsed(files: list[SourceFile], parse: Callable[[SourceFile, str | None], ParsedFile]) -> TableBuilder:
     builder = TableBuilder()
     first_seen: dict[str, str] = {}  # image_id -> the file that gave it, to reject a later copy
     for file in files:
         image_id = image_id_of(file.file_name)
-        parsed = parse_file(file, first_seen.get(image_id) if image_id else None)
+        parsed = parse(file, first_seen.get(image_id) if image_id else None)
         if parsed.image is not None:
             first_seen.setdefault(parsed.image["image_id"], file.source_path)
         builder.add(parsed)
-    return builder.finish(), builder.objects_read, len(files)
+    return builder
+
+
+def _parse_or_reject(file: SourceFile, duplicate_of: str | None) -> ParsedFile:
+    """parse_file, and any failure it did not foresee as the file's reject: no file stops a build."""
+    try:
+        return parse_file(file, duplicate_of)
+    except Exception as exc:  # noqa: BLE001 (whatever it is, it is this file's, and is named)
+        return _failed(file, exc)
+
+
+def _parse_isolated(file: SourceFile, duplicate_of: str | None) -> ParsedFile:
+    """As _parse_or_reject, and the file's own tables built alone first, so a file whose records
+    cannot become rows is rejected instead of failing its whole batch."""
+    parsed = _parse_or_reject(file, duplicate_of)
+    try:
+        alone = TableBuilder()
+        alone.add(parsed)
+        alone.finish()
+    except Exception as exc:  # noqa: BLE001
+        return _failed(file, exc)
+    return parsed
+
+
+def _failed(file: SourceFile, exc: Exception) -> ParsedFile:
+    out = ParsedFile(file.source_path)
+    out.reject(reasons.PARSE_ERROR, f"{type(exc).__name__}: {str(exc)[:300]}")
+    return out
 
 
 def batches(src: Source, batch_files: int) -> Iterator[list[SourceFile]]:
+    """The source's files cut into batches of `batch_files` (or BATCH_BYTES of bytes read here).
+
+    Copies of one image go to one batch, after the others. A source that `reads_in_place` (a tar)
+    has each file read as it is batched, so only the batches in flight hold bytes.
+    """
     names = src.names()
     ids = [image_id_of(name) for name in names]
     copies = Counter(image_id for image_id in ids if image_id)
+    in_place = getattr(src, "reads_in_place", False)
     held: dict[str, list[SourceFile]] = defaultdict(list)
     batch: list[SourceFile] = []
+    size = 0
     for file, image_id in zip(src.files(), ids, strict=True):
         if image_id and copies[image_id] > 1:
             held[image_id].append(file)
             continue
+        file = file.loaded() if in_place else file
         batch.append(file)
-        if len(batch) == batch_files:
+        size += len(file.data or b"")
+        if len(batch) == batch_files or size >= BATCH_BYTES:
             yield batch
-            batch = []
+            batch, size = [], 0
     if batch:
         yield batch
-    yield from held.values()
+    for group in held.values():
+        yield [file.loaded() for file in group] if in_place else group
+
+
+def batch_bytes(files: list[SourceFile]) -> int:
+    return sum(len(file.data or b"") for file in files)
+
+
+def end_with_parent() -> None:
+    """Worker initializer: the worker ends when the build's process does, even when it is killed.
+
+    Linux delivers SIGKILL to the worker when its parent dies (prctl PR_SET_PDEATHSIG); elsewhere
+    the pool's own shutdown still ends workers when the parent exits normally.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before the signal was asked for
+        os._exit(1)
 
 
 def parse_source(
@@ -106,11 +184,18 @@ def _results(src: Source, settings: Settings, workers: int) -> Iterator[tuple[di
         for batch in batches(src, settings.batch_files):
             yield parse_batch(batch)
         return
-    with worker_pool(workers, worker_context()) as pool:  # the start method: see config.START_METHOD
-        pending: deque[Future] = deque()
+    # the start method: see config.START_METHOD; workers end when the build process dies
+    with worker_pool(workers, worker_context(), end_with_parent) as pool:
+        pending: deque[tuple[Future, int]] = deque()
+        in_flight = 0
         for batch in batches(src, settings.batch_files):
-            pending.append(pool.submit(parse_batch, batch))
-            if len(pending) > 8 * workers:  # bounds what is in flight; workers run on while results are written
-                yield pending.popleft().result()
+            size = batch_bytes(batch)
+            pending.append((pool.submit(parse_batch, batch), size))
+            in_flight += size
+            # bounds what is in flight (batches and bytes); workers run on while results are written
+            while len(pending) > 8 * workers or (in_flight > IN_FLIGHT_BYTES and len(pending) > 1):
+                future, size = pending.popleft()
+                in_flight -= size
+                yield future.result()
         while pending:
-            yield pending.popleft().result()
+            yield pending.popleft()[0].result()

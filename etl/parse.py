@@ -19,6 +19,7 @@ from itertools import accumulate, chain
 import numpy as np
 import orjson
 
+from . import reasons
 from .labels import LABELS
 from .published import CITY_FIGURES
 from .sources import SourceFile
@@ -29,7 +30,13 @@ SUPERVISELY_FILE_NAME = re.compile(
     r"^(?P<city>[a-z]+(?:_[a-z]+)*)_(?P<seq>\d{6})_(?P<frame>\d{6})_leftImg8bit\.(?:png|jpg|jpeg)\.json$"
 )
 OUT_OF_ROI = "out of roi"
-INT32 = np.iinfo(np.int32)
+# The sane ranges, documented in data/README.md: Cityscapes images are 2048 x 1024, so a side
+# beyond MAX_IMAGE_SIDE is no image of this dataset (and would make the pixel stage allocate it);
+# vertices lie within the image or close to it, and COORDINATE_LIMIT keeps every derived column
+# (bbox widths, areas) far from the limits of its type. n_holes is an int16.
+MAX_IMAGE_SIDE = 16_384
+COORDINATE_LIMIT = 2**20
+MAX_HOLES = 32_767
 LABEL_NAMES = frozenset(LABELS)
 INTEGER_TEXT = b",-0123456789"  # all a list of integers leaves once its brackets are removed
 _label = operator.itemgetter("label")
@@ -56,15 +63,33 @@ class ParsedFile:
         label = obj.get(label_key) if isinstance(obj, dict) else None
         self.rejects.append(
             {
-                "source_path": self.source_path,
+                "source_path": printable(self.source_path),
                 "image_id": self.image["image_id"] if self.image else None,
                 "draw_order": draw_order,
-                "label": label if isinstance(label, str) else None,
+                "label": printable(label) if isinstance(label, str) else None,
                 "reason": reason,
-                "detail": detail,
-                "raw": None if obj is None else json.dumps(obj, separators=(",", ":")),
+                "detail": printable(detail),
+                "raw": None if obj is None else raw_json(obj),
             }
         )
+
+
+def printable(text: str) -> str:
+    """`text` as valid UTF-8: a lone surrogate (from a JSON escape, or a file name that is not
+    UTF-8) is written as its escape, so the row can be stored and still says what was there."""
+    try:
+        text.encode()
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode()
+
+
+def raw_json(obj) -> str:
+    """An object as compact JSON, whatever it holds (huge integers, NaN, lone surrogates, deep nesting)."""
+    try:
+        return json.dumps(obj, separators=(",", ":"))
+    except (RecursionError, ValueError, TypeError):
+        return printable(repr(obj))
 
 
 @dataclass(frozen=True)
@@ -84,6 +109,11 @@ def image_id_of(file_name: str) -> str | None:
 
 def parse_file(src: SourceFile, duplicate_of: str | None = None) -> ParsedFile:
     """Parse one annotation file. `duplicate_of` names the file that already gave this image_id."""
+    if duplicate_of is not None and duplicate_of == src.source_path:
+        # an archive holding one member twice: the second copy is one file-level reject
+        out = ParsedFile(src.source_path)
+        out.reject(reasons.DUPLICATE_IMAGE, "a second copy of this archive member; the first copy was read")
+        return out
     src = src.loaded()
     if src.format == "supervisely":
         return _parse_supervisely(src, duplicate_of)
@@ -94,18 +124,18 @@ def parse_file(src: SourceFile, duplicate_of: str | None = None) -> ParsedFile:
     m = FILE_NAME.match(src.file_name)
     if not m:
         pattern = "{city}_{seq}_{frame}_gtFine_polygons.json"
-        out.reject("bad_file_name", f"'{src.file_name}' does not follow {pattern}")
+        out.reject(reasons.BAD_FILE_NAME, f"'{src.file_name}' does not follow {pattern}")
         return out
     if m["city"] != src.city:
-        out.reject("city_mismatch", f"file of city '{m['city']}' lies in the folder of city '{src.city}'")
+        out.reject(reasons.CITY_MISMATCH, f"file of city '{m['city']}' lies in the folder of city '{src.city}'")
         return out
     doc, error = _load_json(src.data)
     if error:
-        out.reject("malformed_json", error)
+        out.reject(*error)
         return out
     size_problem = _size_problem(doc)
     if size_problem:
-        out.reject("missing_field", size_problem)
+        out.reject(reasons.MISSING_FIELD, size_problem)
         return out
     _set_image(out, m, src.split, src.city, doc["imgWidth"], doc["imgHeight"])
     return _finish(out, doc["objects"], GTFINE, None, duplicate_of)
@@ -119,19 +149,19 @@ def _parse_supervisely(src: SourceFile, duplicate_of: str | None) -> ParsedFile:
     m = SUPERVISELY_FILE_NAME.match(src.file_name)
     if not m:
         pattern = "{city}_{seq}_{frame}_leftImg8bit.png.json"
-        out.reject("bad_file_name", f"'{src.file_name}' does not follow {pattern}")
+        out.reject(reasons.BAD_FILE_NAME, f"'{src.file_name}' does not follow {pattern}")
         return out
     doc, error = _load_json(src.data)
     if error:
-        out.reject("malformed_json", error)
+        out.reject(*error)
         return out
     problem = _supervisely_doc_problem(doc)
     if problem:
-        out.reject("missing_field", problem)
+        out.reject(reasons.MISSING_FIELD, problem)
         return out
     city, problem = _supervisely_city(doc, m["city"], src.city)
     if problem:
-        out.reject("city_mismatch", problem)
+        out.reject(reasons.CITY_MISMATCH, problem)
         return out
     _set_image(out, m, src.split, city, doc["size"]["width"], doc["size"]["height"])
     return _finish(out, doc["objects"], SUPERVISELY, src.classes, duplicate_of)
@@ -155,9 +185,12 @@ def _finish(
 ) -> ParsedFile:
     out.objects_read = len(objects)
     if duplicate_of:
+        detail = f"image already read from {duplicate_of}"
         for order, obj in enumerate(objects):
-            out.reject("duplicate_image", f"image already read from {duplicate_of}", order, obj, fmt.label_key)
+            out.reject(reasons.DUPLICATE_IMAGE, detail, order, obj, fmt.label_key)
         out.image = None
+        if not objects:  # an empty copy is still named, as a file-level reject
+            out.reject(reasons.DUPLICATE_IMAGE, f"{detail} (this copy holds no object)")
         return out
     _accept_objects(out, objects, fmt, classes)
     out.image["n_objects"] = len(out.labels)
@@ -165,29 +198,93 @@ def _finish(
     return out
 
 
-def _load_json(data: bytes) -> tuple[object, str | None]:
+def _load_json(data: bytes) -> tuple[object, tuple[str, str] | None]:
+    """The document, or the file-level reject (reason, detail) that replaces it."""
     if not data.strip():
-        return None, "empty file"
+        return None, (reasons.MALFORMED_JSON, "empty file")
     try:
-        return orjson.loads(data), None
+        doc = orjson.loads(data)
     except orjson.JSONDecodeError:
-        pass
-    # The standard library accepts what Python's own json wrote (NaN, a BOM) and says where it broke.
+        doc = None
+    else:
+        if not _may_hide_duplicate_keys(data, doc):
+            return doc, None
+    # The standard library accepts what Python's own json wrote (NaN, a BOM) and says where it broke;
+    # it also sees every key, so it tells a duplicated key (which orjson silently resolves).
     try:
-        return json.loads(data.decode("utf-8-sig")), None
+        return json.loads(data.decode("utf-8-sig"), object_pairs_hook=_refuse_duplicate_keys), None
     except UnicodeDecodeError as exc:
-        return None, f"not UTF-8 text: {exc}"
+        return None, (reasons.MALFORMED_JSON, f"not UTF-8 text: {exc}")
+    except DuplicateKey as exc:
+        return None, (reasons.DUPLICATE_KEY, str(exc))
     except json.JSONDecodeError as exc:
-        return None, f"invalid JSON: {exc}"
+        return None, (reasons.MALFORMED_JSON, f"invalid JSON: {exc}")
+    except RecursionError:
+        return None, (reasons.MALFORMED_JSON, "nested too deep to be an annotation")
+    except ValueError as exc:  # an integer of thousands of digits
+        return None, (reasons.MALFORMED_JSON, f"invalid JSON: {exc}")
+
+
+class DuplicateKey(ValueError):
+    pass
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
+    doc = dict(pairs)
+    if len(doc) != len(pairs):
+        seen: set[str] = set()
+        key = next(k for k, _ in pairs if k in seen or seen.add(k))
+        raise DuplicateKey(f"key '{printable(key)}' appears twice in one object; a reader would keep only one")
+    return doc
+
+
+def _may_hide_duplicate_keys(data: bytes, doc) -> bool:
+    """Whether orjson may have dropped a duplicated key: cheap, and never wrong when it says no.
+
+    Every key of the text spends one ':', and the other colons lie inside strings. Counting the
+    keys and the colons of the strings kept, a dropped key leaves the text with more colons than
+    counted. The count skips point lists (the bulk of a file), so a colon hidden in one only makes
+    this say yes, and the exact check runs. An escape could spell a colon (\\u003a), hence the
+    backslash test.
+    """
+    if b"\\" in data:
+        return True
+    try:
+        return _colons(doc) != data.count(b":")
+    except RecursionError:
+        return True
+
+
+def _colons(node) -> int:
+    """The colons a JSON text of `node` spends: one per key, plus those inside strings; point lists skipped."""
+    kind = type(node)
+    if kind is str:
+        return node.count(":")
+    if kind is dict:
+        return sum(
+            1 + key.count(":") + (_colons(value) if type(value) in _COUNTED else 0) for key, value in node.items()
+        )
+    if kind is list and node:
+        first = node[0]
+        if type(first) is list and first and type(first[0]) in _NUMBERS:
+            return 0  # a point list: numbers, no colon
+        if type(first) in _NUMBERS:
+            return 0
+        return sum(_colons(item) for item in node if type(item) in _COUNTED)
+    return 0
+
+
+_COUNTED = (str, dict, list)
+_NUMBERS = (int, float)
 
 
 def _size_problem(doc) -> str | None:
     if not isinstance(doc, dict):
         return f"top level is a {type(doc).__name__}, not an object"
     for key in ("imgWidth", "imgHeight"):
-        value = doc.get(key)
-        if type(value) is not int or value <= 0:
-            return f"'{key}' is missing or not a positive integer (got {value!r})"
+        problem = _side_problem(key, doc.get(key))
+        if problem:
+            return problem
     if not isinstance(doc.get("objects"), list):
         return "'objects' is missing or not a list"
     return None
@@ -200,9 +297,9 @@ def _supervisely_doc_problem(doc) -> str | None:
     if not isinstance(size, dict):
         return "'size' is missing or not an object"
     for key in ("width", "height"):
-        value = size.get(key)
-        if type(value) is not int or value <= 0:
-            return f"'size.{key}' is missing or not a positive integer (got {value!r})"
+        problem = _side_problem(f"size.{key}", size.get(key))
+        if problem:
+            return problem
     if not isinstance(doc.get("objects"), list):
         return "'objects' is missing or not a list"
     if not isinstance(doc.get("tags", []), list):
@@ -210,9 +307,17 @@ def _supervisely_doc_problem(doc) -> str | None:
     return None
 
 
+def _side_problem(key: str, value) -> str | None:
+    if type(value) is not int or not 0 < value <= MAX_IMAGE_SIDE:
+        shown = value if type(value) is int else printable(repr(value)[:80])
+        return f"'{key}' is missing or not an integer from 1 to {MAX_IMAGE_SIDE} (got {shown})"
+    return None
+
+
 def _supervisely_city(doc: dict, name_city: str, folder_city: str) -> tuple[str, str | None]:
     """The city from the image's city tag, else from its name; both must agree with the name and folder."""
-    tagged = sorted({t.get("name") for t in doc.get("tags", []) if isinstance(t, dict)} & CITY_FIGURES.keys())
+    names = {t.get("name") for t in doc.get("tags", []) if isinstance(t, dict) and isinstance(t.get("name"), str)}
+    tagged = sorted(names & CITY_FIGURES.keys())
     if len(tagged) > 1:
         return "", f"the image is tagged with several cities: {', '.join(tagged)}"
     city = tagged[0] if tagged else name_city
@@ -249,50 +354,51 @@ SUPERVISELY = ObjectFormat(
 
 def _object_problem(obj, fmt: ObjectFormat, classes: frozenset[str] | None) -> tuple[str, str] | None:
     if not isinstance(obj, dict):
-        return "bad_object", f"object is a {type(obj).__name__}, not an object"
+        return reasons.BAD_OBJECT, f"object is a {type(obj).__name__}, not an object"
     if obj.get("deleted"):
-        return "deleted", "marked deleted by the labelling tool (cityscapesScripts skips it)"
+        return reasons.DELETED, "marked deleted by the labelling tool (cityscapesScripts skips it)"
     label = obj.get(fmt.label_key)
     if not isinstance(label, str):
-        return "missing_label", f"no '{fmt.label_key}' string"
+        return reasons.MISSING_LABEL, f"no '{fmt.label_key}' string"
     if classes is not None and label not in classes:
-        return "class_not_in_meta", f"class '{label}' is not declared in meta.json"
+        return reasons.CLASS_NOT_IN_META, f"class '{label}' is not declared in meta.json"
     if label not in LABELS:
-        return "unknown_label", f"label '{label}' is not in the Cityscapes label table"
+        return reasons.UNKNOWN_LABEL, f"label '{label}' is not in the Cityscapes label table"
     geometry = obj.get(fmt.geometry_key, "polygon") if fmt.geometry_key else "polygon"
     if geometry != "polygon":
-        return "not_a_polygon", f"{fmt.geometry_key} '{geometry}': only polygons are read"
+        return reasons.NOT_A_POLYGON, f"{fmt.geometry_key} {raw_json(geometry)[:80]}: only polygons are read"
     rings = fmt.rings(obj)
     if rings is None:
-        return "missing_polygon", fmt.missing_polygon
+        return reasons.MISSING_POLYGON, fmt.missing_polygon
+    if len(rings) - 1 > MAX_HOLES:
+        return reasons.TOO_MANY_HOLES, f"{len(rings) - 1} holes; at most {MAX_HOLES} are stored"
     if len(rings[0]) < 3:
-        return "too_few_points", f"{len(rings[0])} point(s); a polygon needs at least 3"
+        return reasons.TOO_FEW_POINTS, f"{len(rings[0])} point(s); a polygon needs at least 3"
     for i, ring in enumerate(rings[1:]):
         if len(ring) < 3:
-            return "too_few_points", f"hole {i} has {len(ring)} point(s); a ring needs at least 3"
+            return reasons.TOO_FEW_POINTS, f"hole {i} has {len(ring)} point(s); a ring needs at least 3"
     return None
 
 
-def _vertices(polygons: list[list]) -> np.ndarray | None:
-    """All vertices as an (n, 2) int32 array, or None if any is not a pair of int32 integers."""
-    flat = list(chain.from_iterable(polygons))
+def _vertices(rings: list[list]) -> np.ndarray | None:
+    """All vertices of these rings as an (n, 2) int32 array, or None if any is not an [x, y] pair of
+    integers within ±COORDINATE_LIMIT (booleans are not integers)."""
+    if not rings:
+        return np.empty((0, 2), np.int32)
     try:
-        arr = np.array(flat)
-    except (ValueError, TypeError, OverflowError):
+        n_vertices = sum(map(len, rings))
+    except TypeError:
         return None
-    if arr.ndim != 2 or arr.shape[1] != 2 or arr.dtype.kind != "i":
-        return None
-    if arr.size and (arr.min() < INT32.min or arr.max() > INT32.max):
-        return None
-    return arr.astype(np.int32, copy=False)
+    return _integer_pairs(rings, n_vertices)
 
 
 def _vertex_problem(polygon: list) -> str:
     for i, vertex in enumerate(polygon):
+        shown = printable(raw_json(vertex)[:80])
         if not (isinstance(vertex, list) and len(vertex) == 2 and all(type(v) is int for v in vertex)):
-            return f"vertex {i} is {vertex!r}: coordinates must be [x, y] integer pairs"
-        if not all(INT32.min <= v <= INT32.max for v in vertex):
-            return f"vertex {i} is {vertex!r}: coordinate outside the 32-bit range"
+            return f"vertex {i} is {shown}: coordinates must be [x, y] integer pairs"
+        if not all(-COORDINATE_LIMIT <= v <= COORDINATE_LIMIT for v in vertex):
+            return f"vertex {i} is {shown}: coordinate outside ±{COORDINATE_LIMIT}"
     return "coordinates are not [x, y] integer pairs"
 
 
@@ -343,7 +449,8 @@ def _accept_clean_gtfine(out: ParsedFile, objects: list) -> bool:
 
 
 def _integer_pairs(polygons: list[list], n_vertices: int) -> np.ndarray | None:
-    """All vertices as an (n, 2) int32 array, read in bulk; None if any is not an [x, y] int32 pair.
+    """All vertices as an (n, 2) int32 array, read in bulk; None if any is not an [x, y] integer pair
+    within ±COORDINATE_LIMIT.
 
     orjson writes the lists back as text in microseconds; without brackets that is every
     coordinate, comma-separated, which numpy reads in C. The checks make this as strict as reading
@@ -362,7 +469,7 @@ def _integer_pairs(polygons: list[list], n_vertices: int) -> np.ndarray | None:
     if numbers.translate(None, INTEGER_TEXT):
         return None
     values = np.fromstring(numbers, dtype=np.int64, sep=",")  # saturates beyond 64 bits: caught below
-    if len(values) != 2 * n_vertices or values.min() < INT32.min or values.max() > INT32.max:
+    if len(values) != 2 * n_vertices or values.min() < -COORDINATE_LIMIT or values.max() > COORDINATE_LIMIT:
         return None
     return values.astype(np.int32).reshape(-1, 2)
 
@@ -381,7 +488,7 @@ def _accept_one_by_one(out: ParsedFile, objects: list, fmt: ObjectFormat, classe
         for order, obj, rings in kept:
             if _vertices(rings) is None:
                 problem = _vertex_problem(list(chain.from_iterable(rings)))
-                out.reject("bad_coordinates", problem, order, obj, fmt.label_key)
+                out.reject(reasons.BAD_COORDINATES, problem, order, obj, fmt.label_key)
             else:
                 good.append((order, obj, rings))
         kept = good

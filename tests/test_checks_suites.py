@@ -145,20 +145,3 @@ def test_string_row_condition_is_refused_for_the_condition_object(tmp_path):
     }
     with pytest.raises(SuiteError, match="GX Condition object"):
         load_suite(_write_suite(tmp_path, [legacy]))
-
-
-def test_every_reject_reason_the_code_can_give_is_documented():
-    etl = PROJECT_ROOT / "etl"
-    code = "".join(p.read_text() for p in [*(etl / "sources").glob("*.py"), etl / "parse.py"])
-    # reject("reason", ...) calls, `return "reason", detail` and ("reason", "a detail sentence") pairs
-    given = set(
-        re.findall(
-            r"reject\(\s*\"([a-z_]+)\"|return \"([a-z_]+)\",|"
-            r"\(\s*\"([a-z_]+)\",\s*f?\"[^\"\n]*\s[^\"\n]*\"",
-            code,
-        )
-    )
-    given = {reason for match in given for reason in match if reason}
-    readme = (PROJECT_ROOT / "data" / "README.md").read_text()
-    documented = set(re.findall(r"`([a-z_]+)`", readme.split("| reason |", 1)[1].splitlines()[0]))
-    assert given and given <= documented, given - documented

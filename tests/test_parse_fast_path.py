@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cityscapes_warehouse.labels import LABELS
-from cityscapes_warehouse.parse import GTFINE, ParsedFile, _accept_clean_gtfine, _accept_one_by_one
+from cityscapes_warehouse.parse import COORDINATE_LIMIT, GTFINE, ParsedFile, _accept_clean_gtfine, _accept_one_by_one
 
 TRIANGLE = [[0, 0], [5, 0], [0, 5]]
 FRAME_WITH_HOLE = [[0, 0], [9, 0], [9, 9], [0, 9], [0, 0], [2, 2], [3, 2], [3, 3]]
@@ -38,6 +38,7 @@ NEARLY_CLEAN = {
     "integer vertex": [7, [4, 4], [0, 5]],
     "dict vertex": [{"x": 1, "y": 2}, [4, 4], [0, 5]],
     "null coordinate": [[None, 2], [4, 4], [0, 5]],
+    "beyond the coordinate limit": [[COORDINATE_LIMIT + 1, 2], [4, 4], [0, 5]],
     "beyond 32 bits": [[2**40, 2], [4, 4], [0, 5]],
     "beyond 64 bits": [[2**70, 2], [4, 4], [0, 5]],
     "two points": [[0, 0], [1, 1]],
@@ -80,7 +81,7 @@ def test_clean_files_take_the_bulk_path_and_equal_the_one_by_one_records(objects
 
 
 @pytest.mark.parametrize("polygon", NEARLY_CLEAN.values(), ids=NEARLY_CLEAN.keys())
-def test_a_vertex_that_is_not_an_int32_pair_is_left_to_the_one_by_one_path(polygon):
+def test_a_vertex_that_is_not_an_integer_pair_in_range_is_left_to_the_one_by_one_path(polygon):
     taken, bulk, _ = both_paths([{"label": "road", "polygon": TRIANGLE}, {"label": "car", "polygon": polygon}])
     assert not taken
     assert records(bulk) == records(ParsedFile("f.json"))  # untouched
@@ -93,7 +94,7 @@ def test_an_object_that_would_be_rejected_is_left_to_the_one_by_one_path(obj):
     assert single.rejects  # and that path does reject it
 
 
-coordinate = st.integers(min_value=-(2**31), max_value=2**31 - 1)
+coordinate = st.integers(min_value=-COORDINATE_LIMIT, max_value=COORDINATE_LIMIT)
 clean_object = st.fixed_dictionaries(
     {
         "label": st.sampled_from(sorted(LABELS)),

@@ -39,8 +39,26 @@ def open_source(path: str | Path) -> Source:
         return GtFineFolder(path / "gtFine")
     if any((path / split).is_dir() for split in SPLITS):
         return GtFineFolder(path)
+    subset = _subset(path)
+    if subset:
+        return subset
     raise SourceError(
         f"{path}: found neither a gtFine/ folder nor train/, val/ or test/ inside, nor a Supervisely meta.json; "
-        "point at gtFine_trainvaltest.zip, the extracted gtFine/ folder or the folder holding it, "
-        "or at a Supervisely project folder or .tar"
+        "point at gtFine_trainvaltest.zip, the extracted gtFine/ folder, the folder holding it or a split "
+        "or city folder inside it, or at a Supervisely project folder (or a dataset folder inside it) or .tar"
     )
+
+
+def _subset(path: Path) -> Source | None:
+    """A folder inside a release: a split or city folder of gtFine, a dataset (or its ann/) of a
+    Supervisely project. It is read in place, named as in the whole release, so its rows are the
+    whole release's rows for that part."""
+    path = path.absolute()
+    for depth, project in enumerate((path.parent, path.parent.parent)):
+        if (project / META_FILE).is_file() and (depth == 0 or path.name == "ann"):
+            return SuperviselyFolder(project, dataset=(path if depth == 0 else path.parent).name)
+    if path.name in SPLITS:
+        return GtFineFolder(path.parent, under=path)
+    if path.parent.name in SPLITS:
+        return GtFineFolder(path.parent.parent, under=path)
+    return None

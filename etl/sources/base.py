@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
+
+from .. import reasons
 
 # Beside a source (in the folder holding it, or beside its archive), either file marks the data as
 # synthetic: the replica generator writes truth.json, an export of a synthetic warehouse SYNTHETIC.txt,
@@ -17,8 +20,12 @@ SYNTHETIC_MARKERS = (REPLICA_MARKER, EXPORT_MARKER)
 
 
 # The largest real annotation file is well under 2 MiB; anything far larger is not an annotation
-# (or is a zip bomb), so it is refused before it is read or inflated.
-MAX_FILE_BYTES = 64 * 1024 * 1024
+# (or is a zip bomb), so it is refused before it is read, and inflating stops once an entry has
+# produced this many bytes. Parsed, 16 MiB of dense polygons is about 400 MB of Python objects,
+# which keeps a build with two workers under 1 GiB (bench/RESULTS.md).
+MAX_FILE_BYTES = 16 * 1024 * 1024
+# What one process inflates from one archive at most (the full-scale replica holds about 0.7 GB of JSON).
+MAX_ARCHIVE_BYTES = 8 * 1024**3
 # Pretty-printed polygon JSON deflates about 16:1; an entry claiming far more is a bomb.
 MAX_COMPRESSION_RATIO = 200
 
@@ -36,15 +43,63 @@ def read_regular_file(path: Path) -> bytes:
     try:
         info = path.stat()
     except OSError as exc:
-        raise FileProblem("unreadable", f"{type(exc).__name__}: {exc.strerror or exc}") from exc
+        raise FileProblem(reasons.UNREADABLE, f"{type(exc).__name__}: {exc.strerror or exc}") from exc
     if not stat.S_ISREG(info.st_mode):
-        raise FileProblem("unreadable", "not a regular file")
+        raise FileProblem(reasons.UNREADABLE, "not a regular file")
     if info.st_size > MAX_FILE_BYTES:
-        raise FileProblem("too_large", f"{info.st_size} bytes, over the {MAX_FILE_BYTES} byte limit")
+        raise FileProblem(reasons.TOO_LARGE, f"{info.st_size} bytes, over the {MAX_FILE_BYTES} byte limit")
     try:
-        return path.read_bytes()
+        with path.open("rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)  # bounded: the file may have grown since stat
     except OSError as exc:
-        raise FileProblem("unreadable", f"{type(exc).__name__}: {exc.strerror or exc}") from exc
+        raise FileProblem(reasons.UNREADABLE, f"{type(exc).__name__}: {exc.strerror or exc}") from exc
+    if len(data) > MAX_FILE_BYTES:
+        raise FileProblem(reasons.TOO_LARGE, f"over the {MAX_FILE_BYTES} byte limit")
+    return data
+
+
+def is_annotation_name(name: str) -> bool:
+    """Whether a file is read as an annotation: its name ends in .json, in any case (.JSON too)."""
+    return name.lower().endswith(".json")
+
+
+def walk_files(top: Path) -> Iterator[tuple[Path, OSError | None]]:
+    """Every file below `top` in sorted order, and every folder that could not be listed with its error.
+
+    Links to folders are followed, but each folder is entered once (by device and inode), so a
+    link back up cannot loop and a folder linked twice is read once.
+    """
+    entered: set[tuple[int, int]] = set()
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        try:
+            info = folder.stat()
+            if (info.st_dev, info.st_ino) in entered:
+                continue
+            entered.add((info.st_dev, info.st_ino))
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as exc:
+            yield folder, exc
+            continue
+        folders = []
+        for entry in entries:
+            try:
+                is_folder = entry.is_dir()  # follows links
+            except OSError:
+                is_folder = False
+            if is_folder:
+                folders.append(Path(entry.path))
+            else:
+                yield Path(entry.path), None
+        stack.extend(reversed(folders))
+
+
+def no_annotation_error(where: Path, looked_for: str, found: list) -> SourceError:
+    """The error for a source holding no annotation file: what was looked for, and what was there."""
+    seen = f"{len(found)} other file(s), e.g. {found[0].name}" if found else "no file at all"
+    return SourceError(f"{where}: no annotation file found: looked for {looked_for}; found {seen}")
 
 
 def marked_synthetic(folder: Path) -> bool:

@@ -7,25 +7,28 @@ the polygons, are only offered to the pixel stage's comparison (`label_pngs`), n
 
 from __future__ import annotations
 
-import os
 import stat
 import zipfile
-import zlib
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path, PurePosixPath
 
+from .. import reasons
 from ..published import SPLITS
 from .base import (
     MAX_COMPRESSION_RATIO,
     MAX_FILE_BYTES,
-    FileProblem,
     SourceError,
     SourceFile,
+    is_annotation_name,
     marked_synthetic,
+    no_annotation_error,
     read_regular_file,
+    walk_files,
 )
+from .zipentry import entry_problem, read_zip_entry
 
+LOOKED_FOR = "gtFine polygon files ({city}_{seq}_{frame}_gtFine_polygons.json, any *.json)"
 POLYGON_SUFFIX = "_gtFine_polygons.json"
 LABEL_PNG_KINDS = ("labelIds", "instanceIds")
 
@@ -34,29 +37,43 @@ def _place(rel: PurePosixPath) -> tuple[str, str, tuple[str, str] | None]:
     """Split and city from a path relative to the gtFine root, or the reason it does not fit."""
     parts = rel.parts
     if len(parts) != 3:
-        return "", "", ("bad_path", f"expected gtFine/{{split}}/{{city}}/{{file}}, got gtFine/{rel}")
+        return "", "", (reasons.BAD_PATH, f"expected gtFine/{{split}}/{{city}}/{{file}}, got gtFine/{rel}")
     split, city, _ = parts
     if split not in SPLITS:
-        return split, city, ("bad_path", f"split folder '{split}' is not one of {', '.join(SPLITS)}")
+        return split, city, (reasons.BAD_PATH, f"split folder '{split}' is not one of {', '.join(SPLITS)}")
     return split, city, None
 
 
 class GtFineFolder:
+    """The gtFine folder, or one split or city folder inside it (`under`), read file by file.
+
+    Links to folders are followed (users link cities in), each folder once, so a link back up
+    cannot loop. Names are matched case-insensitively: a `.JSON` file is read, not skipped.
+    """
+
     kind = "gtfine-folder"
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, under: Path | None = None):
         self.root = root  # the gtFine folder itself
-        self.location = str(root)
+        self.location = str(under or root)
         self.synthetic = marked_synthetic(root.parent)
-        self._paths = sorted(p for p in root.rglob("*.json") if not p.is_dir())
+        found = list(walk_files(under or root))
+        self._found = sorted(
+            ((path, error) for path, error in found if error or is_annotation_name(path.name)),
+            key=lambda item: item[0].relative_to(root).as_posix(),
+        )
+        if not self._found:
+            raise no_annotation_error(under or root, LOOKED_FOR, [path for path, _ in found])
 
     def names(self) -> list[str]:
-        return [path.name for path in self._paths]
+        return [path.name for path, _ in self._found]
 
     def label_pngs(self) -> dict[str, dict[str, Callable[[], bytes]]]:
         """Readers of the label PNGs beside each polygon file, by the file's source_path."""
         found: dict[str, dict[str, Callable[[], bytes]]] = {}
-        for path in self._paths:
+        for path, error in self._found:
+            if error:
+                continue
             pngs = {kind: path.with_name(name) for kind, name in _png_names(path.name).items()}
             readers = {kind: partial(read_regular_file, png) for kind, png in pngs.items() if png.is_file()}
             if readers:
@@ -64,9 +81,13 @@ class GtFineFolder:
         return found
 
     def files(self) -> Iterator[SourceFile]:
-        for path in self._paths:
+        for path, error in self._found:
             rel = PurePosixPath(path.relative_to(self.root).as_posix())
             source_path = f"gtFine/{rel}"
+            if error:
+                problem = (reasons.UNREADABLE, f"the folder could not be listed: {error.strerror or error}")
+                yield SourceFile(source_path, "", "", rel.name, None, problem)
+                continue
             split, city, problem = _place(rel)
             yield SourceFile(source_path, split, city, rel.name, None, problem, reader=partial(read_regular_file, path))
 
@@ -79,64 +100,41 @@ class GtFineZip:
         self._path = str(path.resolve())
         self.synthetic = marked_synthetic(path.parent)
         try:
-            self._zip = zipfile.ZipFile(path)
-            infos = self._zip.infolist()
-        except (zipfile.BadZipFile, OSError) as exc:
+            with zipfile.ZipFile(path) as archive:
+                infos = archive.infolist()
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
             raise SourceError(f"{path}: not a readable zip archive ({exc}); is the download complete?") from exc
+        # Zips made on Windows may separate folders with backslashes: the names are read as paths.
+        named = [(_name(info), info) for info in infos if not info.is_dir()]
+        self._pngs = {name: i for name, i in named if name.endswith(".png") and _unsafe(name, i) is None}
         self._entries = sorted(
-            (i for i in infos if not i.is_dir() and i.filename.endswith(".json") and _under_gtfine(i.filename)),
-            key=lambda i: i.filename,
+            ((name, info) for name, info in named if is_annotation_name(name) and _under_gtfine(name)),
+            key=lambda entry: entry[0],
         )
-        self._pngs = {i.filename: i for i in infos if i.filename.endswith(".png") and _unsafe(i) is None}
         if not self._entries:
-            raise SourceError(f"{path}: the archive holds no gtFine/ polygon files")
+            raise no_annotation_error(path, f"{LOOKED_FOR} under gtFine/", [PurePosixPath(n) for n, _ in named])
 
     def names(self) -> list[str]:
-        return [PurePosixPath(info.filename).name for info in self._entries]
+        return [PurePosixPath(name).name for name, _ in self._entries]
 
     def label_pngs(self) -> dict[str, dict[str, Callable[[], bytes]]]:
         """Readers of the label PNGs beside each polygon file, by the file's source_path."""
         found: dict[str, dict[str, Callable[[], bytes]]] = {}
-        for info in self._entries:
-            folder, _, name = info.filename.rpartition("/")
-            pngs = {kind: self._pngs.get(f"{folder}/{png}") for kind, png in _png_names(name).items()}
+        for name, _ in self._entries:
+            folder, _, file_name = name.rpartition("/")
+            pngs = {kind: self._pngs.get(f"{folder}/{png}") for kind, png in _png_names(file_name).items()}
             readers = {kind: partial(read_zip_entry, self._path, png) for kind, png in pngs.items() if png}
             if readers:
-                found[info.filename] = readers
+                found[name] = readers
         return found
 
     def files(self) -> Iterator[SourceFile]:
-        for info in self._entries:
-            name = info.filename
+        for name, info in self._entries:
             rel = PurePosixPath(name.split("gtFine/", 1)[1])
             split, city, problem = _place(rel)
-            problem = _unsafe(info) or problem
+            problem = _unsafe(name, info) or problem
             reader = partial(read_zip_entry, self._path, info)
             yield SourceFile(name, split, city, rel.name, None, problem, reader=reader)
-
-
-_open_archives: dict[tuple[int, str], tuple[tuple[int, int, int], zipfile.ZipFile]] = {}
-
-
-def read_zip_entry(archive: str, info: zipfile.ZipInfo) -> bytes:
-    """One entry's bytes, inflated in the process that parses it (both cores inflate, not one).
-
-    Each process opens the archive itself: a forked worker sharing its parent's open file would
-    share its file offset too, and concurrent reads would interleave. An archive replaced on disk
-    since it was opened (another inode, size or time) is opened afresh.
-    """
-    try:
-        info_on_disk = os.stat(archive)
-        stamp = (info_on_disk.st_ino, info_on_disk.st_size, info_on_disk.st_mtime_ns)
-        key = (os.getpid(), archive)
-        opened = _open_archives.get(key)
-        if opened is None or opened[0] != stamp:
-            if opened is not None:
-                opened[1].close()
-            opened = _open_archives[key] = (stamp, zipfile.ZipFile(archive))
-        return opened[1].read(info)
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
-        raise FileProblem("unreadable", f"{type(exc).__name__}: {exc}") from exc
 
 
 def _png_names(polygon_file: str) -> dict[str, str]:
@@ -144,21 +142,28 @@ def _png_names(polygon_file: str) -> dict[str, str]:
     return {kind: f"{stem}_gtFine_{kind}.png" for kind in LABEL_PNG_KINDS} if stem != polygon_file else {}
 
 
+def _name(info: zipfile.ZipInfo) -> str:
+    return info.filename.replace("\\", "/")
+
+
 def _under_gtfine(name: str) -> bool:
     return name.startswith("gtFine/") or "/gtFine/" in name
 
 
-def _unsafe(info: zipfile.ZipInfo) -> tuple[str, str] | None:
-    name = info.filename
-    if name.startswith("/") or "\\" in name or ".." in PurePosixPath(name).parts:
-        return ("unsafe_path", f"archive path '{name}' escapes the archive")
+def _unsafe(name: str, info: zipfile.ZipInfo) -> tuple[str, str] | None:
+    parts = PurePosixPath(name).parts
+    if name.startswith("/") or ".." in parts or ":" in parts[0]:
+        return (reasons.UNSAFE_PATH, f"archive path '{info.filename}' escapes the archive")
     if stat.S_ISLNK(info.external_attr >> 16):
-        return ("unsafe_path", f"archive entry '{name}' is a symbolic link")
+        return (reasons.UNSAFE_PATH, f"archive entry '{name}' is a symbolic link")
+    problem = entry_problem(info)
+    if problem:
+        return problem
     if info.file_size > MAX_FILE_BYTES:
-        return ("too_large", f"{info.file_size} bytes uncompressed, over the {MAX_FILE_BYTES} byte limit")
+        return (reasons.TOO_LARGE, f"{info.file_size} bytes uncompressed, over the {MAX_FILE_BYTES} byte limit")
     if info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1) and info.file_size > 1024 * 1024:
         return (
-            "too_large",
+            reasons.TOO_LARGE,
             f"{info.file_size} bytes from {info.compress_size} compressed: "
             f"a ratio over {MAX_COMPRESSION_RATIO}:1 is a zip bomb, not an annotation",
         )

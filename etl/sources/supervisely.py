@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 
 import orjson
 
+from .. import reasons
 from ..published import CITY_FIGURES, SPLITS
 from .base import (
     MAX_FILE_BYTES,
@@ -25,15 +26,20 @@ from .base import (
     FileProblem,
     SourceError,
     SourceFile,
+    is_annotation_name,
     marked_synthetic,
+    no_annotation_error,
     read_regular_file,
 )
 
 META_FILE = "meta.json"
+LOOKED_FOR = "Supervisely annotations ({dataset}/ann/*.json) or images ({dataset}/img/*)"
 
 
 def read_meta(data: bytes, where: str) -> frozenset[str]:
     """The class titles meta.json declares; SourceError when it is missing parts or contradicts itself."""
+    if len(data) > MAX_FILE_BYTES:
+        raise SourceError(f"{where}: meta.json is over {MAX_FILE_BYTES} bytes; not a class list")
     try:
         meta = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
@@ -53,6 +59,13 @@ def read_meta(data: bytes, where: str) -> frozenset[str]:
     return frozenset(titles)
 
 
+def read_regular_meta(path: Path) -> bytes:
+    try:
+        return read_regular_file(path)
+    except FileProblem as exc:
+        raise SourceError(f"{path}: meta.json cannot be read: {exc.detail}") from exc
+
+
 def dataset_place(dataset: str) -> tuple[str, str, tuple[str, str] | None]:
     """(split, city, problem) of a dataset folder: a split, or a city whose split was published."""
     if dataset in SPLITS:
@@ -62,7 +75,10 @@ def dataset_place(dataset: str) -> tuple[str, str, tuple[str, str] | None]:
     return (
         "",
         "",
-        ("bad_path", f"dataset folder '{dataset}' is neither a split ({', '.join(SPLITS)}) nor a Cityscapes city"),
+        (
+            reasons.BAD_PATH,
+            f"dataset folder '{dataset}' is neither a split ({', '.join(SPLITS)}) nor a Cityscapes city",
+        ),
     )
 
 
@@ -77,17 +93,21 @@ class _Entry:
 
 
 def plan_entries(rel_paths: list[str]) -> list[_Entry]:
-    """The annotations under {dataset}/ann/, and the images under {dataset}/img/ that lack one."""
-    present = set(rel_paths)
+    """The annotations under {dataset}/ann/, and the images under {dataset}/img/ that lack one.
+
+    A path given twice (a tar may hold a member twice) gives two entries: the second copy is
+    rejected when parsed, never dropped here.
+    """
+    present = {rel.lower() for rel in rel_paths}
     entries = []
     for rel in sorted(rel_paths):
         parts = rel.split("/")
         if len(parts) != 3:
             continue
         dataset, folder, name = parts
-        if folder == "ann" and name.endswith(".json"):
+        if folder == "ann" and is_annotation_name(name):
             entries.append(_Entry(rel, dataset, name))
-        elif folder == "img" and f"{dataset}/ann/{name}.json" not in present:
+        elif folder == "img" and f"{dataset}/ann/{name}.json".lower() not in present:
             entries.append(_Entry(rel, dataset, f"{name}.json", missing_annotation=True))
     return entries
 
@@ -98,55 +118,50 @@ def _source_file(
     classes: frozenset[str],
     read: Callable[[], bytes],
     problem: tuple[str, str] | None,
-    deferred: bool = False,
 ) -> SourceFile:
-    """The file's record; with `deferred`, `read` (picklable) runs later, in the process that parses it."""
+    """The file's record; `read` runs later, when the file is parsed (or batched: `reads_in_place`)."""
     split, city, place_problem = dataset_place(entry.dataset)
     if entry.missing_annotation:
         problem = problem or (
-            "missing_annotation",
+            reasons.MISSING_ANNOTATION,
             f"image without annotation: no {entry.dataset}/ann/{entry.file_name}",
         )
     problem = problem or place_problem
-    if deferred:
-        return SourceFile(source_path, split, city, entry.file_name, None, problem, "supervisely", classes, read)
-    data = None
-    if problem is None:
-        try:
-            data = read()
-        except FileProblem as exc:
-            problem = (exc.reason, exc.detail)
-        except (OSError, EOFError, zlib.error, tarfile.TarError) as exc:
-            problem = ("unreadable", f"{type(exc).__name__}: {exc}")
-    return SourceFile(source_path, split, city, entry.file_name, data, problem, "supervisely", classes)
+    return SourceFile(source_path, split, city, entry.file_name, None, problem, "supervisely", classes, read)
 
 
 class SuperviselyFolder:
+    """The project folder, or one dataset folder inside it (`dataset`)."""
+
     kind = "supervisely-folder"
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, dataset: str | None = None):
         self.root = root
-        self.location = str(root)
+        self.location = str(root / dataset if dataset else root)
         meta = root / META_FILE
         if not meta.is_file():
             raise SourceError(f"{root}: a Supervisely project needs its meta.json (the class list); none found")
-        self.classes = read_meta(meta.read_bytes(), str(root))
+        self.classes = read_meta(read_regular_meta(meta), str(root))
         self.synthetic = marked_synthetic(root)
-        paths = [*root.glob("*/ann/*"), *root.glob("*/img/*")]
+        pattern = dataset or "*"
+        paths = [*root.glob(f"{pattern}/ann/*"), *root.glob(f"{pattern}/img/*")]
         self._entries = plan_entries([p.relative_to(root).as_posix() for p in paths])
+        if not self._entries:
+            raise no_annotation_error(Path(self.location), LOOKED_FOR, paths)
 
     def names(self) -> list[str]:
         return [entry.file_name for entry in self._entries]
 
     def files(self) -> Iterator[SourceFile]:
         for entry in self._entries:
-            yield _source_file(
-                entry, entry.rel, self.classes, partial(read_regular_file, self.root / entry.rel), None, deferred=True
-            )
+            yield _source_file(entry, entry.rel, self.classes, partial(read_regular_file, self.root / entry.rel), None)
 
 
 class SuperviselyTar:
     kind = "supervisely-tar"
+    # A compressed tar is one stream: its members are read here, in archive order, as the batches
+    # are cut (batches.py), never all at once, so memory holds a few batches' bytes.
+    reads_in_place = True
 
     def __init__(self, path: Path):
         self.location = str(path)
@@ -160,35 +175,44 @@ class SuperviselyTar:
         meta = self._tar.getmember(self._prefix + META_FILE)
         if not meta.isfile():
             raise SourceError(f"{path}: {meta.name} is a link or a special file, not meta.json")
+        if meta.size > MAX_FILE_BYTES:
+            raise SourceError(f"{path}: {meta.name} is over {MAX_FILE_BYTES} bytes; not a class list")
         self.classes = read_meta(self._tar.extractfile(meta).read(), str(path))
         names = {m.name for m in members}
         self.synthetic = marked_synthetic(path.parent) or any(
             self._prefix + name in names for name in SYNTHETIC_MARKERS
         )
-        self._members = {
-            m.name[len(self._prefix) :]: m
-            for m in members
-            if m.name.startswith(self._prefix) and not m.isdir() and not _escapes(m.name)
-        }
-        self._entries = plan_entries(list(self._members))
+        # A member present twice is kept twice (in archive order), so its second copy is rejected, not lost.
+        self._members: dict[str, list[tarfile.TarInfo]] = {}
+        for m in members:
+            if m.name.startswith(self._prefix) and not m.isdir() and not _escapes(m.name):
+                self._members.setdefault(m.name[len(self._prefix) :], []).append(m)
+        self._entries = plan_entries([rel for rel, copies in self._members.items() for _ in copies])
         # Members that would land outside the archive are reported, never read.
         self._escaping = sorted(
-            (m for m in members if _escapes(m.name) and m.name.endswith(".json")), key=lambda m: m.name
+            (m for m in members if _escapes(m.name) and is_annotation_name(m.name)), key=lambda m: m.name
         )
+        if not self._entries and not self._escaping:
+            raise no_annotation_error(path, LOOKED_FOR, [PurePosixPath(m.name) for m in members if m.isfile()])
 
     def names(self) -> list[str]:
         return [PurePosixPath(m.name).name for m in self._escaping] + [entry.file_name for entry in self._entries]
 
     def files(self) -> Iterator[SourceFile]:
         for member in self._escaping:
-            problem = ("unsafe_path", f"archive path '{member.name}' escapes the archive")
+            problem = (reasons.UNSAFE_PATH, f"archive path '{member.name}' escapes the archive")
             yield SourceFile(member.name, "", "", PurePosixPath(member.name).name, None, problem, "supervisely")
+        copies = {rel: list(members) for rel, members in self._members.items()}
         for entry in self._entries:
-            member = self._members[entry.rel]
-            yield _source_file(entry, member.name, self.classes, lambda m=member: self._read(m), _unsafe(member))
+            member = copies[entry.rel].pop(0)
+            read = partial(self._read, member)
+            yield _source_file(entry, member.name, self.classes, read, _unsafe(member))
 
     def _read(self, member: tarfile.TarInfo) -> bytes:
-        return self._tar.extractfile(member).read()
+        try:
+            return self._tar.extractfile(member).read(MAX_FILE_BYTES + 1)
+        except (OSError, EOFError, zlib.error, tarfile.TarError) as exc:
+            raise FileProblem(reasons.UNREADABLE, f"{type(exc).__name__}: {exc}") from exc
 
 
 def _project_prefix(members: list[tarfile.TarInfo], path: Path) -> str:
@@ -214,9 +238,9 @@ def _escapes(name: str) -> bool:
 
 def _unsafe(member: tarfile.TarInfo) -> tuple[str, str] | None:
     if member.issym() or member.islnk():
-        return ("unsafe_path", f"archive entry '{member.name}' is a link")
+        return (reasons.UNSAFE_PATH, f"archive entry '{member.name}' is a link")
     if not member.isfile() or stat.S_ISLNK(member.mode):
-        return ("unsafe_path", f"archive entry '{member.name}' is not a regular file")
+        return (reasons.UNSAFE_PATH, f"archive entry '{member.name}' is not a regular file")
     if member.size > MAX_FILE_BYTES:
-        return ("too_large", f"{member.size} bytes, over the {MAX_FILE_BYTES} byte limit")
+        return (reasons.TOO_LARGE, f"{member.size} bytes, over the {MAX_FILE_BYTES} byte limit")
     return None
