@@ -13,7 +13,6 @@ import cv2
 import pytest
 
 from cityscapes_warehouse.display import BANNER
-from cityscapes_warehouse.replica import write_replica
 from cityscapes_warehouse.report import render_report, report_connection
 from cityscapes_warehouse.report.gallery import IMAGES_PER_SPLIT
 
