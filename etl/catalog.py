@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import textwrap
 
-from .resources import EXPECTATIONS_DIR, SQL_LAYERS, sql_files
+from .resources import EXPECTATIONS_DIR, SQL_LAYERS, ResourceError, sql_files
 from .schemas import TABLES
 
 LAYER_TEXT = {
@@ -43,7 +43,11 @@ def suite_purposes() -> dict[str, list[str]]:
 
 def views_help() -> str:
     lines = _entry("tables", "the data", list(TABLES))
-    for layer, names in view_names().items():
+    try:
+        views = view_names()
+    except ResourceError as exc:  # a broken install: --help still works, and says so
+        views = {"views": [f"none found ({exc})"]}
+    for layer, names in views.items():
         lines += _entry(layer, LAYER_TEXT.get(layer, ""), names)
     return "what you can query:\n" + "\n".join(lines)
 
