@@ -1,48 +1,79 @@
-"""`cityscapes-warehouse`: a thin command-line layer over `Warehouse`; each command mirrors a method."""
+"""`cityscapes-warehouse`: a thin command-line layer over `Warehouse`; each command mirrors a method.
+
+`METHOD_COMMANDS` maps every public method of `Warehouse` to its command (tests/test_cli_contract.py
+keeps the two in step); `errors.py` is the one place that turns an exception into an exit code.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
 
-from .audit import AuditError
-from .build import BuildSummary, StrictError
+from .build import BuildSummary
+from .catalog import suites_help, views_help
 from .checks.render import render_html, render_markdown, render_text
 from .config import DEFAULT_WAREHOUSE
 from .demo import cached_replica, default_cache
-from .display import print_frame, shown_path, synthetic_banner
+from .display import FORMATS, print_frame, shown_path, synthetic_banner, terminal_width
+from .errors import EXIT_CHECKS_FAILED, exit_codes_help, run_guarded
+from .export import EXPORTERS
+from .outputs import write_file
 from .progress import Progress, reporting
-from .publish import PublishError
 from .replica import write_replica
-from .resources import ResourceError
-from .sources import SourceError
 from .version import __version__
-from .warehouse import STATS_VIEWS, Warehouse, WarehouseError
+from .warehouse import STATS_VIEWS, Warehouse
 
 PROG = "cityscapes-warehouse"
-EXIT_CHECKS_FAILED = 1
-EXIT_DATA_ERROR = 2
+DEFAULT_ROWS = 40  # rows `query` prints as a table unless --limit or --all says otherwise
+
+# Every public method of Warehouse and the command that runs it (None: no command, and why).
+METHOD_COMMANDS = {
+    "build": "build",
+    "query": "query",
+    "stats": "stats",
+    "validate": "validate",
+    "report": "report",
+    "export": "export",
+    "info": "info",
+    "connect": None,  # a DuckDB connection object is for Python code; `query` is its command
+    "table": None,  # a polars LazyFrame is for Python code; `query "select * from TABLE"` prints one
+    "database": None,  # a path, shown by `info`
+}
+# Commands that are not methods of a built warehouse: they make the data a warehouse is built from.
+COMMANDS_WITHOUT_METHOD = {"replica", "demo"}
+QUERY_ALIAS = "sql"
 
 
-def _command(sub, name: str, help_text: str, example: str) -> argparse.ArgumentParser:
+def _command(sub, name: str, help_text: str, example: str, more: str = "", aliases=()) -> argparse.ArgumentParser:
     parser = sub.add_parser(
         name,
+        aliases=list(aliases),
         help=help_text,
-        description=help_text,
-        epilog=f"example:\n  {example}",
+        description=help_text + (f"\n\n{more}" if more else ""),
+        epilog=f"example:\n  {example}\n\nexit codes: see {PROG} --help",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars or stage lines on stderr")
     return parser
 
 
+def _warehouse_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--warehouse",
+        type=Path,
+        default=DEFAULT_WAREHOUSE,
+        help="the warehouse folder or its warehouse.duckdb (default: %(default)s)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Cityscapes gtFine annotations as a Parquet + DuckDB warehouse.",
-        epilog=f"example:\n  {PROG} build gtFine_trainvaltest.zip && {PROG} stats --by split",
+        epilog=f"example:\n  {PROG} build gtFine_trainvaltest.zip\n  {PROG} stats --by split\n\n{exit_codes_help()}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -51,17 +82,28 @@ def _parser() -> argparse.ArgumentParser:
     p = _command(
         sub,
         "build",
-        "Read a gtFine zip or folder and write the warehouse.",
+        "Read the annotations and write the warehouse.",
         f"{PROG} build ~/datasets/gtFine_trainvaltest.zip --out warehouse",
+        more="formats read (detected): gtFine_trainvaltest.zip (read in place, never extracted); the gtFine/ folder\n"
+        "or the folder holding it; a Supervisely project (Dataset Ninja's export) as a folder or a .tar/.tar.gz",
     )
-    p.add_argument("source", help="gtFine_trainvaltest.zip, the extracted gtFine/ folder, or the folder holding it")
+    p.add_argument(
+        "source",
+        help="gtFine_trainvaltest.zip, the gtFine/ folder (or the folder holding it), "
+        "or a Supervisely project folder or .tar (Dataset Ninja's export)",
+    )
     p.add_argument("--out", type=Path, default=DEFAULT_WAREHOUSE, help="warehouse directory (default: %(default)s)")
     p.add_argument(
         "--expect-published",
         action="store_true",
         help="publish only if every published count of the full release matches (off: a subset is fine)",
     )
-    p.add_argument("--strict", action="store_true", help="fail (exit 2) on any reject instead of recording it")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail (exit 2) on any reject for a fault of the source; the release's own conventions "
+        "(deleted objects, fewer than 3 points) are not faults",
+    )
     p.add_argument(
         "--pixels",
         action="store_true",
@@ -86,38 +128,47 @@ def _parser() -> argparse.ArgumentParser:
 
     p = _command(sub, "stats", "Print the class, city or split statistics.", f"{PROG} stats --by city")
     p.add_argument("--by", choices=list(STATS_VIEWS), default="class", help="which view (default: %(default)s)")
-    p.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="default: %(default)s")
+    p.add_argument("--format", choices=FORMATS, default="table", help="default: %(default)s")
+    _warehouse_option(p)
     p.set_defaults(run=_stats)
 
     p = _command(
         sub,
-        "sql",
-        "Run a SQL query on a read-only connection to the warehouse.",
-        f'{PROG} sql "select label, objects from class_stats order by objects desc limit 5"',
-    )
-    p.add_argument(
         "query",
-        help="the SQL text; tables: images objects polygons labels rejects build_info; "
-        "views: class_stats city_stats split_stats class_city_stats stg_*",
+        f"Run one SQL query on a read-only connection to the warehouse (`{QUERY_ALIAS}` is an alias).",
+        f'{PROG} query "select label, objects from class_stats order by objects desc limit 5"',
+        more=views_help(),
+        aliases=[QUERY_ALIAS],
     )
-    p.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="default: %(default)s")
-    p.add_argument("--format", choices=["table", "csv", "json"], default="table", help="default: %(default)s")
-    p.set_defaults(run=_sql)
+    p.add_argument("query", help="one SELECT (or EXPLAIN); anything that would write is refused (exit 2)")
+    _warehouse_option(p)
+    p.add_argument("--format", choices=FORMATS, default="table", help="default: %(default)s")
+    rows = p.add_mutually_exclusive_group()
+    rows.add_argument(
+        "--limit",
+        type=_positive,
+        metavar="N",
+        help=f"print at most N rows (default: {DEFAULT_ROWS} as a table, every row as csv or json)",
+    )
+    rows.add_argument("--all", action="store_true", help="print every row, also as a table")
+    p.set_defaults(run=_query)
 
     p = _command(
         sub,
         "validate",
         "Check the warehouse against the published counts and its integrity suites.",
         f"{PROG} validate --report validation.html",
+        more=suites_help(),
     )
-    p.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="default: %(default)s")
+    _warehouse_option(p)
     p.add_argument(
         "--suite",
         action="append",
         metavar="NAME",
-        help="a suite of expectations/ by name, e.g. class_stats.published (repeatable; default: all)",
+        help="a suite by name, e.g. class_stats.published (repeatable; default: all, listed above)",
     )
     p.add_argument("--report", type=Path, metavar="FILE", help="also write a report: FILE.html or FILE.md")
+    p.add_argument("--force", action="store_true", help="replace FILE even if this tool did not write it")
     p.set_defaults(run=_validate)
 
     p = _command(
@@ -127,20 +178,31 @@ def _parser() -> argparse.ArgumentParser:
         f"{PROG} report --out report.html",
     )
     p.add_argument("--out", type=Path, default=Path("report.html"), help="default: %(default)s")
-    p.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="default: %(default)s")
+    p.add_argument("--force", action="store_true", help="replace --out even if this tool did not write it")
+    _warehouse_option(p)
     p.set_defaults(run=_report)
 
     p = _command(
         sub,
         "export",
-        "Write the warehouse as gtFine files, a Supervisely project or COCO instances.",
+        f"Write the warehouse in another format: {', '.join(EXPORTERS)}.",
         f"{PROG} export --format coco coco/ --split val",
     )
-    p.add_argument("out", type=Path, help="folder to write into (must not exist, or be empty)")
-    p.add_argument("--format", required=True, choices=["gtfine", "supervisely", "coco"], help="output format")
-    p.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="default: %(default)s")
+    p.add_argument("out", type=Path, help="folder to create (it must not exist, or be empty; never inside a warehouse)")
+    p.add_argument("--format", required=True, choices=list(EXPORTERS), help="output format")
+    _warehouse_option(p)
     p.add_argument("--split", help="only this split (default: all)")
     p.set_defaults(run=_export)
+
+    p = _command(
+        sub,
+        "info",
+        "Print how and from what the warehouse was built.",
+        f"{PROG} info --warehouse warehouse",
+    )
+    p.add_argument("--format", choices=("table", "json"), default="table", help="default: %(default)s")
+    _warehouse_option(p)
+    p.set_defaults(run=_info)
 
     p = _command(
         sub,
@@ -178,6 +240,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of rows, 1 or more, got '{text}'")
+    return int(text)
+
+
+def show_banner(synthetic: bool, fmt: str = "table") -> None:
+    """The SYNTHETIC banner, when it applies: on stdout beside a table, on stderr beside csv or json."""
+    if synthetic:
+        out = sys.stdout if fmt == "table" else sys.stderr
+        print(synthetic_banner(terminal_width(out)), file=out)
+
+
 def _build(args) -> int:
     if args.engine == "spark":
         from .spark.build import build_on_spark
@@ -196,6 +271,7 @@ def _build(args) -> int:
             pixels=args.pixels,
             check_label_pngs=args.check_label_pngs,
         )
+    show_banner(summary.synthetic)
     print_summary(summary)
     return 0
 
@@ -210,9 +286,7 @@ def _build_with_progress(source, out, **options) -> BuildSummary:
     return summary
 
 
-def print_summary(summary: BuildSummary, banner: bool = True) -> None:
-    if summary.synthetic and banner:
-        print(synthetic_banner())
+def print_summary(summary: BuildSummary) -> None:
     print(f"Built {summary.out} from {summary.source_kind} {shown_path(summary.source)} in {summary.seconds:.1f} s")
     print(f"  files read   {summary.files_read:>9,}")
     print(f"  images       {summary.images:>9,}")
@@ -238,31 +312,31 @@ def print_summary(summary: BuildSummary, banner: bool = True) -> None:
 
 def _stats(args) -> int:
     wh = Warehouse(args.warehouse)
-    if wh.info()["synthetic"]:
-        print(synthetic_banner())
-    print_frame(wh.stats(args.by), "table", sys.stdout)
+    frame = wh.stats(args.by)
+    show_banner(wh.info()["synthetic"], args.format)
+    print_frame(frame, args.format, sys.stdout, terminal_width(sys.stdout))
     return 0
 
 
-def _sql(args) -> int:
+def _query(args) -> int:
     wh = Warehouse(args.warehouse)
-    result = wh.query(args.query)
-    if wh.info()["synthetic"]:
-        # on stderr for csv and json, so the data stays machine-readable
-        print(synthetic_banner(), file=sys.stdout if args.format == "table" else sys.stderr)
-    print_frame(result, args.format, sys.stdout)
+    limit = None if args.all else args.limit or (DEFAULT_ROWS if args.format == "table" else None)
+    # one row more than shown says whether there are more, without counting them all
+    result = wh.query(args.query, limit=None if limit is None else limit + 1)
+    more = limit is not None and result.height > limit
+    show_banner(wh.info()["synthetic"], args.format)
+    print_frame(result.head(limit) if more else result, args.format, sys.stdout, terminal_width(sys.stdout), more)
     return 0
 
 
 def _validate(args) -> int:
     wh = Warehouse(args.warehouse)
-    if wh.info()["synthetic"]:
-        print(synthetic_banner())
+    show_banner(wh.info()["synthetic"])
     report = wh.validate(args.suite)
     print(render_text(report).rstrip())
     if args.report:
         text = render_markdown(report) if args.report.suffix.lower() == ".md" else render_html(report)
-        args.report.write_text(text)
+        write_file(args.report, lambda tmp: tmp.write_text(text, encoding="utf-8"), args.force)
         print(f"report written to {args.report}")
     return 0 if report.all_passed else EXIT_CHECKS_FAILED
 
@@ -270,7 +344,7 @@ def _validate(args) -> int:
 def _report(args) -> int:
     progress = Progress("rasterising images", unit="images")
     try:
-        out = Warehouse(args.warehouse).report(args.out, progress)
+        out = Warehouse(args.warehouse).report(args.out, progress, force=args.force)
     finally:
         progress.close()
     print(f"Report written to {out} ({out.stat().st_size / 1e6:.1f} MB, one page, no network needed)")
@@ -280,15 +354,29 @@ def _report(args) -> int:
 def _export(args) -> int:
     wh = Warehouse(args.warehouse)
     progress = Progress(f"exporting {args.format}", unit="images")
-    summary = wh.export(args.format, args.out, args.split, progress)
-    progress.close()
-    if wh.info()["synthetic"]:
-        print(synthetic_banner())
+    try:
+        summary = wh.export(args.format, args.out, args.split, progress)
+    finally:
+        progress.close()
+    show_banner(wh.info()["synthetic"])
     print(
         f"Exported {summary.images:,} images and {summary.objects:,} objects "
         f"(+ {summary.rejected_objects:,} rejected, kept where the format allows) as {args.format} "
         f"into {args.out}: {summary.files:,} files in {summary.seconds:.1f} s"
     )
+    return 0
+
+
+def _info(args) -> int:
+    wh = Warehouse(args.warehouse)
+    info = {"warehouse": str(wh.path), "database": str(wh.database), **wh.info()}
+    if args.format == "json":
+        print(json.dumps(info, default=str, indent=1))
+        return 0
+    show_banner(info["synthetic"])
+    width = max(len(key) for key in info)
+    for key, value in info.items():
+        print(f"{key:<{width}}  {value}")
     return 0
 
 
@@ -299,7 +387,7 @@ def _replica(args) -> int:
         args.out, seed=args.seed, scale=args.scale, make_zip=args.zip, progress=progress, label_pngs=args.label_pngs
     )
     progress.close()
-    print(synthetic_banner())
+    show_banner(True)
     print(
         f"Wrote a synthetic replica to {args.out} in {time.perf_counter() - started:.1f} s "
         f"(seed {args.seed}, scale {args.scale:g})"
@@ -311,8 +399,13 @@ def _replica(args) -> int:
     return 0
 
 
+def demo_report_path(out: Path) -> Path:
+    """Beside the warehouse, never in it: a warehouse holds only what build wrote."""
+    return out.with_name(f"{out.name}-report.html")
+
+
 def _demo(args) -> int:
-    print(synthetic_banner())
+    show_banner(True)
     progress = Progress("writing replica files", unit="files")
     started = time.perf_counter()
     folder, truth, reused = cached_replica(args.cache, args.seed, args.scale, progress)
@@ -320,31 +413,28 @@ def _demo(args) -> int:
     how = "reused" if reused else f"written in {time.perf_counter() - started:.1f} s"
     print(f"Replica (seed {args.seed}, scale {args.scale:g}): {shown_path(folder)} ({how})")
     summary = _build_with_progress(folder, args.out, pixels=True)
-    print_summary(summary, banner=False)
+    print_summary(summary)
     wh = Warehouse(args.out)
-    # beside the warehouse, never inside it: the warehouse holds only what its manifest lists
-    report = wh.report(args.out.parent / f"{args.out.name}-report.html")
+    report = wh.report(demo_report_path(args.out))
     print("\nexpectation suites (published counts, integrity, findings):")
     print(render_text(wh.validate()).rstrip())
+    width = terminal_width(sys.stdout)
     for by in ("split", "city", "class"):
         print(f"\n{by} statistics ({STATS_VIEWS[by]}):")
-        print_frame(wh.stats(by), "table", sys.stdout)
+        print_frame(wh.stats(by), "table", sys.stdout, width)
     print(f"\nReport: {report} (open it in a browser)")
-    print(f'Query it: {PROG} sql "select * from dn_class_balance" --warehouse {args.out}')
+    print(f'Query it: {PROG} query "select * from dn_class_balance" --warehouse {args.out}')
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    try:
+
+    def run() -> int:
         with reporting(quiet=args.quiet):
             return args.run(args)
-    except (SourceError, PublishError, ResourceError, WarehouseError, AuditError, StrictError) as exc:
-        print(f"{PROG} {args.command}: error: {exc}", file=sys.stderr)
-        return EXIT_DATA_ERROR
-    except KeyboardInterrupt:
-        print(f"{PROG} {args.command}: interrupted; the published warehouse was not changed", file=sys.stderr)
-        return 130
+
+    return run_guarded(f"{PROG} {args.command}", run)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +14,7 @@ from .build import BuildSummary, build
 from .config import DEFAULT_WAREHOUSE, Settings
 from .layout import DATABASE_FILE, table_dir
 from .manifest import ManifestError, read_manifest
+from .outputs import check_output_folder, write_file
 from .progress import stage
 from .schemas import TABLES
 
@@ -54,7 +56,10 @@ class Warehouse:
     """
 
     def __init__(self, path: str | Path = DEFAULT_WAREHOUSE):
+        """`path` is the warehouse folder, or its `warehouse.duckdb`."""
         self.path = Path(path)
+        if self.path.name == DATABASE_FILE and self.path.is_file():
+            self.path = self.path.parent
         try:
             read_manifest(self.path)
         except ManifestError as exc:
@@ -79,8 +84,11 @@ class Warehouse:
         passes the integrity checks (and the published counts, with `expect_published`; and has no
         reject at all, with `strict`). `pixels` adds the pixel stage, `check_label_pngs` the comparison
         of the source's label PNGs with it (see build.build)."""
+        out = Path(out)
+        if out.name in ("", ".", ".."):  # `--out .`: staging goes beside the folder, so name it
+            out = Path(os.path.abspath(out))
         summary = build(
-            source, Path(out), settings, progress, expect_published, strict, pixels, pixel_progress, check_label_pngs
+            source, out, settings, progress, expect_published, strict, pixels, pixel_progress, check_label_pngs
         )
         return cls(out), summary
 
@@ -145,19 +153,26 @@ class Warehouse:
     def export(
         self, fmt: str, out: str | Path, split: str | None = None, progress: Callable[[int, int], None] | None = None
     ):
-        """Write the warehouse as a gtFine release, a Supervisely project or COCO instances files."""
+        """Write the warehouse as a gtFine release, a Supervisely project or COCO instances files.
+
+        OUT is a new (or empty) folder, never a link and never inside a warehouse.
+        """
         from .export import ExportError, export
 
+        check_output_folder(Path(out))
         try:
             return export(self.path, fmt, out, split, progress)
         except ExportError as exc:
             raise WarehouseError(str(exc)) from exc
 
-    def report(self, out: str | Path, progress: Callable[[int, int], None] | None = None) -> Path:
-        """Write the one-page HTML report (charts, parity statistics, data quality) to `out`."""
+    def report(self, out: str | Path, progress: Callable[[int, int], None] | None = None, force: bool = False) -> Path:
+        """Write the one-page HTML report (charts, parity statistics, data quality) to `out`.
+
+        Never inside a warehouse; over an existing file only if this tool wrote it, or with `force`.
+        """
         from .report import render_report
 
-        return render_report(self.path, Path(out), progress)
+        return write_file(Path(out), lambda tmp: render_report(self.path, tmp, progress), force)
 
     def info(self) -> dict:
         """How and from what the warehouse was built (source, synthetic or not, when, counts)."""

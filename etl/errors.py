@@ -1,0 +1,121 @@
+"""The command line's one error boundary: which failures are the user's or the machine's (exit 2,
+one line naming the path and the cause), which are a bug (exit 70, with a hint to report it).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sys
+import textwrap
+import traceback
+from collections.abc import Callable
+
+import duckdb
+
+from .audit import AuditError
+from .build import StrictError
+from .export import ExportError
+from .outputs import OutputError
+from .publish import PublishError
+from .resources import ResourceError
+from .sources import SourceError
+from .warehouse import WarehouseError
+
+EXIT_DONE = 0
+EXIT_CHECKS_FAILED = 1
+EXIT_USER_ERROR = 2
+EXIT_BUG = 70  # EX_SOFTWARE in sysexits.h: an internal error
+EXIT_INTERRUPTED = 130
+EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader went away
+EXIT_CODES = {
+    EXIT_DONE: "done",
+    EXIT_CHECKS_FAILED: "validate found a difference (one line per difference on stdout)",
+    EXIT_USER_ERROR: "an error of the input or the machine, explained in one line on stderr "
+    "(a missing or broken source, a query that tries to write, a full or read-only disk)",
+    EXIT_BUG: "a bug in cityscapes-warehouse: please report it with the command and what it printed",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C); the published warehouse is unchanged",
+    EXIT_PIPE_CLOSED: "the output's reader went away (e.g. `| head`)",
+}
+REPORT_URL = "the project's issue tracker"
+
+# Exceptions that explain themselves: raised for bad input, a refused request or failed checks.
+USER_ERRORS = (
+    SourceError,
+    PublishError,
+    ResourceError,
+    WarehouseError,
+    AuditError,
+    StrictError,
+    ExportError,
+    OutputError,
+)
+_ERRNO_HINTS = {
+    errno.ENOSPC: "no space left on the device",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.EISDIR: "is a folder, not a file",
+    errno.EEXIST: "already exists",
+    errno.EBUSY: "is in use or a mount point; choose a folder inside it",
+    errno.EXDEV: "is on another file system than its parent folder (a mount point?); choose a folder inside it",
+    errno.ENAMETOOLONG: "the name is too long",
+    errno.ENOENT: "no such file or folder",
+}
+
+
+def exit_codes_help() -> str:
+    lines = ["exit codes:"]
+    for code, meaning in EXIT_CODES.items():
+        lines += textwrap.wrap(meaning, width=78, initial_indent=f"  {code:<4} ", subsequent_indent=" " * 7)
+    return "\n".join(lines)
+
+
+def run_guarded(who: str, run: Callable[[], int]) -> int:
+    """Run a command; map what it raises to an exit code and one line on stderr."""
+    try:
+        code = run()
+        sys.stdout.flush()  # inside the boundary: a reader gone by now is a closed pipe too
+        return code
+    except BrokenPipeError:
+        # The reader left (`| head`): say nothing more, and keep Python from complaining at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_PIPE_CLOSED
+    except USER_ERRORS as exc:
+        _error(who, str(exc))
+    except OSError as exc:
+        _error(who, os_error_text(exc))
+    except duckdb.IOException as exc:  # DuckDB's own file errors: a full disk, a damaged file
+        _error(who, _first_line(exc))
+    except KeyboardInterrupt:
+        print(f"{who}: interrupted; the published warehouse was not changed", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001  (a Rust panic from polars is a BaseException)
+        traceback.print_exc()
+        print(
+            f"{who}: internal error: {type(exc).__name__}: {_first_line(exc)}\n"
+            f"This is a bug in cityscapes-warehouse, not in your input: please report it to {REPORT_URL} "
+            "with the command you ran and the lines above.",
+            file=sys.stderr,
+        )
+        return EXIT_BUG
+    return EXIT_USER_ERROR
+
+
+def os_error_text(exc: OSError) -> str:
+    """'PATH: cause' for an error of the file system, in words a user can act on."""
+    cause = _ERRNO_HINTS.get(exc.errno) or (exc.strerror or str(exc)).lower()
+    paths = [str(p) for p in (exc.filename, exc.filename2) if p is not None]
+    return f"{' -> '.join(paths)}: {cause}" if paths else cause
+
+
+def _error(who: str, message: str) -> None:
+    print(f"{who}: error: {message}", file=sys.stderr)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

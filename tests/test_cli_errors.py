@@ -1,0 +1,143 @@
+"""The error boundary: user and machine errors exit 2 with one line naming the path and the cause;
+a bug exits 70 with a hint to report it; a closed pipe ends quietly. One test per case of issue 12."""
+
+from __future__ import annotations
+
+import errno
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cityscapes_warehouse import Warehouse
+from cityscapes_warehouse.cli import main
+from cityscapes_warehouse.errors import EXIT_BUG, EXIT_CODES, EXIT_PIPE_CLOSED, EXIT_USER_ERROR
+
+
+@pytest.fixture
+def built(tmp_path, tiny_folder) -> Path:
+    assert main(["build", str(tiny_folder), "--out", str(tmp_path / "wh")]) == 0
+    return tmp_path / "wh"
+
+
+def _one_line_error(capsys, *words) -> str:
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if "error" in line]
+    assert "Traceback" not in err and len(lines) == 1, err
+    assert all(word in lines[0] for word in words), err
+    return lines[0]
+
+
+def _failing(code: int, path: Path):
+    def fail(*args, **kwargs):
+        raise OSError(code, os.strerror(code), str(path))
+
+    return fail
+
+
+def test_a_read_only_disk_exits_2_naming_the_folder(tmp_path, tiny_folder, monkeypatch, capsys):
+    out = tmp_path / "ro" / "wh"
+    monkeypatch.setattr(Path, "mkdir", _failing(errno.EROFS, out))
+    assert main(["build", str(tiny_folder), "--out", str(out)]) == EXIT_USER_ERROR
+    _one_line_error(capsys, str(out), "read-only")
+
+
+def test_a_full_disk_while_writing_a_report_exits_2_and_leaves_no_half_file(built, tmp_path, monkeypatch, capsys):
+    page = tmp_path / "report.html"
+    monkeypatch.setattr(os, "replace", _failing(errno.ENOSPC, page))
+    assert main(["report", "--out", str(page), "--warehouse", str(built)]) == EXIT_USER_ERROR
+    _one_line_error(capsys, str(page), "no space left")
+    assert not page.exists() and [p.name for p in tmp_path.iterdir() if p.name.startswith(".report")] == []
+
+
+def test_out_on_a_mount_point_exits_2_saying_so(tmp_path, tiny_folder, monkeypatch, capsys):
+    """Publishing renames the staged warehouse onto --out, which a mount point refuses (EBUSY)."""
+    out = tmp_path / "mnt"
+    out.mkdir()
+    monkeypatch.setattr("cityscapes_warehouse.build.publish", _failing(errno.EBUSY, out))
+    assert main(["build", str(tiny_folder), "--out", str(out)]) == EXIT_USER_ERROR
+    _one_line_error(capsys, str(out), "mount point")
+
+
+def test_out_dot_in_an_empty_folder_builds_there(tmp_path, tiny_folder, monkeypatch, capsys):
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    code = main(["build", str(tiny_folder), "--out", "."])
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert code == 0 and Warehouse(here).info()["files_read"] == 3
+
+
+def test_export_to_a_symlink_is_refused_and_the_link_target_untouched(built, tmp_path, capsys):
+    target = tmp_path / "target"
+    target.mkdir()
+    (tmp_path / "link").symlink_to(target)
+    assert main(["export", "--format", "coco", str(tmp_path / "link"), "--warehouse", str(built)]) == 2
+    _one_line_error(capsys, "link", "symbolic link")
+    assert list(target.iterdir()) == [] and (tmp_path / "link").is_symlink()
+
+
+def test_export_to_a_path_under_a_file_exits_2(built, tmp_path, capsys):
+    (tmp_path / "afile").write_text("mine")
+    assert main(["export", "--format", "coco", str(tmp_path / "afile" / "sub"), "--warehouse", str(built)]) == 2
+    _one_line_error(capsys, "afile", "is a file, not a folder")
+    assert (tmp_path / "afile").read_text() == "mine"
+
+
+def test_a_closed_pipe_ends_quietly(built):
+    """`stats | head -1`: the reader has gone before the writer is done; here it is gone from the start."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "cityscapes_warehouse.cli", "stats", "--warehouse", str(built)],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == EXIT_PIPE_CLOSED and done.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("sql", "shown"),
+    [
+        ("select interval '1 month 3 days' as i", "1 month 3 days"),
+        ("select union_value(k := 7) as u", "7"),
+        ("select 'infinity'::timestamp as t, '-infinity'::date as d", "infinity"),
+        ("select '-infinity'::timestamp as t", "-infinity"),
+    ],
+)
+def test_types_polars_cannot_print_are_shown_not_crashed_on(built, capsys, sql, shown):
+    for fmt in ("table", "csv", "json"):
+        assert main(["query", sql, "--warehouse", str(built), "--format", fmt]) == 0
+        out = capsys.readouterr().out
+        assert shown in out
+
+
+def test_a_corrupt_warehouse_file_exits_2_naming_it(built, capsys):
+    (built / "warehouse.duckdb").write_bytes(b"not a database" * 500)
+    assert main(["stats", "--warehouse", str(built)]) == EXIT_USER_ERROR
+    _one_line_error(capsys, "warehouse.duckdb", "cannot be opened")
+
+
+def test_a_bug_exits_70_with_a_hint_to_report_it(built, monkeypatch, capsys):
+    def broken(self, by="class"):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(Warehouse, "stats", broken)
+    assert main(["stats", "--warehouse", str(built)]) == EXIT_BUG
+    err = capsys.readouterr().err
+    assert "internal error: ZeroDivisionError" in err and "please report it" in err
+
+
+def test_help_lists_every_exit_code(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert all(f"  {code:<4} {meaning[:20]}" in out for code, meaning in EXIT_CODES.items())
+    assert max(len(line) for line in out.splitlines()) <= 80
