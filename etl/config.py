@@ -15,21 +15,17 @@ DEFAULT_WAREHOUSE = Path("warehouse")
 # Every worker pool (parsing, the pixel stage, the replica writer) starts its processes one way.
 # Not fork: a build forks while its DuckDB connection and Arrow's thread pools are running, and a
 # forked child inherits their locks in whatever state another thread left them (Python 3.12 warns
-# of exactly this; 3.14 stops forking by default on Linux). forkserver forks every worker from a
-# clean single-threaded server that has already imported the worker code (the preload below), so
-# the import is paid once per process, not once per worker; spawn where there is no forkserver
-# (Windows). Like spawn, it runs the caller's main module again in each worker: a script that
-# builds in parallel needs the usual `if __name__ == "__main__":` guard.
-START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-WORKER_MODULES = ["cityscapes_warehouse.batches", "cityscapes_warehouse.pixels.stage"]
+# of exactly this; 3.14 stops forking by default on Linux). Not forkserver either: its workers are
+# the server's children, and the server outlives a killed build, so the workers did too (the
+# die-with-parent signal follows the direct parent). spawn makes each worker a child of the build
+# and pays one import of the package per worker. Like any spawn, it runs the caller's main module
+# again in each worker: a script that builds in parallel needs the `if __name__ == "__main__":` guard.
+START_METHOD = "spawn"
 
 
 def worker_context() -> BaseContext:
     """The multiprocessing context every worker pool of the package uses (see START_METHOD)."""
-    context = multiprocessing.get_context(START_METHOD)
-    if START_METHOD == "forkserver":
-        context.set_forkserver_preload(WORKER_MODULES)
-    return context
+    return multiprocessing.get_context(START_METHOD)
 
 
 def available_cores() -> int:

@@ -289,12 +289,9 @@ import cityscapes_warehouse.batches as batches
 from cityscapes_warehouse.config import Settings
 from cityscapes_warehouse.sources import open_source
 
-def slow(files):
-    time.sleep(120)
-
-batches.parse_batch = slow
-for _ in batches.parsed_batches(open_source(sys.argv[1]), Settings(workers=2, parallel_min_files=1, batch_files=1)):
-    pass
+if __name__ == "__main__":
+    for _ in batches.parsed_batches(open_source(sys.argv[1]), Settings(workers=2, parallel_min_files=1, batch_files=1)):
+        time.sleep(120)  # the workers stay up, idle, while their parent is killed
 """
 
 
@@ -303,11 +300,18 @@ def test_workers_end_when_the_build_process_is_killed(tmp_path):
     build_folder(tmp_path, {named(n): doc(GOOD_OBJECTS) for n in range(1, 6)})
     parent = subprocess.Popen([sys.executable, "-c", WORKERS_SCRIPT, str(tmp_path / "src")])
     try:
-        workers = _wait_for(lambda: _children(parent.pid) if len(_children(parent.pid)) >= 2 else None)
+        _wait_for(lambda: len(_descendants(parent.pid)) >= 2)
+        time.sleep(1)
+        workers = _descendants(parent.pid)
     finally:
         parent.send_signal(signal.SIGKILL)
         parent.wait()
     assert _wait_for(lambda: not any(_alive(pid) for pid in workers) or None)
+
+
+def _descendants(pid: int) -> list[int]:
+    children = _children(pid)
+    return children + [grandchild for child in children for grandchild in _descendants(child)]
 
 
 def _children(pid: int) -> list[int]:
