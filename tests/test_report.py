@@ -186,12 +186,12 @@ def test_the_split_filter_shows_one_split(probed):
     assert set(probed["splits_shown"]) == {"val"} and probed["all_rows_shown"] == 0
 
 
-def test_a_table_downloads_as_csv_with_raw_numbers(probed, replica_report):
+def test_a_table_downloads_as_csv_with_raw_numbers(probed, small_warehouse):
     download = probed["download"]
     assert download["name"] == "class-balance-val.csv"
     lines = unquote(download["href"].split(",", 1)[1]).splitlines()
     assert lines[0] == 'class,images,objects,objects / image,"area on image, %"'
-    con = report_connection(replica_report.parent / "warehouse")
+    con = report_connection(small_warehouse)
     expected = con.sql("select label, images, objects from class_split_stats where split = 'val'").fetchall()
     rows = {tuple(line.split(",")[:3]) for line in lines[1:]}
     assert rows == {(label, str(images), str(objects)) for label, images, objects in expected}
