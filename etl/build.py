@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import schemas
 from .audit import audit
@@ -27,6 +28,10 @@ from .version import __version__
 
 PIXEL_INPUTS = ("images", "objects", "polygons", "rejects")
 STRICT_EXAMPLES = 10  # rejects shown when --strict refuses a build
+# Rejects the release itself holds by convention: cityscapesScripts skips deleted objects and
+# polygons of fewer than 3 points, and the published 287540 objects exclude them. Every other
+# reason is a fault of the source (what rejects.completeness fails on), and --strict refuses it.
+RELEASE_CONVENTIONS = ("deleted", "too_few_points")
 
 
 @dataclass
@@ -49,15 +54,24 @@ class BuildSummary:
     def rejects(self) -> int:
         return sum(self.rejects_by_reason.values())
 
+    @property
+    def faults_by_reason(self) -> dict[str, int]:
+        """Rejects for a fault of the source: every reason but the release's conventions."""
+        return {r: n for r, n in self.rejects_by_reason.items() if r not in RELEASE_CONVENTIONS}
+
 
 class StrictError(Exception):
-    """A --strict build read something it had to reject; nothing was published."""
+    """A --strict build rejected something for a fault of the source; nothing was published."""
 
     def __init__(self, summary: BuildSummary, examples: list[dict]):
         self.summary = summary
-        reasons = ", ".join(f"{reason} {count}" for reason, count in summary.rejects_by_reason.items())
+        faults = summary.faults_by_reason
+        reasons = ", ".join(f"{reason} {count}" for reason, count in faults.items())
         shown = "\n".join(f"  {_where(r)}: {r['reason']}: {r['detail']}" for r in examples)
-        super().__init__(f"--strict: {summary.rejects} reject(s) ({reasons}), so nothing was published:\n{shown}")
+        super().__init__(
+            f"--strict: {sum(faults.values())} reject(s) for a fault of the source ({reasons}), "
+            f"so nothing was published:\n{shown}"
+        )
 
 
 def _where(reject: dict) -> str:
@@ -107,8 +121,8 @@ def build(
                 rejects_by_reason=dict(sorted(tally.rejects.items())),
                 pixels=pixels,
             )
-            if strict and summary.rejects:
-                raise StrictError(summary, tally.first_rejects)
+            if strict and summary.faults_by_reason:
+                raise StrictError(summary, tally.first_faults)
             if pixels:
                 inputs = writer.tables(PIXEL_INPUTS)
                 label_pngs = _label_pngs(src) if check_label_pngs else None
@@ -148,7 +162,7 @@ class _Tally:
     objects: int = 0
     objects_read: int = 0
     rejects: Counter = field(default_factory=Counter)
-    first_rejects: list[dict] = field(default_factory=list)
+    first_faults: list[dict] = field(default_factory=list)  # the first rejects for a fault of the source
     boxes: list[list[int] | None] = field(default_factory=list)  # each batch's vertex bounds, one per batch
 
 
@@ -160,8 +174,10 @@ def _write_batches(batches: Iterator[tuple[dict[str, pa.Table], int]], writer: T
         tally.objects += tables["objects"].num_rows
         tally.objects_read += read
         tally.rejects.update(tables["rejects"]["reason"].to_pylist())
-        if len(tally.first_rejects) < STRICT_EXAMPLES:
-            tally.first_rejects += tables["rejects"].slice(0, STRICT_EXAMPLES - len(tally.first_rejects)).to_pylist()
+        if len(tally.first_faults) < STRICT_EXAMPLES:
+            rejects = tables["rejects"]
+            faults = rejects.filter(pc.invert(pc.is_in(rejects["reason"], pa.array(RELEASE_CONVENTIONS))))
+            tally.first_faults += faults.slice(0, STRICT_EXAMPLES - len(tally.first_faults)).to_pylist()
         tally.boxes.append(batch_bbox(tables["objects"]))
     if not tally.boxes:  # no file at all: the tables still exist, empty and typed
         writer.append(TableBuilder().finish())

@@ -20,7 +20,6 @@ PURPOSE_TEXT = {
     "published": "the published counts of the release (reported)",
     "integrity": "required to publish",
     "completeness": "nothing rejected for a fault of the source",
-    "findings": "figures shown, never failing",
 }
 
 

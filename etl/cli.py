@@ -416,7 +416,7 @@ def _demo(args) -> int:
     print_summary(summary)
     wh = Warehouse(args.out)
     report = wh.report(demo_report_path(args.out))
-    print("\nexpectation suites (published counts, integrity, findings):")
+    print("\nexpectation suites (published counts, integrity, completeness) and findings:")
     print(render_text(wh.validate()).rstrip())
     width = terminal_width(sys.stdout)
     for by in ("split", "city", "class"):

@@ -211,7 +211,7 @@ def test_strict_build_fails_on_any_reject_and_publishes_nothing(tmp_path, capsys
     write_case(tmp_path / "src", "unknown_label")
     assert main(["build", str(tmp_path / "src"), "--out", str(tmp_path / "wh"), "--strict"]) == 2
     err = capsys.readouterr().err
-    assert "--strict: 1 reject(s) (unknown_label 1)" in err and "ulm_900012_000019" in err
+    assert "--strict: 1 reject(s) for a fault of the source (unknown_label 1)" in err and "ulm_900012_000019" in err
     assert "Traceback" not in err and not (tmp_path / "wh").exists()
 
 

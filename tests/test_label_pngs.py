@@ -95,6 +95,8 @@ def test_a_tampered_png_is_named_with_its_pixel_counts(png_replica, tmp_path):
     got = wh.connect().execute("select * from label_image_mismatches order by label_or_instance_id").fetchall()
     assert sorted(got) == expected and len(expected) >= 2
     assert summary.label_pngs_compared == summary.images
+    found = {(f.group, f.key): f.observed for f in wh.validate(suites=["images.integrity"]).findings()}
+    assert found[("label PNGs against polygons", "labelIds")] == len(expected)
     page = render_report(wh, tmp_path / "report.html").read_text()
     section = page[page.index('id="label-images"') :]
     moved = sum(abs(png - polygons) for *_, png, polygons in expected)

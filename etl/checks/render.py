@@ -46,7 +46,7 @@ def render_text(report: ValidationReport) -> str:
         lines += [f"  {line}" for line in report.not_checked]
     noted = [r for r in report.findings() if r.observed]
     if noted:
-        lines.append("findings (reported, never failing): " + ", ".join(f"{r.key} {r.observed}" for r in noted))
+        lines.append("findings (figures, never pass or fail): " + ", ".join(f"{r.key} {r.observed}" for r in noted))
     failures = report.failures()
     if failures:
         lines.append("details:")
@@ -79,6 +79,10 @@ def render_markdown(report: ValidationReport) -> str:
             f"| {'yes' if r.required else 'no'} |"
             for r in failures
         ]
+        out.append("")
+    if report.findings():
+        out += ["## Findings (figures, never pass or fail)", "", "| group | finding | figure |", "|---|---|---:|"]
+        out += [f"| {_cell(f.group)} | {_cell(f.key)} | {f.observed} |" for f in report.findings()]
         out.append("")
     for suite in report.suites:
         results = [r for r in report.results if r.suite == suite]
@@ -151,6 +155,14 @@ def render_html(report: ValidationReport) -> str:
     if failures:
         parts += ["<h2>Failures</h2>", "<table><tr><th>table</th>" + head.removeprefix("<tr>")]
         parts += [_row(r, with_table=True) for r in failures]
+        parts.append("</table>")
+    if report.findings():
+        parts += ["<h2>Findings</h2>", "<p>Figures, never passing or failing.</p>"]
+        parts.append("<table><tr><th>group</th><th>finding</th><th>figure</th></tr>")
+        parts += [
+            f'<tr><td>{escape(f.group)}</td><td>{escape(f.key)}</td><td class="n">{f.observed}</td></tr>'
+            for f in report.findings()
+        ]
         parts.append("</table>")
     parts.append("<h2>Suites</h2>")
     for suite in report.suites:

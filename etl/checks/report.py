@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-FINDINGS = "findings"
+from .findings import Finding
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,7 @@ class ValidationReport:
     suite_seconds: dict[str, float] = field(default_factory=dict)
     not_checked: list[str] = field(default_factory=list)  # published figures a subset cannot be held to
     synthetic: bool = False  # built from the generated replica: every page says so
+    figures: list[Finding] = field(default_factory=list)  # findings: shown, never passed or failed
 
     def failures(self, required_only: bool = False) -> list[CheckResult]:
         """Failed expectations, required suites first; with required_only, only those that gate a publish."""
@@ -67,7 +68,7 @@ class ValidationReport:
     def passed(self) -> bool:
         """Every expectation of every required (integrity) suite passed: the warehouse may be published.
 
-        Published counts and findings are reported, never blocking; see `all_passed`.
+        Published counts and completeness are reported, never blocking; see `all_passed`.
         """
         return not self.failures(required_only=True)
 
@@ -75,8 +76,8 @@ class ValidationReport:
     def all_passed(self) -> bool:
         return not self.failures()
 
-    def findings(self) -> list[CheckResult]:
-        return [r for r in self.results if r.purpose == FINDINGS]
+    def findings(self) -> list[Finding]:
+        return self.figures
 
     def failed_names(self) -> set[tuple[str, str]]:
         return {r.name for r in self.failures()}

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..layout import DATABASE_FILE
 from ..resources import EXPECTATIONS_DIR
+from .findings import read_findings
 from .gx import is_row_expectation, validate_frame
 from .published_suites import scope_to_coverage, warehouse_coverage
 from .report import CheckResult, ValidationReport
@@ -61,6 +62,7 @@ def validate_warehouse(
             validation = validate_frame(suite.table, frame, suite.gx_suite(), suite.example_columns)
             results.extend(collect_results(suite, validation))
             suite_seconds[suite.name] = time.perf_counter() - suite_started
+        figures = read_findings(con)
     finally:
         con.close()
     return ValidationReport(
@@ -71,6 +73,7 @@ def validate_warehouse(
         suite_seconds=suite_seconds,
         not_checked=coverage.absent() if only_present else [],
         synthetic=synthetic,
+        figures=figures,
     )
 
 

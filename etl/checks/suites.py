@@ -76,6 +76,10 @@ def load_suites(
     paths = {path.stem: path for path in suite_paths(expectations_dir)}
     if names is None:
         names = list(paths)
+    if not names:  # a validation over no suite would pass on nothing
+        raise SuiteError(
+            f"no suite to run: {expectations_dir} holds none" if not paths else "no suite to run: none named"
+        )
     unknown = [name for name in names if name not in paths]
     if unknown:
         raise SuiteError(f"no suite named {', '.join(unknown)} in {expectations_dir}; suites: {', '.join(paths)}")
