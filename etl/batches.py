@@ -9,11 +9,7 @@ copy in source order wins, exactly as a single pass would decide.
 
 from __future__ import annotations
 
-import ctypes
 import gc
-import os
-import signal
-import sys
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
@@ -32,7 +28,6 @@ from .workers import worker_pool
 # most: with files of up to 16 MiB, memory holds a few batches, whatever the archive holds.
 BATCH_BYTES = 16 * 1024 * 1024
 IN_FLIGHT_BYTES = 64 * 1024 * 1024
-PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 def parse_batch(files: list[SourceFile]) -> tuple[dict[str, pa.Table], int, int]:
@@ -135,23 +130,6 @@ def batch_bytes(files: list[SourceFile]) -> int:
     return sum(len(file.data or b"") for file in files)
 
 
-def end_with_parent() -> None:
-    """Worker initializer: the worker ends when the build's process does, even when it is killed.
-
-    Linux delivers SIGKILL to the worker when its parent dies (prctl PR_SET_PDEATHSIG); elsewhere
-    the pool's own shutdown still ends workers when the parent exits normally.
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        return
-    if os.getppid() == 1:  # the parent died before the signal was asked for
-        os._exit(1)
-
-
 def parse_source(
     src: Source, settings: Settings, progress: Callable[[int, int], None] | None = None
 ) -> tuple[dict[str, pa.Table], int]:
@@ -184,8 +162,8 @@ def _results(src: Source, settings: Settings, workers: int) -> Iterator[tuple[di
         for batch in batches(src, settings.batch_files):
             yield parse_batch(batch)
         return
-    # the start method: see config.START_METHOD; workers end when the build process dies
-    with worker_pool(workers, worker_context(), end_with_parent) as pool:
+    # the start method: see config.START_METHOD; workers end when the build process dies (workers.py)
+    with worker_pool(workers, worker_context()) as pool:
         pending: deque[tuple[Future, int]] = deque()
         in_flight = 0
         for batch in batches(src, settings.batch_files):

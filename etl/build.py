@@ -13,10 +13,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import schemas
+from . import archive_budget, schemas
 from .audit import audit
 from .batches import parsed_batches
-from .config import Settings
+from .config import Settings, worker_context
 from .display import shown_path
 from .pixels import empty_pixel_tables, pixel_tables
 from .progress import stage
@@ -106,38 +106,40 @@ def build(
     src = open_source(source)
     staging = staging_dir(out)
     try:
-        writer = TableWriter(staging, settings)
-        try:
-            tally = _write_batches(parsed_batches(src, settings, progress), writer)
-            summary = BuildSummary(
-                out=out,
-                source=str(source),
-                source_kind=src.kind,
-                synthetic=src.synthetic,
-                files_read=len(src.names()),
-                images=tally.images,
-                objects=tally.objects,
-                objects_read=tally.objects_read,
-                rejects_by_reason=dict(sorted(tally.rejects.items())),
-                pixels=pixels,
-            )
-            if strict and summary.faults_by_reason:
-                raise StrictError(summary, tally.first_faults)
-            if pixels:
-                inputs = writer.tables(PIXEL_INPUTS)
-                label_pngs = _label_pngs(src) if check_label_pngs else None
-                if label_pngs is not None:
-                    summary.label_pngs_compared = sum(
-                        p in label_pngs for p in inputs["images"]["source_path"].to_pylist()
-                    )
-                writer.append(pixel_tables(inputs, pixel_progress, label_pngs=label_pngs, settings=settings))
-            else:
-                writer.append(empty_pixel_tables())
-            summary.seconds = time.perf_counter() - started
-            writer.append({"labels": labels_table(), "build_info": _build_info(summary)})
-        except BaseException:
-            writer.abort()
-            raise
+        # what the build's processes together may inflate from an archive (archive_budget.py)
+        with archive_budget.shared(worker_context(), settings.archive_bytes):
+            writer = TableWriter(staging, settings)
+            try:
+                tally = _write_batches(parsed_batches(src, settings, progress), writer)
+                summary = BuildSummary(
+                    out=out,
+                    source=str(source),
+                    source_kind=src.kind,
+                    synthetic=src.synthetic,
+                    files_read=len(src.names()),
+                    images=tally.images,
+                    objects=tally.objects,
+                    objects_read=tally.objects_read,
+                    rejects_by_reason=dict(sorted(tally.rejects.items())),
+                    pixels=pixels,
+                )
+                if strict and summary.faults_by_reason:
+                    raise StrictError(summary, tally.first_faults)
+                if pixels:
+                    inputs = writer.tables(PIXEL_INPUTS)
+                    label_pngs = _label_pngs(src) if check_label_pngs else None
+                    if label_pngs is not None:
+                        summary.label_pngs_compared = sum(
+                            p in label_pngs for p in inputs["images"]["source_path"].to_pylist()
+                        )
+                    writer.append(pixel_tables(inputs, pixel_progress, label_pngs=label_pngs, settings=settings))
+                else:
+                    writer.append(empty_pixel_tables())
+                summary.seconds = time.perf_counter() - started
+                writer.append({"labels": labels_table(), "build_info": _build_info(summary)})
+            except BaseException:
+                writer.abort()
+                raise
         with stage("writing the warehouse"):
             writer.close({"objects": geo_metadata(union_bbox(tally.boxes))})
         with stage("auditing the staged warehouse"):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from multiprocessing.context import BaseContext
 from pathlib import Path
 
+from .archive_budget import MAX_ARCHIVE_BYTES
 from .layout import DATABASE_FILE  # noqa: F401  (layout.py owns the warehouse's file names)
 
 DEFAULT_WAREHOUSE = Path("warehouse")
@@ -57,6 +58,8 @@ class Settings:
     heatmap stay small.
     pixel_min_images: below this many images the pixel stage runs in one process: starting
     workers (~0.5 s) costs more than it saves.
+    archive_bytes: what a build's processes together inflate from an archive at most (each entry
+    is also capped on its own): an archive of very many entries cannot keep a build going for hours.
     """
 
     parquet_compression: str = "zstd"
@@ -71,3 +74,4 @@ class Settings:
     parallel_min_files: int = 400
     pixel_batch_images: int = 200
     pixel_min_images: int = 400
+    archive_bytes: int = MAX_ARCHIVE_BYTES

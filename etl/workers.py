@@ -1,27 +1,36 @@
-"""Worker process pools that stop at once when the work is abandoned (Ctrl-C, an error, a closed generator).
+"""Worker process pools that stop at once when the work is abandoned (Ctrl-C, an error, a closed
+generator), and whose workers end when the build's process dies, even by SIGKILL.
 
 A plain `with ProcessPoolExecutor()` waits on exit for every submitted task, and a worker hit by
 Ctrl-C reports KeyboardInterrupt as that task's result and takes the next one: an interrupted
 pixel stage ran on for a minute. Here workers ignore SIGINT (the parent decides) and the parent
-cancels what is queued and terminates them.
+cancels what is queued and terminates them. Every pool of the package (parsing, the pixel stage,
+the replica writer) starts its workers here, so each has the same policy.
 """
 
 from __future__ import annotations
 
+import ctypes
+import os
 import signal
+import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from multiprocessing.context import BaseContext
 
+from . import archive_budget
+
 STOP_WAIT_S = 1.0  # a terminated worker is given this long to go before it is killed
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 @contextmanager
 def worker_pool(
     workers: int, context: BaseContext, initializer: Callable[[], None] | None = None
 ) -> Iterator[ProcessPoolExecutor]:
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(initializer,))
+    shared = (initializer, archive_budget.state())
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=start_worker, initargs=shared)
     try:
         yield pool
     except BaseException:
@@ -30,10 +39,31 @@ def worker_pool(
     pool.shutdown(wait=True)
 
 
-def _start_worker(initializer: Callable[[], None] | None) -> None:
+def start_worker(initializer: Callable[[], None] | None, budget: tuple) -> None:
+    """Every worker's start: it dies with its parent, leaves Ctrl-C to the parent, and charges the
+    build's archive budget."""
+    end_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    archive_budget.adopt(budget)
     if initializer is not None:
         initializer()
+
+
+def end_with_parent() -> None:
+    """The worker ends when the build's process does, even when it is killed.
+
+    Linux delivers SIGKILL to the worker when its parent dies (prctl PR_SET_PDEATHSIG); elsewhere
+    the pool's own shutdown still ends workers when the parent exits normally.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before the signal was asked for
+        os._exit(1)
 
 
 def stop_pool(pool: ProcessPoolExecutor) -> None:

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from cityscapes_warehouse import Warehouse
+from cityscapes_warehouse.config import Settings
 from cityscapes_warehouse.sources.base import MAX_FILE_BYTES
 
 GOOD_NAME = "gtFine/train/ulm/ulm_000000_000019_gtFine_polygons.json"
@@ -204,3 +205,24 @@ def test_an_lzma_entry_claiming_less_than_it_holds_is_capped(tmp_path):
 def _lzma_props() -> bytes:
     """The 5 property bytes of LZMA1's defaults (lc=3, lp=0, pb=2, 8 MiB dictionary), as zip stores them."""
     return bytes([(2 * 5 + 0) * 9 + 3]) + (8 * 1024 * 1024).to_bytes(4, "little")
+
+
+def test_the_archive_budget_is_shared_by_every_worker_of_a_build(small_replica, tmp_path):
+    """Two workers together stop at the build's archive budget; counted per process, they read twice it."""
+    files = sorted((small_replica / "gtFine").rglob("*_gtFine_polygons.json"))
+    archive = tmp_path / "gtFine_trainvaltest.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in files:
+            zf.write(path, path.relative_to(small_replica).as_posix())
+    sizes = {path.relative_to(small_replica).as_posix(): path.stat().st_size for path in files}
+    budget = sum(sizes.values()) * 3 // 10
+    settings = Settings(workers=2, parallel_min_files=1, batch_files=2, archive_bytes=budget)
+
+    wh, summary = Warehouse.build(archive, tmp_path / "wh", settings=settings)
+
+    read = wh.query("select source_path from images")["source_path"].to_list()
+    refused = wh.query("select source_path, detail from rejects where reason = 'too_large'")
+    inflated = sum(sizes[path.split("!", 1)[-1].lstrip("/")] for path in read)
+    assert 0 < inflated <= budget + settings.workers * max(sizes.values())
+    assert refused.height > 0 and all("its limit" in detail for detail in refused["detail"])
+    assert summary.images + refused.height == len(files)

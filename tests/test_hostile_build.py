@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+import cityscapes_warehouse
 from cityscapes_warehouse import Warehouse
 from cityscapes_warehouse.parse import COORDINATE_LIMIT, MAX_IMAGE_SIDE
 
@@ -283,7 +285,7 @@ def test_a_tar_member_present_twice_is_a_duplicate(tmp_path):
     assert (summary.objects, summary.rejects_by_reason) == (1, {"duplicate_image": 1})
 
 
-WORKERS_SCRIPT = """
+PARSE_WORKERS_SCRIPT = """
 import sys, time
 import cityscapes_warehouse.batches as batches
 from cityscapes_warehouse.config import Settings
@@ -293,12 +295,24 @@ if __name__ == "__main__":
     for _ in batches.parsed_batches(open_source(sys.argv[1]), Settings(workers=2, parallel_min_files=1, batch_files=1)):
         time.sleep(120)  # the workers stay up, idle, while their parent is killed
 """
+# The pixel stage and the replica writer start their workers through the same pool (checked below).
+BUSY_POOL_SCRIPT = """
+import time
+from cityscapes_warehouse.config import worker_context
+from cityscapes_warehouse.workers import worker_pool
+
+if __name__ == "__main__":
+    with worker_pool(2, worker_context()) as pool:
+        futures = [pool.submit(time.sleep, 120) for _ in range(2)]  # both workers busy when the parent dies
+        time.sleep(120)
+"""
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_workers_end_when_the_build_process_is_killed(tmp_path):
+@pytest.mark.parametrize("script", [PARSE_WORKERS_SCRIPT, BUSY_POOL_SCRIPT], ids=["parse", "any pool"])
+def test_workers_end_when_the_build_process_is_killed(tmp_path, script):
     build_folder(tmp_path, {named(n): doc(GOOD_OBJECTS) for n in range(1, 6)})
-    parent = subprocess.Popen([sys.executable, "-c", WORKERS_SCRIPT, str(tmp_path / "src")])
+    parent = subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "src")])
     try:
         _wait_for(lambda: len(_descendants(parent.pid)) >= 2)
         time.sleep(1)
@@ -307,6 +321,20 @@ def test_workers_end_when_the_build_process_is_killed(tmp_path):
         parent.send_signal(signal.SIGKILL)
         parent.wait()
     assert _wait_for(lambda: not any(_alive(pid) for pid in workers) or None)
+
+
+def test_every_worker_pool_of_the_package_is_started_by_worker_pool():
+    package = Path(cityscapes_warehouse.__file__).parent
+    starts = re.compile(r"ProcessPoolExecutor\(|\.Pool\(|multiprocessing\.Process\(|\.Process\(")
+    elsewhere = [
+        f"{path.relative_to(package)}:{n}"
+        for path in package.rglob("*.py")
+        if path.name != "workers.py"
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if starts.search(line)
+    ]
+    assert elsewhere == []
+    assert "worker_pool(" in (package / "pixels" / "stage.py").read_text()
 
 
 def _descendants(pid: int) -> list[int]:

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..config import worker_context
 from ..pixels.official import label_images
+from ..workers import worker_pool
 from .allocate import ImagePlan, scale_key
 from .draw import draw_image
 from .layout import label_image_path, polygon_file_path, polygon_file_text
@@ -100,8 +101,8 @@ def write_polygon_files(
         folder.mkdir(parents=True, exist_ok=True)
     jobs = [(str(out), seed, scale_key(scale), batch, label_pngs) for batch in _batches(plans)]
     if workers > 1 and len(jobs) > 1:
-        with worker_context().Pool(workers) as pool:  # not fork: see config.START_METHOD
-            results = list(_report(pool.imap(_write_batch, jobs), len(plans), progress))
+        with worker_pool(workers, worker_context()) as pool:  # not fork: see config.START_METHOD
+            results = list(_report(pool.map(_write_batch, jobs), len(plans), progress))
     else:
         results = list(_report(map(_write_batch, jobs), len(plans), progress))
     return sum(r[1] for r in results), sum(r[2] for r in results)

@@ -24,8 +24,6 @@ SYNTHETIC_MARKERS = (REPLICA_MARKER, EXPORT_MARKER)
 # produced this many bytes. Parsed, 16 MiB of dense polygons is about 400 MB of Python objects,
 # which keeps a build with two workers under 1 GiB (bench/RESULTS.md).
 MAX_FILE_BYTES = 16 * 1024 * 1024
-# What one process inflates from one archive at most (the full-scale replica holds about 0.7 GB of JSON).
-MAX_ARCHIVE_BYTES = 8 * 1024**3
 # Pretty-printed polygon JSON deflates about 16:1; an entry claiming far more is a bomb.
 MAX_COMPRESSION_RATIO = 200
 

@@ -4,7 +4,8 @@ Python's zipfile trusts an entry's claimed size and inflates bzip2 and LZMA data
 steps: a 3 KB bzip2 entry claiming 1 KB inflated to 7.9 GB. Here the compressed data is read from
 the entry's local header on and fed to the decompressor in small steps, each asked for no more than
 the bytes still allowed; an entry producing more than MAX_FILE_BYTES is a `too_large` reject, and
-each process stops reading an archive after MAX_ARCHIVE_BYTES in all. The CRC is checked, so a
+a build stops inflating once its processes together have produced the archive budget
+(archive_budget.py). The CRC is checked, so a
 lying header cannot slip altered bytes in either.
 """
 
@@ -17,8 +18,8 @@ import struct
 import zipfile
 import zlib
 
-from .. import reasons
-from .base import MAX_ARCHIVE_BYTES, MAX_COMPRESSION_RATIO, MAX_FILE_BYTES, FileProblem
+from .. import archive_budget, reasons
+from .base import MAX_COMPRESSION_RATIO, MAX_FILE_BYTES, FileProblem
 
 LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # as zipfile.structFileHeader
 LOCAL_SIGNATURE = b"PK\003\004"
@@ -27,7 +28,7 @@ STORED, DEFLATED, BZIP2, LZMA = 0, 8, 12, 14
 READABLE_METHODS = {STORED: "stored", DEFLATED: "deflate", BZIP2: "bzip2", LZMA: "LZMA"}
 ENCRYPTED_FLAG = 0x1
 
-# (pid, archive path) -> (the archive's inode, size and mtime; the open file; bytes produced so far)
+# (pid, archive path) -> (the archive's inode, size and mtime; the open file)
 _open: dict[tuple[int, str], list] = {}
 
 
@@ -51,13 +52,13 @@ def read_zip_entry(archive: str, info: zipfile.ZipInfo) -> bytes:
     if problem:
         raise FileProblem(*problem)
     try:
-        opened = _opened(archive)
-        if opened[2] >= MAX_ARCHIVE_BYTES:
+        if archive_budget.spent() >= archive_budget.limit():
             raise FileProblem(
-                reasons.TOO_LARGE, f"the archive already gave {MAX_ARCHIVE_BYTES} bytes, its limit; not inflated"
+                reasons.TOO_LARGE,
+                f"the build already inflated {archive_budget.limit()} bytes from archives, its limit; not inflated",
             )
-        data = _inflate(opened[1], info, MAX_FILE_BYTES)
-        opened[2] += len(data)
+        data = _inflate(_opened(archive)[1], info, MAX_FILE_BYTES)
+        archive_budget.charge(len(data))
         bomb_problem(len(data), info.compress_size)
     except (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError, struct.error) as exc:
         raise FileProblem(reasons.UNREADABLE, f"{type(exc).__name__}: {exc}") from exc
@@ -84,7 +85,7 @@ def _opened(archive: str) -> list:
     if opened is None or opened[0] != stamp:
         if opened is not None:
             opened[1].close()
-        opened = _open[key] = [stamp, open(archive, "rb"), 0]  # noqa: SIM115 (kept open across entries)
+        opened = _open[key] = [stamp, open(archive, "rb")]  # noqa: SIM115 (kept open across entries)
     return opened
 
 
