@@ -1,7 +1,7 @@
 """Every source format the build reads, declared once: how a path is recognised as it, how one of
 its files is parsed, and how a rejected object's raw JSON reads as gtFine (for the exports).
 
-Adding a format is one module (its adapter, its parser, its raw spelling)
+Adding a format is one module (its adapter, its parser, its raw spelling: see sources/coco.py)
 and one line in FORMATS. Everything after the adapter (tables, views, checks, exports) is blind
 to the format; `build_info.source_kind` starts with the format's name, so an export knows how
 the `rejects.raw` it copies is spelled.
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import parse
-from .sources import Source, SourceFile, supervisely
+from .sources import Source, SourceFile, coco, supervisely
 from .sources import open_source as open_release
 
 
@@ -37,6 +37,7 @@ FORMATS: dict[str, SourceFormat] = {
     for f in (
         SourceFormat("gtfine", parse.parse_file, _as_is),
         SourceFormat("supervisely", parse.parse_file, supervisely.supervisely_to_gtfine),
+        SourceFormat(coco.NAME, coco.parse_coco, coco.raw_to_gtfine, coco.detect),
     )
 }
 
