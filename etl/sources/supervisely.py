@@ -252,31 +252,30 @@ def _unsafe(member: tarfile.TarInfo) -> tuple[str, str] | None:
 # polygon <-> points), every other key (the labelling tool's `deleted`) travels as it is, so
 # reading the export rejects the object again for the same reason.
 def gtfine_to_supervisely(obj):
-    if not isinstance(obj, dict):
-        return obj
-    renamed = {}
-    for key, value in obj.items():
-        if key == "label":
-            renamed["classTitle"] = value
-        elif key == "polygon":
-            renamed["points"] = {"exterior": value, "interior": []}
-        else:
-            renamed[key] = value
-    return renamed
+    return _renamed(obj, {"label": ("classTitle", _same), "polygon": ("points", _exterior)})
 
 
 def supervisely_to_gtfine(obj):
+    return _renamed(obj, {"classTitle": ("label", _same), "points": ("polygon", _joined)})
+
+
+def _renamed(obj, keys: dict[str, tuple[str, Callable]]):
+    """`obj` with the keys in `keys` renamed and their values converted, every other key as it is."""
     if not isinstance(obj, dict):
         return obj
     renamed = {}
     for key, value in obj.items():
-        if key == "classTitle":
-            renamed["label"] = value
-        elif key == "points":
-            renamed["polygon"] = _joined(value)
-        else:
-            renamed[key] = value
+        name, convert = keys.get(key, (key, _same))
+        renamed[name] = convert(value)
     return renamed
+
+
+def _same(value):
+    return value
+
+
+def _exterior(polygon):
+    return {"exterior": polygon, "interior": []}
 
 
 def _joined(points):
