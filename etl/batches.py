@@ -19,7 +19,8 @@ import pyarrow as pa
 
 from . import reasons
 from .config import Settings, worker_context
-from .parse import ParsedFile, image_id_of, parse_file
+from .formats import parse_file
+from .parse import ParsedFile, image_id_of
 from .sources import Source, SourceFile
 from .tables import TableBuilder, merge
 from .workers import worker_pool

@@ -18,10 +18,10 @@ from .audit import audit
 from .batches import parsed_batches
 from .config import Settings, worker_context
 from .display import shown_path
+from .formats import open_source
 from .pixels import empty_pixel_tables, pixel_tables
 from .progress import stage
 from .publish import check_out, publish, staging_dir
-from .sources import open_source
 from .table_writer import TableWriter
 from .tables import TableBuilder, batch_bbox, geo_metadata, labels_table, union_bbox
 from .version import __version__

@@ -85,12 +85,14 @@ def _parser() -> argparse.ArgumentParser:
         "Read the annotations and write the warehouse.",
         f"{PROG} build ~/datasets/gtFine_trainvaltest.zip --out warehouse",
         more="formats read (detected): gtFine_trainvaltest.zip (read in place, never extracted); the gtFine/ folder\n"
-        "or the folder holding it; a Supervisely project (Dataset Ninja's export) as a folder or a .tar/.tar.gz",
+        "or the folder holding it; a Supervisely project (Dataset Ninja's export) as a folder or a .tar/.tar.gz;\n"
+        "COCO instances as this tool exports them (instances_{split}.json, or the folder holding them)",
     )
     p.add_argument(
         "source",
         help="gtFine_trainvaltest.zip, the gtFine/ folder (or the folder holding it), "
-        "or a Supervisely project folder or .tar (Dataset Ninja's export)",
+        "a Supervisely project folder or .tar (Dataset Ninja's export), "
+        "or COCO instances_{split}.json (or their folder)",
     )
     p.add_argument("--out", type=Path, default=DEFAULT_WAREHOUSE, help="warehouse directory (default: %(default)s)")
     p.add_argument(

@@ -29,6 +29,10 @@ FILE_NAME = re.compile(r"^(?P<city>[a-z]+(?:_[a-z]+)*)_(?P<seq>\d{6})_(?P<frame>
 SUPERVISELY_FILE_NAME = re.compile(
     r"^(?P<city>[a-z]+(?:_[a-z]+)*)_(?P<seq>\d{6})_(?P<frame>\d{6})_leftImg8bit\.(?:png|jpg|jpeg)\.json$"
 )
+# The camera image itself, as formats that list images rather than annotation files name it (COCO)
+IMAGE_FILE_NAME = re.compile(
+    r"^(?P<city>[a-z]+(?:_[a-z]+)*)_(?P<seq>\d{6})_(?P<frame>\d{6})_leftImg8bit\.(?:png|jpg|jpeg)$"
+)
 OUT_OF_ROI = "out of roi"
 # The sane ranges, documented in data/README.md: Cityscapes images are 2048 x 1024, so a side
 # beyond MAX_IMAGE_SIDE is no image of this dataset (and would make the pixel stage allocate it);
@@ -100,10 +104,12 @@ class ObjectFormat:
     rings: Callable[[dict], list | None]  # the rings as point lists, or None when missing
     missing_polygon: str  # the detail when `rings` gives None
     geometry_key: str | None = None  # names the shape kind, when the format has several
+    # what the format itself forbids in an object (checked first, after "is it a JSON object")
+    problem: Callable[[dict], tuple[str, str] | None] | None = None
 
 
 def image_id_of(file_name: str) -> str | None:
-    m = FILE_NAME.match(file_name) or SUPERVISELY_FILE_NAME.match(file_name)
+    m = FILE_NAME.match(file_name) or SUPERVISELY_FILE_NAME.match(file_name) or IMAGE_FILE_NAME.match(file_name)
     return f"{m['city']}_{m['seq']}_{m['frame']}" if m else None
 
 
@@ -129,7 +135,7 @@ def parse_file(src: SourceFile, duplicate_of: str | None = None) -> ParsedFile:
     if m["city"] != src.city:
         out.reject(reasons.CITY_MISMATCH, f"file of city '{m['city']}' lies in the folder of city '{src.city}'")
         return out
-    doc, error = _load_json(src.data)
+    doc, error = load_json(src.data)
     if error:
         out.reject(*error)
         return out
@@ -137,8 +143,8 @@ def parse_file(src: SourceFile, duplicate_of: str | None = None) -> ParsedFile:
     if size_problem:
         out.reject(reasons.MISSING_FIELD, size_problem)
         return out
-    _set_image(out, m, src.split, src.city, doc["imgWidth"], doc["imgHeight"])
-    return _finish(out, doc["objects"], GTFINE, None, duplicate_of)
+    set_image(out, m, src.split, src.city, doc["imgWidth"], doc["imgHeight"])
+    return finish_objects(out, doc["objects"], GTFINE, None, duplicate_of)
 
 
 def _parse_supervisely(src: SourceFile, duplicate_of: str | None) -> ParsedFile:
@@ -151,7 +157,7 @@ def _parse_supervisely(src: SourceFile, duplicate_of: str | None) -> ParsedFile:
         pattern = "{city}_{seq}_{frame}_leftImg8bit.png.json"
         out.reject(reasons.BAD_FILE_NAME, f"'{src.file_name}' does not follow {pattern}")
         return out
-    doc, error = _load_json(src.data)
+    doc, error = load_json(src.data)
     if error:
         out.reject(*error)
         return out
@@ -163,11 +169,11 @@ def _parse_supervisely(src: SourceFile, duplicate_of: str | None) -> ParsedFile:
     if problem:
         out.reject(reasons.CITY_MISMATCH, problem)
         return out
-    _set_image(out, m, src.split, city, doc["size"]["width"], doc["size"]["height"])
-    return _finish(out, doc["objects"], SUPERVISELY, src.classes, duplicate_of)
+    set_image(out, m, src.split, city, doc["size"]["width"], doc["size"]["height"])
+    return finish_objects(out, doc["objects"], SUPERVISELY, src.classes, duplicate_of)
 
 
-def _set_image(out: ParsedFile, m: re.Match, split: str, city: str, width: int, height: int) -> None:
+def set_image(out: ParsedFile, m: re.Match, split: str, city: str, width: int, height: int) -> None:
     out.image = {
         "image_id": f"{m['city']}_{m['seq']}_{m['frame']}",
         "split": split,
@@ -180,7 +186,7 @@ def _set_image(out: ParsedFile, m: re.Match, split: str, city: str, width: int, 
     }
 
 
-def _finish(
+def finish_objects(
     out: ParsedFile, objects: list, fmt: ObjectFormat, classes: frozenset[str] | None, duplicate_of: str | None
 ) -> ParsedFile:
     out.objects_read = len(objects)
@@ -198,7 +204,7 @@ def _finish(
     return out
 
 
-def _load_json(data: bytes) -> tuple[object, tuple[str, str] | None]:
+def load_json(data: bytes) -> tuple[object, tuple[str, str] | None]:
     """The document, or the file-level reject (reason, detail) that replaces it."""
     if not data.strip():
         return None, (reasons.MALFORMED_JSON, "empty file")
@@ -282,7 +288,7 @@ def _size_problem(doc) -> str | None:
     if not isinstance(doc, dict):
         return f"top level is a {type(doc).__name__}, not an object"
     for key in ("imgWidth", "imgHeight"):
-        problem = _side_problem(key, doc.get(key))
+        problem = side_problem(key, doc.get(key))
         if problem:
             return problem
     if not isinstance(doc.get("objects"), list):
@@ -297,7 +303,7 @@ def _supervisely_doc_problem(doc) -> str | None:
     if not isinstance(size, dict):
         return "'size' is missing or not an object"
     for key in ("width", "height"):
-        problem = _side_problem(f"size.{key}", size.get(key))
+        problem = side_problem(f"size.{key}", size.get(key))
         if problem:
             return problem
     if not isinstance(doc.get("objects"), list):
@@ -307,7 +313,7 @@ def _supervisely_doc_problem(doc) -> str | None:
     return None
 
 
-def _side_problem(key: str, value) -> str | None:
+def side_problem(key: str, value) -> str | None:
     if type(value) is not int or not 0 < value <= MAX_IMAGE_SIDE:
         shown = value if type(value) is int else printable(repr(value)[:80])
         return f"'{key}' is missing or not an integer from 1 to {MAX_IMAGE_SIDE} (got {shown})"
@@ -355,6 +361,9 @@ SUPERVISELY = ObjectFormat(
 def _object_problem(obj, fmt: ObjectFormat, classes: frozenset[str] | None) -> tuple[str, str] | None:
     if not isinstance(obj, dict):
         return reasons.BAD_OBJECT, f"object is a {type(obj).__name__}, not an object"
+    problem = fmt.problem(obj) if fmt.problem else None
+    if problem:
+        return problem
     if obj.get("deleted"):
         return reasons.DELETED, "marked deleted by the labelling tool (cityscapesScripts skips it)"
     label = obj.get(fmt.label_key)

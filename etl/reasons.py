@@ -22,6 +22,7 @@ TOO_MANY_HOLES = "too_many_holes"
 DUPLICATE_IMAGE = "duplicate_image"
 CLASS_NOT_IN_META = "class_not_in_meta"
 NOT_A_POLYGON = "not_a_polygon"
+MISSING_IMAGE = "missing_image"
 # file-level: the whole file
 MALFORMED_JSON = "malformed_json"
 DUPLICATE_KEY = "duplicate_key"
@@ -61,7 +62,8 @@ REASONS: dict[str, Reason] = {
             "an object of a second copy of an image (file-level for an empty copy or a repeated archive member)",
         ),
         Reason(CLASS_NOT_IN_META, "object", "a class the Supervisely meta.json does not declare"),
-        Reason(NOT_A_POLYGON, "object", "a Supervisely shape other than a polygon"),
+        Reason(NOT_A_POLYGON, "object", "a shape other than one polygon (a Supervisely bitmap, a COCO mask or union)"),
+        Reason(MISSING_IMAGE, "object", "a COCO annotation whose image_id names no image of its file"),
         Reason(MALFORMED_JSON, "file", "empty, cut, not UTF-8, not JSON, or nested or numbered beyond reason"),
         Reason(DUPLICATE_KEY, "file", "a JSON object spelling one key twice (a reader would keep only one)"),
         Reason(MISSING_FIELD, "file", "image size or object list missing, or a size outside 1..16,384"),

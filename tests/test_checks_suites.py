@@ -10,7 +10,16 @@ import pytest
 
 from cityscapes_warehouse import published
 from cityscapes_warehouse.build import RELEASE_CONVENTIONS
-from cityscapes_warehouse.checks import SuiteError, load_suite, load_suites, required_suite_names
+from cityscapes_warehouse.checks import (
+    SuiteError,
+    load_suite,
+    load_suites,
+    required_suite_names,
+    validate_in_duckdb,
+    validate_warehouse,
+)
+from cityscapes_warehouse.checks.expectation_types import SUPPORTED
+from cityscapes_warehouse.checks.gx import gx_modules
 from cityscapes_warehouse.checks.published_suites import published_suites
 from cityscapes_warehouse.checks.suites import dump_suite, suite_paths
 from cityscapes_warehouse.labels import LABELS
@@ -107,6 +116,31 @@ def test_misspelled_expectation_type_is_refused_naming_file_index_and_type(tmp_p
         "objects.integrity.json: expectation 1 (expect_column_values_to_be_uniqe): "
         "unknown expectation type 'expect_column_values_to_be_uniqe'"
     )
+
+
+# GX knows this type, and the audit's SQL engine does not run it
+MEAN = {
+    "type": "expect_column_mean_to_be_between",
+    "kwargs": {"column": "n_vertices", "min_value": 3},
+    "meta": {"group": "g", "key": "k"},
+}
+
+
+@pytest.mark.parametrize("engine", [validate_warehouse, validate_in_duckdb], ids=["gx", "duckdb"])
+def test_a_type_not_declared_supported_is_refused_by_both_engines(tiny_warehouse, tmp_path, engine):
+    _write_suite(tmp_path, [UNIQUE_IDS, MEAN])
+    with pytest.raises(SuiteError) as error:
+        engine(tiny_warehouse.path, None, tmp_path)
+    assert str(error.value).startswith(
+        "objects.integrity.json: expectation 1 (expect_column_mean_to_be_between): "
+        "cityscapes-warehouse does not run this type"
+    )
+
+
+@pytest.mark.parametrize("kind", SUPPORTED)
+def test_declared_per_row_agrees_with_the_gx_class_of_the_type(kind):
+    modules = gx_modules()
+    assert SUPPORTED[kind].per_row == issubclass(modules.get_expectation_impl(kind), modules.ROW_EXPECTATIONS)
 
 
 def test_misspelled_kwarg_is_refused_naming_the_field(tmp_path):

@@ -64,7 +64,7 @@ def test_validate_help_lists_every_suite(capsys):
 
 def test_build_help_names_every_source_format(capsys):
     text = " ".join(_help_text(capsys, "build").split())
-    assert all(word in text for word in ("gtFine_trainvaltest.zip", "gtFine/ folder", "Supervisely", ".tar"))
+    assert all(word in text for word in ("gtFine_trainvaltest.zip", "gtFine/ folder", "Supervisely", ".tar", "COCO"))
 
 
 def test_export_formats_come_from_the_exporters(capsys):

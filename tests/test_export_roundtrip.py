@@ -9,7 +9,7 @@ import pytest
 
 from cityscapes_warehouse import Warehouse
 from cityscapes_warehouse.export import ExportError, export
-from cityscapes_warehouse.export.raw import supervisely_to_gtfine
+from cityscapes_warehouse.sources.supervisely import supervisely_to_gtfine
 from conftest import TINY
 
 TABLE_ORDER = {"images": "image_id", "objects": "object_id", "polygons": "object_id, ring"}

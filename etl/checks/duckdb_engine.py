@@ -15,9 +15,10 @@ both engines on clean and broken warehouses:
 - a sum over no rows is 0; a tie for the most common value fails unless ties_okay.
 
 Examples print cells as pandas does (`nan` for a null string, `<NA>` for a null integer); dates and
-blobs would print differently, and no suite shows them. Anything else (another type, `mostly`,
-`ignore_row_if`, a pair or compound expectation without example_columns) is refused with a
-SuiteError naming the file, index and type: a check must never vanish silently.
+blobs would print differently, and no suite shows them. A type not declared in
+expectation_types.py is refused when its suite is loaded; anything else this engine cannot run
+exactly (`mostly`, `ignore_row_if`, a pair or compound expectation without example_columns) is
+refused here. Either way a SuiteError names the file, index and type: a check never vanishes.
 """
 
 from __future__ import annotations
@@ -29,33 +30,15 @@ from typing import NamedTuple
 import duckdb
 
 from ..resources import EXPECTATIONS_DIR
+from .expectation_types import BOUNDS, SUPPORTED
 from .published_suites import scope_to_coverage, warehouse_coverage
 from .report import CheckResult, ValidationReport
-from .runner import examples, expected_figure, frame_columns, quote, warehouse_database
+from .results import check_result, example_texts
+from .runner import frame_columns, quote, warehouse_database
 from .suites import Suite, SuiteError, expectation_label, load_suites
 
 FRAME, ROW = "audit_frame", "audit_row"
 PARTIAL = 20  # GX's partial_unexpected_count: examples come from the first 20 rows breaking a rule
-BOUNDS = {"min_value", "max_value", "strict_min", "strict_max"}
-KWARGS = {  # type -> the kwargs it takes besides row_condition
-    "expect_column_values_to_be_in_set": {"column", "value_set"},
-    "expect_column_values_to_not_be_in_set": {"column", "value_set"},
-    "expect_column_values_to_be_between": {"column"} | BOUNDS,
-    "expect_column_values_to_be_unique": {"column"},
-    "expect_column_values_to_not_be_null": {"column"},
-    "expect_compound_columns_to_be_unique": {"column_list"},
-    "expect_column_pair_values_a_to_be_greater_than_b": {"column_A", "column_B", "or_equal"},
-    "expect_column_sum_to_be_between": {"column"} | BOUNDS,
-    "expect_table_row_count_to_equal": {"value"},
-    "expect_table_row_count_to_be_between": BOUNDS,
-    "expect_column_most_common_value_to_be_in_set": {"column", "value_set", "ties_okay"},
-}
-AGGREGATES = {
-    "expect_column_sum_to_be_between",
-    "expect_table_row_count_to_equal",
-    "expect_table_row_count_to_be_between",
-    "expect_column_most_common_value_to_be_in_set",
-}
 NA_TYPES = (
     "TINYINT",
     "SMALLINT",
@@ -127,18 +110,17 @@ def validate_in_duckdb(
 def compile_query(suite: Suite, index: int, item: dict) -> Query:
     """One expectation as one query on the suite's frame, or a SuiteError naming it."""
     kind, kwargs, label = item["type"], item["kwargs"], expectation_label(suite.path, index, item)
-    if kind not in KWARGS:
-        raise SuiteError(f"{label}: the DuckDB engine does not run this type; it runs {', '.join(KWARGS)}")
-    unknown = set(kwargs) - KWARGS[kind] - {"row_condition"}
+    takes = SUPPORTED[kind].kwargs  # the type itself was checked when the suite was loaded
+    unknown = set(kwargs) - takes - {"row_condition"}
     if unknown:
         raise SuiteError(f"{label}: the DuckDB engine does not take {', '.join(sorted(unknown))}")
-    missing = KWARGS[kind] - BOUNDS - {"or_equal", "ties_okay"} - set(kwargs)
+    missing = takes - BOUNDS - {"or_equal", "ties_okay"} - set(kwargs)
     if (
         missing
         or any(not isinstance(kwargs.get(k, []), list) for k in ("value_set", "column_list"))
         or any(not isinstance(kwargs.get(k), int | float | None) for k in ("min_value", "max_value", "value"))
     ):
-        raise SuiteError(f"{label}: needs {', '.join(sorted(KWARGS[kind]))} (sets as lists, bounds as numbers)")
+        raise SuiteError(f"{label}: needs {', '.join(sorted(takes))} (sets as lists, bounds as numbers)")
     condition, params = condition_sql(kwargs.get("row_condition"), label)
     column = quote(kwargs.get("column", ""))
     if kind == "expect_column_sum_to_be_between":
@@ -223,7 +205,7 @@ def condition_sql(condition: dict | None, label: str) -> tuple[str, list]:
 def run(con: duckdb.DuckDBPyConnection, suite: Suite, item: dict, query: Query, columns: dict[str, str]) -> CheckResult:
     """One compiled expectation run on the suite's frame, read as runner.to_check_result reads GX's result."""
     kind, kwargs, shown = item["type"], item["kwargs"], query.shown
-    per_row = kind not in AGGREGATES
+    per_row = SUPPORTED[kind].per_row
     observed, success, error, shown_rows = None, False, None, ()
     try:
         figures = con.execute(query.sql, query.params).fetchall()[0]
@@ -235,13 +217,8 @@ def run(con: duckdb.DuckDBPyConnection, suite: Suite, item: dict, query: Query, 
         elif per_row:
             observed, success = figures[0], figures[0] == 0
             texts = [[cell_text(v, columns[c]) for v, c in zip(row, shown, strict=True)] for row in figures[1] or []]
-            shown_rows = examples(
-                {
-                    "partial_unexpected_index_list": [dict(zip(shown, t, strict=True)) for t in texts],
-                    "partial_unexpected_list": [t[0] for t in texts],
-                },
-                suite.example_columns,
-            )
+            rows = [dict(zip(shown, t, strict=True)) for t in texts]
+            shown_rows = example_texts(rows, [t[0] for t in texts], suite.example_columns)
         elif kind == "expect_column_most_common_value_to_be_in_set":
             modes = figures[0] or []
             hits = set(kwargs["value_set"]).intersection(modes)
@@ -252,21 +229,7 @@ def run(con: duckdb.DuckDBPyConnection, suite: Suite, item: dict, query: Query, 
             if kind == "expect_column_sum_to_be_between" and columns[kwargs["column"]].startswith(FLOAT_TYPES):
                 observed = float(observed)
             success = within(observed, kwargs) if "value" not in kwargs else observed == kwargs["value"]
-    return CheckResult(
-        suite=suite.name,
-        table=suite.table,
-        purpose=suite.purpose,
-        required=suite.required,
-        group=item["meta"]["group"],
-        key=item["meta"]["key"],
-        expectation=kind,
-        expected=0 if per_row else expected_figure(kwargs),
-        observed=observed,
-        success=success,
-        per_row=per_row,
-        examples=shown_rows,
-        error=error,
-    )
+    return check_result(suite, item, observed, success, shown_rows, error)
 
 
 def within(value: object, kwargs: dict) -> bool:

@@ -72,8 +72,3 @@ def validate_frame(table: str, frame: pd.DataFrame, suite, example_columns: tupl
     batch = batch_definition(table).get_batch(batch_parameters={"dataframe": frame})
     result_format = {"result_format": "SUMMARY", "unexpected_index_column_names": list(example_columns)}
     return batch.validate(suite, result_format=result_format)
-
-
-def is_row_expectation(kind: str) -> bool:
-    """A per-row expectation: its figure is the number of rows that break the rule."""
-    return issubclass(gx_modules().get_expectation_impl(kind), gx_modules().ROW_EXPECTATIONS)

@@ -14,10 +14,12 @@ import numpy as np
 
 from ..layout import DATABASE_FILE
 from ..resources import EXPECTATIONS_DIR
+from .expectation_types import SUPPORTED
 from .findings import read_findings
-from .gx import is_row_expectation, validate_frame
+from .gx import validate_frame
 from .published_suites import scope_to_coverage, warehouse_coverage
 from .report import CheckResult, ValidationReport
+from .results import check_result, example_texts
 from .suites import Suite, load_suites
 
 if TYPE_CHECKING:  # DuckDB imports pandas when it builds a frame; duckdb_engine.py reuses this module and never does
@@ -25,7 +27,6 @@ if TYPE_CHECKING:  # DuckDB imports pandas when it builds a frame; duckdb_engine
 
 COLUMN_KWARGS = ("column", "column_A", "column_B")
 COLUMN_LIST_KWARGS = ("column_list", "column_set")
-EXAMPLES_SHOWN = 3
 
 
 class ChecksError(RuntimeError):
@@ -158,39 +159,21 @@ def collect_results(suite: Suite, validation) -> list[CheckResult]:
 
 
 def to_check_result(suite: Suite, item: dict, outcome) -> CheckResult:
-    kind, kwargs, result = item["type"], item["kwargs"], outcome.result or {}
-    per_row = is_row_expectation(kind)
-    observed = result.get("unexpected_count") if per_row else plain(result.get("observed_value"))
-    return CheckResult(
-        suite=suite.name,
-        table=suite.table,
-        purpose=suite.purpose,
-        required=suite.required,
-        group=item["meta"]["group"],
-        key=item["meta"]["key"],
-        expectation=kind,
-        expected=0 if per_row else expected_figure(kwargs),
-        observed=observed,
-        success=bool(outcome.success),
-        per_row=per_row,
-        examples=examples(result, suite.example_columns),
+    """GX's outcome of one expectation, read into results.check_result."""
+    result = outcome.result or {}
+    per_row = SUPPORTED[item["type"]].per_row
+    return check_result(
+        suite,
+        item,
+        observed=result.get("unexpected_count") if per_row else plain(result.get("observed_value")),
+        success=outcome.success,
+        examples=example_texts(
+            result.get("partial_unexpected_index_list") or [],
+            result.get("partial_unexpected_list") or [],
+            suite.example_columns,
+        ),
         error=error_message(outcome.exception_info),
     )
-
-
-def expected_figure(kwargs: dict) -> object:
-    if "value" in kwargs:
-        return kwargs["value"]
-    if "value_set" in kwargs:
-        return " or ".join(map(str, kwargs["value_set"]))
-    low, high = kwargs.get("min_value"), kwargs.get("max_value")
-    if low is not None and low == high:
-        return low
-    if high is None:
-        return f">= {low}"
-    if low is None:
-        return f"<= {high}"
-    return f"{low}..{high}"
 
 
 def plain(value: object) -> object:
@@ -200,15 +183,6 @@ def plain(value: object) -> object:
     if isinstance(value, list | tuple):
         return ", ".join(map(str, value)) if value else "nothing"
     return value
-
-
-def examples(result: dict, example_columns: tuple[str, ...]) -> tuple[str, ...]:
-    rows = result.get("partial_unexpected_index_list") or []
-    if rows and example_columns:
-        shown = [", ".join(str(row.get(c)) for c in example_columns) for row in rows[:EXAMPLES_SHOWN]]
-    else:
-        shown = [str(v) for v in dict.fromkeys(map(str, result.get("partial_unexpected_list") or []))]
-    return tuple(shown[:EXAMPLES_SHOWN])
 
 
 def error_message(info: dict | None) -> str | None:

@@ -7,7 +7,8 @@ figure it checks ("objects per class", "car"); GX returns results in its own ord
 matched back by that name, never by position.
 
 GX silently drops an expectation whose type it does not know, so a misspelled type would make a
-check vanish. Loading here refuses such a file instead, naming the file, the index and the type.
+check vanish. Loading here refuses such a file instead, naming the file, the index and the type,
+and refuses a type GX knows but expectation_types.SUPPORTED does not declare, whichever engine loads it.
 `check_with_gx=False` keeps every structural check but leaves the types and kwargs to the engine
 that runs the suite: the build's audit (checks/duckdb_engine.py) refuses what it cannot run exactly,
 and never pays the seconds GX takes to import.
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..resources import EXPECTATIONS_DIR
+from .expectation_types import SUPPORTED
 from .gx import gx_modules
 
 SUITE_KEYS = {"name", "meta", "expectations"}
@@ -124,6 +126,7 @@ def load_suite(path: Path, check_with_gx: bool = True) -> Suite:
             build_expectation(path, index, item)
         else:
             check_structure(path, index, item)
+        check_supported(path, index, item)
         name = (item["meta"]["group"], item["meta"]["key"])
         if name in names:
             raise SuiteError(f"{path.name}: expectation {index}: group/key {name} is used twice")
@@ -164,6 +167,15 @@ def check_structure(path: Path, index: int, item: Any) -> None:
             f"{label}: write row_condition as a GX Condition object "
             '({"type": "comparison", "column": {"name": ...}, "operator": "==", "parameter": ...}); '
             "string conditions and condition_parser are deprecated since GX 1.9"
+        )
+
+
+def check_supported(path: Path, index: int, item: dict) -> None:
+    """Refuse a type GX may know but the declared list lacks: the build's audit could not run it."""
+    if item["type"] not in SUPPORTED:
+        raise SuiteError(
+            f"{expectation_label(path, index, item)}: cityscapes-warehouse does not run this type "
+            f"(one list for GX and the audit, checks/expectation_types.py): it runs {', '.join(SUPPORTED)}"
         )
 
 

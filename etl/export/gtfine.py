@@ -16,8 +16,8 @@ import time
 from os import PathLike
 from pathlib import Path
 
+from ..formats import FORMATS
 from ..replica.layout import file_text, object_text, polygon_file_path
-from .raw import supervisely_to_gtfine
 from .snapshot import Rejected, Snapshot, load_snapshot
 from .summary import ExportSummary, Progress
 from .target import staged_output
@@ -66,8 +66,6 @@ def image_file_text(snap: Snapshot, i: int) -> tuple[str, int]:
 
 
 def _raw_object_text(raw: str, source_format: str) -> str:
-    obj = json.loads(raw)
-    if source_format == "supervisely":
-        obj = supervisely_to_gtfine(obj)
+    obj = FORMATS[source_format].raw_to_gtfine(json.loads(raw))
     text = json.dumps(obj, indent=4, separators=(", ", ": "))
     return "\n".join("        " + line for line in text.split("\n"))

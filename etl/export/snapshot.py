@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from ..formats import format_of
 from ..layout import table_dir
 
 OBJECT_COLUMNS = [
@@ -50,7 +51,7 @@ class Rejected:
 @dataclass
 class Snapshot:
     images: list[dict]  # `images` rows of the exported split(s), in warehouse order
-    source_format: str  # "gtfine" or "supervisely": how `rejects.raw` is spelled
+    source_format: str  # how `rejects.raw` is spelled: a name in formats.FORMATS
     synthetic: bool
     labels: list[dict]  # the `labels` table
     found_labels: list[str]  # labels of the objects of the whole warehouse, every split
@@ -102,7 +103,7 @@ def load_snapshot(warehouse: str | PathLike, split: str | None = None) -> Snapsh
     info = _read(root, "build_info").to_pylist()[0]
     return Snapshot(
         images=images.to_pylist(),
-        source_format="supervisely" if info["source_kind"].startswith("supervisely") else "gtfine",
+        source_format=format_of(info["source_kind"]).name,
         synthetic=bool(info["synthetic"]),
         labels=_read(root, "labels").to_pylist(),
         found_labels=found_labels,

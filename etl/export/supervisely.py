@@ -18,7 +18,8 @@ from pathlib import Path
 
 import orjson
 
-from .raw import gtfine_to_supervisely
+from ..formats import FORMATS
+from ..sources.supervisely import gtfine_to_supervisely
 from .snapshot import Rejected, Snapshot, load_snapshot
 from .summary import ExportSummary, Progress
 from .target import staged_output
@@ -88,7 +89,9 @@ def annotation(snap: Snapshot, i: int) -> tuple[dict, int]:
     for _, entry in snap.entries(i):
         if isinstance(entry, Rejected):
             obj = json.loads(entry.raw)
-            objects.append(gtfine_to_supervisely(obj) if snap.source_format == "gtfine" else obj)
+            if snap.source_format != "supervisely":
+                obj = gtfine_to_supervisely(FORMATS[snap.source_format].raw_to_gtfine(obj))
+            objects.append(obj)
             rejected += 1
         else:
             exterior, *interior = snap.rings(entry)

@@ -30,7 +30,10 @@ def open_source(path: str | Path) -> Source:
             return SuperviselyTar(path)
         if path.name.endswith(TAR_SUFFIXES):
             raise SourceError(f"{path}: not a readable tar archive (truncated or corrupt download?)")
-        raise SourceError(f"{path}: expected gtFine_trainvaltest.zip, a Supervisely .tar or a folder, got a file")
+        raise SourceError(
+            f"{path}: expected gtFine_trainvaltest.zip, a Supervisely .tar, a COCO instances_{{split}}.json "
+            "or a folder, got a file"
+        )
     # A folder of datasets with ann/ inside is a Supervisely project even when meta.json is
     # missing: the adapter then says that meta.json is what is missing.
     if (path / META_FILE).is_file() or any(p.is_dir() for p in path.glob("*/ann")):
@@ -43,7 +46,8 @@ def open_source(path: str | Path) -> Source:
     if subset:
         return subset
     raise SourceError(
-        f"{path}: found neither a gtFine/ folder nor train/, val/ or test/ inside, nor a Supervisely meta.json; "
+        f"{path}: found neither a gtFine/ folder nor train/, val/ or test/ inside, nor a Supervisely meta.json, "
+        "nor COCO instances_{split}.json files; "
         "point at gtFine_trainvaltest.zip, the extracted gtFine/ folder, the folder holding it or a split "
         "or city folder inside it, or at a Supervisely project folder (or a dataset folder inside it) or .tar"
     )

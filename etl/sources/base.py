@@ -36,23 +36,24 @@ class FileProblem(Exception):
         self.reason, self.detail = reason, detail
 
 
-def read_regular_file(path: Path) -> bytes:
-    """A file's bytes, following links (users often link datasets in) but only to regular files."""
+def read_regular_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """A file's bytes, following links (users often link datasets in) but only to regular files;
+    TOO_LARGE beyond `limit` bytes (an annotation file's, unless the format holds a whole split)."""
     try:
         info = path.stat()
     except OSError as exc:
         raise FileProblem(reasons.UNREADABLE, f"{type(exc).__name__}: {exc.strerror or exc}") from exc
     if not stat.S_ISREG(info.st_mode):
         raise FileProblem(reasons.UNREADABLE, "not a regular file")
-    if info.st_size > MAX_FILE_BYTES:
-        raise FileProblem(reasons.TOO_LARGE, f"{info.st_size} bytes, over the {MAX_FILE_BYTES} byte limit")
+    if info.st_size > limit:
+        raise FileProblem(reasons.TOO_LARGE, f"{info.st_size} bytes, over the {limit} byte limit")
     try:
         with path.open("rb") as file:
-            data = file.read(MAX_FILE_BYTES + 1)  # bounded: the file may have grown since stat
+            data = file.read(limit + 1)  # bounded: the file may have grown since stat
     except OSError as exc:
         raise FileProblem(reasons.UNREADABLE, f"{type(exc).__name__}: {exc.strerror or exc}") from exc
-    if len(data) > MAX_FILE_BYTES:
-        raise FileProblem(reasons.TOO_LARGE, f"over the {MAX_FILE_BYTES} byte limit")
+    if len(data) > limit:
+        raise FileProblem(reasons.TOO_LARGE, f"over the {limit} byte limit")
     return data
 
 

@@ -14,6 +14,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
+from itertools import chain
 from pathlib import Path, PurePosixPath
 
 import orjson
@@ -244,3 +245,43 @@ def _unsafe(member: tarfile.TarInfo) -> tuple[str, str] | None:
     if member.size > MAX_FILE_BYTES:
         return (reasons.TOO_LARGE, f"{member.size} bytes, over the {MAX_FILE_BYTES} byte limit")
     return None
+
+
+# The raw spelling. Exports keep every rejected object in place by spelling its raw JSON in the
+# other format; only the keys that name the same thing are renamed (label <-> classTitle,
+# polygon <-> points), every other key (the labelling tool's `deleted`) travels as it is, so
+# reading the export rejects the object again for the same reason.
+def gtfine_to_supervisely(obj):
+    return _renamed(obj, {"label": ("classTitle", _same), "polygon": ("points", _exterior)})
+
+
+def supervisely_to_gtfine(obj):
+    return _renamed(obj, {"classTitle": ("label", _same), "points": ("polygon", _joined)})
+
+
+def _renamed(obj, keys: dict[str, tuple[str, Callable]]):
+    """`obj` with the keys in `keys` renamed and their values converted, every other key as it is."""
+    if not isinstance(obj, dict):
+        return obj
+    renamed = {}
+    for key, value in obj.items():
+        name, convert = keys.get(key, (key, _same))
+        renamed[name] = convert(value)
+    return renamed
+
+
+def _same(value):
+    return value
+
+
+def _exterior(polygon):
+    return {"exterior": polygon, "interior": []}
+
+
+def _joined(points):
+    """gtFine has one point list: the exterior, then any holes after it (as 'out of roi' does)."""
+    if not isinstance(points, dict):
+        return points
+    interior = points.get("interior") or []
+    rings = [points.get("exterior", []), *interior] if isinstance(interior, list) else [points.get("exterior", [])]
+    return list(chain.from_iterable(r for r in rings if isinstance(r, list)))

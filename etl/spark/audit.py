@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import sqlglot
 
 from ..audit import AuditError
-from ..checks.duckdb_engine import KWARGS, condition_sql
+from ..checks.duckdb_engine import condition_sql
+from ..checks.expectation_types import SUPPORTED
 from ..checks.runner import quote
 from ..checks.suites import Suite, SuiteError, expectation_label, load_suites
 
@@ -38,8 +39,8 @@ def audit_in_spark(spark, expect_published: bool = False) -> SparkAudit:
 
 def _check(spark, suite: Suite, index: int, item: dict) -> SparkCheck:
     kind, kwargs, label = item["type"], item["kwargs"], expectation_label(suite.path, index, item)
-    if kind not in KWARGS:
-        raise SuiteError(f"{label}: the Spark audit does not run this type; it runs {', '.join(KWARGS)}")
+    if kind not in SUPPORTED:
+        raise SuiteError(f"{label}: the Spark audit does not run this type; it runs {', '.join(SUPPORTED)}")
     sql, params = _query(suite.table, kind, kwargs, label)
     spark_sql = sqlglot.transpile(sql, read="duckdb", write="spark")[0]
     observed = spark.sql(spark_sql, args=params).collect()[0][0] if params else spark.sql(spark_sql).collect()[0][0]

@@ -25,10 +25,10 @@ import pyarrow.parquet as pq
 from .. import schemas
 from ..build import BuildSummary, StrictError, _build_info
 from ..config import Settings
+from ..formats import open_source
 from ..layout import DATABASE_FILE, TABLES_DIR
 from ..pixels import empty_pixel_tables
 from ..publish import check_out, publish, staging_dir
-from ..sources import open_source
 from ..tables import labels_table
 from ..views import create_views
 from ..warehouse import WarehouseError

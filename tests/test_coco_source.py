@@ -1,0 +1,213 @@
+"""COCO instances (the project's own export) as a source: the round trip, and hostile files as rejects."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cityscapes_warehouse import Warehouse
+from cityscapes_warehouse.export import export
+from cityscapes_warehouse.sources.coco import raw_to_gtfine
+
+SQUARE = [10, 10, 20, 10, 20, 20, 10, 20]
+IMAGE = {"id": 1, "file_name": "aachen/aachen_000000_000019_leftImg8bit.png", "width": 100, "height": 50}
+CATEGORIES = [{"id": 7, "name": "road"}, {"id": 26, "name": "car"}, {"id": 99, "name": "spaceship"}]
+
+
+def write_coco(folder: Path, annotations, images=(IMAGE,), categories=CATEGORIES, split="train") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    doc = {"images": list(images), "annotations": annotations, "categories": categories}
+    (folder / f"instances_{split}.json").write_text(json.dumps(doc))
+    return folder
+
+
+def annotation(**fields) -> dict:
+    return {"id": 1, "image_id": 1, "category_id": 7, "segmentation": [SQUARE], "iscrowd": 0, **fields}
+
+
+def build(folder: Path, out: Path) -> Warehouse:
+    wh, _ = Warehouse.build(folder, out)
+    return wh
+
+
+def rejects(wh: Warehouse) -> list[tuple]:
+    return wh.query("select source_path, draw_order, reason from rejects order by draw_order").rows()
+
+
+# --- the round trip: gtFine -> warehouse -> COCO -> warehouse ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def round_trip(small_warehouse, tmp_path_factory):
+    out = tmp_path_factory.mktemp("coco-round-trip")
+    export(small_warehouse, "coco", out / "coco")
+    return Warehouse(small_warehouse), build(out / "coco", out / "again")
+
+
+IMAGE_COLUMNS = "image_id, split, city, sequence, frame, width, height"
+# per object, in painter's order: its label and every vertex of its rings
+OBJECTS = """
+    select o.image_id, o.label, list(p.vertices order by p.ring) as rings
+    from objects o join polygons p using (object_id)
+    where o.n_holes = 0
+    group by o.image_id, o.draw_order, o.label
+    order by o.image_id, o.draw_order
+"""
+
+
+def test_coco_round_trip_keeps_every_image(round_trip):
+    original, again = round_trip
+    query = f"select {IMAGE_COLUMNS} from images order by image_id"
+    assert again.query(query).rows() == original.query(query).rows()
+    assert original.query("select count(*) from images").item() > 50
+
+
+def test_coco_round_trip_keeps_label_and_vertices_of_every_object_without_holes(round_trip):
+    original, again = round_trip
+    expected = original.query(OBJECTS).rows()
+    assert len(expected) > 1000
+    assert again.query(OBJECTS).rows() == expected
+
+
+def test_coco_round_trip_keeps_group_labels_through_iscrowd(round_trip):
+    original, again = round_trip
+    query = "select label, count(*) from objects where is_group group by label order by label"
+    assert original.query(query).rows()  # the replica has crowds, so the test can fail
+    assert again.query(query).rows() == original.query(query).rows()
+
+
+def test_objects_with_holes_come_back_as_not_a_polygon_rejects(round_trip):
+    original, again = round_trip
+    holed = original.query("select image_id, label from objects where n_holes > 0 order by all").rows()
+    assert holed
+    masks = again.query("select image_id, label from rejects where reason = 'not_a_polygon' order by all").rows()
+    assert masks == holed
+    assert again.query("select count(*) from rejects where reason != 'not_a_polygon'").item() == 0
+
+
+def test_coco_round_trip_closes_the_draw_order_gaps_of_rejects(round_trip):
+    original, again = round_trip
+    gaps = "select count(*) from objects o join images i using (image_id) where o.draw_order >= i.n_objects"
+    assert original.query(gaps).item() > 0  # the original's rejects leave gaps in draw_order
+    assert again.query(gaps).item() == 0
+
+
+def test_a_coco_export_of_the_replica_is_marked_synthetic(round_trip):
+    _, again = round_trip
+    assert again.info()["synthetic"] is True and again.info()["source_kind"] == "coco-folder"
+
+
+# --- reading: a single file, crowds --------------------------------------------------------------
+
+
+def test_one_instances_file_is_a_source_and_its_name_gives_the_split(tmp_path):
+    folder = write_coco(tmp_path / "coco", [annotation()], split="val")
+    wh = build(folder / "instances_val.json", tmp_path / "wh")
+    assert wh.query("select image_id, split, city, source_path from images").rows() == [
+        ("aachen_000000_000019", "val", "aachen", "instances_val.json#images[0]")
+    ]
+
+
+def test_crowd_annotation_reads_as_the_group_label(tmp_path):
+    folder = write_coco(tmp_path / "coco", [annotation(category_id=26, iscrowd=1)])
+    assert build(folder, tmp_path / "wh").query("select label from objects").rows() == [("cargroup",)]
+
+
+def test_annotations_keep_their_file_order_as_draw_order(tmp_path):
+    annotations = [annotation(id=2, category_id=26), annotation(id=1)]
+    wh = build(write_coco(tmp_path / "coco", annotations), tmp_path / "wh")
+    assert wh.query("select draw_order, label from objects order by draw_order").rows() == [(0, "car"), (1, "road")]
+
+
+def test_a_rejected_annotation_reads_as_gtfine_label_and_point_list():
+    raw = {**annotation(), "label": "road", "segmentation": [[1, 2, 3, 4, 5, 6]]}
+    assert raw_to_gtfine(raw) == {
+        "label": "road",
+        "id": 1,
+        "image_id": 1,
+        "category_id": 7,
+        "polygon": [[1, 2], [3, 4], [5, 6]],
+        "iscrowd": 0,
+    }
+
+
+# --- hostile files: rejects naming the file and the object, never a traceback ------------------
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        ({"segmentation": {"size": [50, 100], "counts": [0, 5000]}}, "not_a_polygon"),
+        ({"segmentation": [SQUARE, SQUARE]}, "not_a_polygon"),
+        ({"segmentation": "polygon"}, "missing_polygon"),
+        ({"segmentation": []}, "missing_polygon"),
+        ({"segmentation": [[10, 10, 20, 10, 20]]}, "bad_coordinates"),
+        ({"segmentation": [[True, 10, 20, 10, 20, 20]]}, "bad_coordinates"),
+        ({"segmentation": [[10.5, 10, 20, 10, 20, 20]]}, "bad_coordinates"),
+        ({"segmentation": [[10, 10, 20, 10]]}, "too_few_points"),
+        ({"category_id": 12345}, "unknown_label"),
+        ({"category_id": "7"}, "unknown_label"),
+        ({"category_id": 99}, "unknown_label"),
+        ({"iscrowd": 1}, "bad_object"),  # road has no group label
+        ({"iscrowd": True}, "bad_object"),
+    ],
+)
+def test_a_bad_annotation_is_rejected_and_its_neighbour_kept(tmp_path, bad, reason):
+    folder = write_coco(tmp_path / "coco", [annotation(id=1), annotation(id=2, **bad)])
+    wh = build(folder, tmp_path / "wh")
+    assert rejects(wh) == [("instances_train.json#images[0]", 1, reason)]
+    assert wh.query("select draw_order, label from objects").rows() == [(0, "road")]
+
+
+def test_annotations_of_no_image_are_rejected_at_their_index_in_the_file(tmp_path):
+    annotations = [annotation(), annotation(id=2, image_id=7), annotation(id=3, image_id=True), "road"]
+    wh = build(write_coco(tmp_path / "coco", annotations), tmp_path / "wh")
+    orphans = "instances_train.json#annotations without an image"
+    assert rejects(wh) == [(orphans, 1, "missing_image"), (orphans, 2, "missing_image"), (orphans, 3, "bad_object")]
+    assert wh.info()["objects_read"] == 4
+
+
+@pytest.mark.parametrize(
+    ("doc", "reason"),
+    [
+        ({"images": [IMAGE], "annotations": {"1": annotation()}, "categories": CATEGORIES}, "missing_field"),
+        ({"images": [IMAGE], "annotations": [annotation()]}, "missing_field"),
+        ([IMAGE], "missing_field"),
+        ("not json at all {", "malformed_json"),
+    ],
+)
+def test_a_file_that_is_no_instances_document_is_one_file_reject(tmp_path, doc, reason):
+    folder = tmp_path / "coco"
+    folder.mkdir()
+    (folder / "instances_train.json").write_text(doc if isinstance(doc, str) else json.dumps(doc))
+    (folder / "instances_val.json").write_text(json.dumps({"images": [], "annotations": [], "categories": []}))
+    wh = build(folder, tmp_path / "wh")
+    assert rejects(wh) == [("instances_train.json", None, reason)]
+
+
+@pytest.mark.parametrize(
+    ("image", "reason"),
+    [
+        ({**IMAGE, "file_name": "aachen/aachen.png"}, "bad_file_name"),
+        ({**IMAGE, "file_name": None}, "bad_file_name"),
+        ({**IMAGE, "file_name": "bochum/aachen_000000_000019_leftImg8bit.png"}, "city_mismatch"),
+        ({**IMAGE, "width": False}, "missing_field"),
+        ({**IMAGE, "id": "1"}, "missing_field"),
+    ],
+)
+def test_an_image_that_cannot_be_placed_is_rejected_whole(tmp_path, image, reason):
+    wh = build(write_coco(tmp_path / "coco", [], images=[image]), tmp_path / "wh")
+    assert rejects(wh) == [("instances_train.json#images[0]", None, reason)]
+
+
+def test_an_image_listed_twice_keeps_its_first_entry(tmp_path):
+    wh = build(write_coco(tmp_path / "coco", [annotation()], images=[IMAGE, IMAGE]), tmp_path / "wh")
+    assert rejects(wh) == [("instances_train.json#images[1]", None, "duplicate_image")]
+    assert wh.query("select count(*) from objects").item() == 1
+
+
+def test_an_unknown_split_is_one_file_reject(tmp_path):
+    wh = build(write_coco(tmp_path / "coco", [annotation()], split="minival"), tmp_path / "wh")
+    assert rejects(wh) == [("instances_minival.json", None, "bad_path")]
