@@ -8,7 +8,7 @@ import numpy as np
 
 from ..display import BANNER
 from ..pixels import CELL_PX
-from .charts import colour_bar, fmt, hbar_chart, heatmap_png, log_histogram, matrix_chart
+from .charts import binned, colour_bar, fmt, hbar_chart, heatmap_png, log_histogram, matrix_chart
 from .facts import ReportFacts
 from .gallery import INVALID_RGB, OUT_OF_BOUNDS_RGB
 from .label_images import label_images_section
@@ -340,9 +340,13 @@ def _objects_distribution(f: ReportFacts) -> tuple[str, str, str]:
     )
     x_max = max((x for points in f.objects_per_image.values() for x, _ in points), default=0)
     bin_size = max(1, -(-(x_max + 1) // HISTOGRAM_BINS))
+    # one count axis for every panel, so a bar's height compares across splits
+    y_max = max((n for points in f.objects_per_image.values() for n in binned(points, bin_size).values()), default=1)
     panels = "".join(
         f'<div data-split="{escape(split)}"><h3>{escape(split)}</h3>'
-        + log_histogram(points, SPLIT_COLORS.get(split, "#999"), "objects on the image", "images", x_max, bin_size)
+        + log_histogram(
+            points, SPLIT_COLORS.get(split, "#999"), "objects on the image", "images", x_max, bin_size, y_max=y_max
+        )
         + "</div>"
         for split, points in f.objects_per_image.items()
     )
