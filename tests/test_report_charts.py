@@ -260,19 +260,39 @@ LABELS_PROBE = """
     });
     labels.push({text: text.textContent, inside: inside, width: box.width});
   });
-  document.body.setAttribute("data-probe", JSON.stringify(labels));
+  // each column label's distance across its own lines to the next one: less than its height and
+  // the two overlap
+  var columns = Array.prototype.filter.call(svg.querySelectorAll("text"), function (text) {
+    return (text.getAttribute("transform") || "").indexOf("rotate") >= 0; });
+  var gaps = [];
+  for (var i = 1; i < columns.length; i++) {
+    var next = columns[i - 1].getCTM().inverse().multiply(columns[i].getCTM());
+    gaps.push({text: columns[i].textContent, across: Math.abs(next.f), height: columns[i].getBBox().height});
+  }
+  document.body.setAttribute("data-probe", JSON.stringify({labels: labels, gaps: gaps}));
 })();
 </script>
 """
 
 
-def test_every_cooccurrence_label_lies_inside_the_chart(page_path, page, tmp_path):
-    labels = probe(page_path, tmp_path, LABELS_PROBE)
+@pytest.fixture(scope="module")
+def cooccurrence_labels(page_path, tmp_path_factory) -> dict:
+    return probe(page_path, tmp_path_factory.mktemp("labels"), LABELS_PROBE)
+
+
+def test_every_cooccurrence_label_lies_inside_the_chart(cooccurrence_labels, page):
+    labels = cooccurrence_labels["labels"]
     classes = re.findall(r'<td data-v="([^"]+)"><span class="swatch"', section(page, "balance"))
     names = Counter(label["text"] for label in labels)
     assert all(names[unescape(name)] >= 2 for name in set(classes))  # each class names a row and a column
     assert all(label["width"] > 0 for label in labels)
     assert [label["text"] for label in labels if not label["inside"]] == []
+
+
+def test_no_cooccurrence_column_label_overlaps_the_next(cooccurrence_labels):
+    gaps = cooccurrence_labels["gaps"]
+    assert len(gaps) >= 10
+    assert [gap["text"] for gap in gaps if gap["across"] < gap["height"]] == []
 
 
 # --- captions and SYNTHETIC ---------------------------------------------------------------------

@@ -315,7 +315,9 @@ def _class_balance(f: ReportFacts) -> tuple[str, str, str]:
 
 
 def _cooccurrence(f: ReportFacts) -> tuple[str, str, str]:
-    chart = matrix_chart(f.labels, f.labels, f.cooccurrence, "images", log=False)
+    # 15 px columns: the column labels, rotated by 60 degrees, then stand 13 px apart across their
+    # lines, clear of each other (at 13 px they touched)
+    chart = matrix_chart(f.labels, f.labels, f.cooccurrence, "images", log=False, cell=15)
     html = (
         '<p class="caption">Images holding both classes (view <code>dn_cooccurrence</code>); the diagonal is the '
         "images holding the class. Classes ordered by objects; hover a cell for the count.</p>"
