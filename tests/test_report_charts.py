@@ -154,6 +154,32 @@ def test_the_class_heatmaps_share_a_colour_bar_whose_top_colour_each_peak_has(pa
         assert (pixels == top_bgr).all(axis=1).any()  # the panel's peak is drawn in the bar's top colour
 
 
+# Scrolls to the last class heatmap and asks whether the colour bar is still on screen, below
+# the navigation bar and on top at its centre.
+SCALE_PROBE = """
+<script>
+(function () {
+  var figures = document.querySelectorAll("#spatial figure");
+  figures[figures.length - 1].scrollIntoView({block: "end"});
+  var svg = document.querySelector('#spatial svg[aria-label="colour scale of the heatmaps"]');
+  var bar = svg.getBoundingClientRect();
+  var nav = document.querySelector("nav").getBoundingClientRect();
+  var hit = document.elementFromPoint(bar.left + bar.width / 2, bar.top + bar.height / 2);
+  document.body.setAttribute("data-probe", JSON.stringify({
+    scrolled: window.scrollY, top: bar.top, bottom: bar.bottom, nav_bottom: nav.bottom,
+    viewport: window.innerHeight, on_top: !!hit && hit.closest("svg") === svg}));
+})();
+</script>
+"""
+
+
+def test_the_class_heatmaps_colour_bar_stays_in_view_by_the_last_panel(page_path, tmp_path):
+    seen = probe(page_path, tmp_path, SCALE_PROBE)
+    assert seen["scrolled"] > seen["viewport"]  # the page did scroll well past the bar's first place
+    assert seen["nav_bottom"] - 0.5 <= seen["top"] and seen["bottom"] <= seen["viewport"], seen
+    assert seen["on_top"], seen
+
+
 # --- objects per image, in Chromium -----------------------------------------------------------
 
 # Appended to a copy of the page: measures each objects-per-image bar as drawn, and asks the

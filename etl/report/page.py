@@ -43,8 +43,8 @@ section h2 { margin:0 0 2px; font-size:18px; }
 .cols { display:flex; flex-wrap:wrap; gap:28px; align-items:flex-start; }
 table { border-collapse:collapse; font-size:12.5px; }
 th, td { padding:3px 8px; border-bottom:1px solid var(--line); text-align:right; white-space:nowrap; }
-th { color:var(--muted); font-weight:600; cursor:pointer; user-select:none; position:sticky; top:36px;
-     background:#fff; }
+th { color:var(--muted); font-weight:600; cursor:pointer; user-select:none; position:sticky;
+     top:var(--nav-height, 36px); background:#fff; }
 td:first-child, th:first-child { text-align:left; }
 .swatch { display:inline-block; width:10px; height:10px; border-radius:2px; margin-right:6px; vertical-align:-1px; }
 .scroll { max-height:560px; overflow:auto; }
@@ -72,6 +72,7 @@ button.csv { font:12px system-ui,sans-serif; border:1px solid var(--line); backg
 .gallery figcaption { font-size:12px; color:var(--muted); }
 .hidden-by-filter { display:none !important; }
 .split-note { color:var(--muted); font-size:12px; }
+.colour-scale { position:sticky; top:var(--nav-height, 36px); z-index:1; background:#fff; padding:6px 0 2px; }
 """
 
 # Sorts any table by a click on its header; marks the page ready for the browser test.
@@ -131,6 +132,13 @@ document.querySelectorAll("button.csv").forEach(function (button) {
     link.click();
   });
 });
+// Sticky things stop under the navigation bar, whose height depends on how its links wrap.
+function measureNav() {
+  var nav = document.querySelector("nav");
+  document.documentElement.style.setProperty("--nav-height", nav.offsetHeight + "px");
+}
+measureNav();
+window.addEventListener("resize", measureNav);
 document.body.dataset.ready = "1";
 """
 
@@ -420,8 +428,8 @@ def _spatial(f: ReportFacts) -> tuple[str, str, str]:
         f'<p class="caption">Where each class lies: per {CELL_PX} × {CELL_PX} px cell, the mean number of the '
         "class's objects covering a pixel, over all images of every split (no occlusion; view "
         "<code>class_heatmap_density</code>). Each panel is scaled to its own peak, given under it; the colour "
-        "scale is the square root of the share of that peak:</p>"
-        f"{colour_bar()}"
+        "scale, which stays in view while the panels scroll, is the square root of the share of that peak:</p>"
+        f'<div class="colour-scale">{colour_bar()}</div>'
         f'<div class="heatmaps">{"".join(figures)}</div>'
     )
     return "spatial", "Where classes lie", html
