@@ -21,7 +21,7 @@ from test_report import run_chromium
 
 from cityscapes_warehouse.cli import main
 from cityscapes_warehouse.display import BANNER
-from cityscapes_warehouse.report import render_report
+from cityscapes_warehouse.report import render_report, report_connection
 from cityscapes_warehouse.report.charts import hbar_chart, log_histogram, matrix_chart
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -319,6 +319,24 @@ def test_no_cooccurrence_column_label_overlaps_the_next(cooccurrence_labels):
     gaps = cooccurrence_labels["gaps"]
     assert len(gaps) >= 10
     assert [gap["text"] for gap in gaps if gap["across"] < gap["height"]] == []
+
+
+def test_a_class_without_a_visibility_figure_shows_a_dash_not_zero(page, small_warehouse):
+    con = report_connection(small_warehouse)
+    try:
+        unmeasured = [
+            row[0] for row in con.sql("select label from class_visibility where visible_share_px is null").fetchall()
+        ]
+    finally:
+        con.close()
+    assert unmeasured  # license plates: the label images never draw them
+    html = section(page, "visibility")
+    chart = svgs(html)[0]
+    charted = {t.text for t in chart.iter(f"{SVG}text") if "lbl" in t.get("class", "")}
+    for label in unmeasured:
+        row = re.search(rf'<tr><td data-v="{re.escape(escape(label))}">.*?</tr>', html)
+        assert row and row[0].endswith("<td>–</td></tr>"), label
+        assert label not in charted
 
 
 # --- captions and SYNTHETIC ---------------------------------------------------------------------

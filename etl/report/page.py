@@ -436,22 +436,32 @@ def _spatial(f: ReportFacts) -> tuple[str, str, str]:
 
 
 def _visibility(f: ReportFacts) -> tuple[str, str, str]:
+    # a class the label images never draw (license plate, id -1) has no visible fraction: shown as
+    # "–" without a bar, never as 0 %, which would read as "always hidden"
+    measured = [r for r in f.visibility if r["mean_visible_fraction"] is not None]
+    unmeasured = [r["label"] for r in f.visibility if r["mean_visible_fraction"] is None]
     bars = hbar_chart(
-        [(r["label"], 100 * (r["mean_visible_fraction"] or 0), f.colors.get(r["label"], "#999")) for r in f.visibility],
+        [(r["label"], 100 * r["mean_visible_fraction"], f.colors.get(r["label"], "#999")) for r in measured],
         "% of the object visible, mean per object",
         digits=1,
     )
     rows = [
         f"<tr>{_label_cell(r['label'], f.colors)}{_td(r['objects'])}{_td(r['fully_hidden'])}"
-        f"{_td(100 * (r['visible_share_px'] or 0), 1)}</tr>"
+        + (_td(100 * r["visible_share_px"], 1) if r["visible_share_px"] is not None else "<td>–</td>")
+        + "</tr>"
         for r in f.visibility
     ]
+    never_drawn = (
+        f" Not drawn in the label images, so without a figure (–): {escape(', '.join(unmeasured))}."
+        if unmeasured
+        else ""
+    )
     table = _table("visibility", ["class", "objects", "fully hidden", "visible px, % of mask px"], rows, scroll=True)
     html = (
         '<p class="caption">Objects are painted in file order and a later object hides an earlier one, as in the '
         "official label images. Visible = pixels of the object's mask left on top, in % of the mask (views "
         "<code>object_visibility</code>, <code>class_visibility</code>). Fully hidden objects leave no pixel in "
-        "the label images. All splits.</p>"
+        f"the label images. All splits.{never_drawn}</p>"
         f'<div class="cols"><div>{bars}</div><div>{table}</div></div>'
     )
     return "visibility", "Visibility under painter's order", html
