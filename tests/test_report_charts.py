@@ -212,10 +212,10 @@ BARS_PROBE = """
 """
 
 
-def probe(page_path, folder, script: str):
+def probe(page_path, folder, script: str, width: int = 1400):
     probed = folder / "probed.html"
     probed.write_text(page_path.read_text().replace("</body>", script + "</body>"))
-    done = run_chromium(probed, folder, "--window-size=1400,1000", "--dump-dom")
+    done = run_chromium(probed, folder, f"--window-size={width},1000", "--dump-dom")
     assert done.returncode == 0, done.stderr[-2000:]
     found = re.search(r'data-probe="([^"]*)"', done.stdout)
     assert found, "the probe script did not run"
@@ -337,6 +337,31 @@ def test_a_class_without_a_visibility_figure_shows_a_dash_not_zero(page, small_w
         row = re.search(rf'<tr><td data-v="{re.escape(escape(label))}">.*?</tr>', html)
         assert row and row[0].endswith("<td>–</td></tr>"), label
         assert label not in charted
+
+
+# On a narrow window: the page must not scroll sideways, and each chart (or the box it scrolls
+# in) must stay inside its section.
+NARROW_PROBE = """
+<script>
+(function () {
+  var outside = [];
+  document.querySelectorAll("section svg").forEach(function (svg) {
+    var box = (svg.closest(".wide") || svg).getBoundingClientRect();
+    if (box.right > svg.closest("section").getBoundingClientRect().right + 0.5) {
+      outside.push(svg.getAttribute("aria-label"));
+    }
+  });
+  document.body.setAttribute("data-probe", JSON.stringify({
+    page_width: document.documentElement.scrollWidth, window_width: window.innerWidth, outside: outside}));
+})();
+</script>
+"""
+
+
+def test_on_a_narrow_window_every_chart_stays_inside_its_section(page_path, tmp_path):
+    seen = probe(page_path, tmp_path, NARROW_PROBE, width=800)
+    assert seen["window_width"] == 800
+    assert seen["outside"] == [] and seen["page_width"] <= seen["window_width"], seen
 
 
 # --- captions and SYNTHETIC ---------------------------------------------------------------------

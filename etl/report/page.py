@@ -72,6 +72,9 @@ button.csv { font:12px system-ui,sans-serif; border:1px solid var(--line); backg
 .gallery figcaption { font-size:12px; color:var(--muted); }
 .hidden-by-filter { display:none !important; }
 .split-note { color:var(--muted); font-size:12px; }
+/* a chart wider than a narrow window scrolls sideways inside its section instead of running out of it */
+.wide { overflow-x:auto; max-width:100%; }
+.cols > div { min-width:0; max-width:100%; }
 .colour-scale { position:sticky; top:var(--nav-height, 36px); z-index:1; background:#fff; padding:6px 0 2px; }
 """
 
@@ -329,7 +332,7 @@ def _cooccurrence(f: ReportFacts) -> tuple[str, str, str]:
     html = (
         '<p class="caption">Images holding both classes (view <code>dn_cooccurrence</code>); the diagonal is the '
         "images holding the class. Classes ordered by objects; hover a cell for the count.</p>"
-        f"<div>{chart}</div>"
+        f'<div class="wide">{chart}</div>'
     )
     return "cooccurrence", "Co-occurrence", html
 
@@ -368,7 +371,7 @@ def _objects_distribution(f: ReportFacts) -> tuple[str, str, str]:
         "<h3>Objects of one class on an image</h3>"
         '<p class="caption">For each class, the images with exactly k objects of it, k = 0 first; all splits '
         "(view <code>dn_objects_distribution</code>).</p>"
-        f'<div style="overflow-x:auto;max-width:100%">{chart}'
+        f'<div class="wide">{chart}'
         '<p class="caption">k = objects of the class on one image →</p></div>'
     )
     return "distribution", "Objects per image", html
