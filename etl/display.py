@@ -41,8 +41,9 @@ def shown_path(path: Path | str) -> str:
 
 
 def synthetic_banner(width: int | None = None) -> str:
-    line = "=" * min(100, width or 100)
-    return f"{line}\n{BANNER}\n{line}"
+    """The banner between two rules, wrapped to `width` so no line of it runs past the terminal."""
+    columns = min(100, width or 100)
+    return "\n".join(["=" * columns, textwrap.fill(BANNER, columns), "=" * columns])
 
 
 def terminal_width(out: TextIO) -> int | None:

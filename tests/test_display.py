@@ -10,7 +10,7 @@ import pytest
 import shapely
 
 from cityscapes_warehouse.cli import DEFAULT_ROWS, main
-from cityscapes_warehouse.display import print_frame, render_table
+from cityscapes_warehouse.display import BANNER, print_frame, render_table, synthetic_banner
 
 WIDE = pl.DataFrame({f"column_number_{i}": [i * 1000.5, i * 2.25] for i in range(12)})
 
@@ -113,3 +113,9 @@ def test_stats_has_a_format_option(built, capsys, fmt):
         assert {row["split"] for row in json.loads(out)} == {"train", "val"}
     else:
         assert "│ train" in out
+
+
+def test_the_synthetic_banner_fits_80_columns_and_keeps_every_word():
+    lines = synthetic_banner(80).splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert " ".join(lines[1:-1]) == BANNER and lines[0] == lines[-1] == "=" * 80

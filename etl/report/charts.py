@@ -39,7 +39,7 @@ def hbar_chart(
     """Horizontal bars, one per (label, value, colour), value printed at the bar's end.
 
     With `splits`, each bar is tagged with its split so the page's split filter can hide it. On a
-    log scale the axis gets a tick per power of ten.
+    log scale the axis gets a labelled tick per power of ten, equally spaced.
     """
     bar, gap = 16, 4
     label_width = label_width or text_width(max((label for label, _, _ in rows), key=len, default=""), FONT) + 12
@@ -48,10 +48,14 @@ def hbar_chart(
     span = width - label_width - 70
     axis_y = len(rows) * (bar + gap) + 4
     height = axis_y + (40 if log else 26)
+    # a true log axis (not log(1 + x), which squeezes every value under 1 against the axis) that
+    # starts half a decade below the smallest bar, so the smallest bar still shows
+    smallest = min((value for _, value, _ in rows if value > 0), default=top)
+    origin = 10 ** (math.floor(math.log10(smallest)) - 0.5)
 
     def scale(value: float) -> float:
         if log:
-            return span * math.log10(1 + value) / math.log10(1 + top)
+            return span * math.log10(value / origin) / math.log10(top / origin) if value > 0 else 0.0
         return span * value / top
 
     parts = [_svg_open(width, height, f"bar chart, {unit}")]
@@ -71,7 +75,7 @@ def hbar_chart(
         parts.append(
             f'<line x1="{label_width}" x2="{label_width + span}" y1="{axis_y}" y2="{axis_y}" stroke="{MUTED}"/>'
         )
-        for tick in _log_ticks(top):
+        for tick in _decades(origin, top):
             x = label_width + scale(tick)
             parts.append(
                 f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{axis_y}" y2="{axis_y + 4}" stroke="{MUTED}"/>'
@@ -105,7 +109,7 @@ def matrix_chart(
     label_width = max(label_width, text_width(max(row_labels, key=len, default=""), SMALL_FONT) + 12)
     col_label_height = max(col_label_height, round(longest_col * 0.87) + 12)
     width = max(label_width + cols * cw + round(longest_col * 0.5) + 12, label_width + 400)
-    height = col_label_height + rows * cell + 36
+    height = col_label_height + rows * cell + 42  # the legend under the cells, its labels' descent included
     top = float(values.max()) if values.size else 1.0
     parts = [_svg_open(width, height, f"heatmap, {unit}")]
     for j, name in enumerate(col_labels):
@@ -144,16 +148,15 @@ def log_histogram(
     bin_size: int,
     width: int = 600,
     height: int = 170,
+    y_max: int | None = None,
 ) -> str:
     """Vertical bars of (x, count) in bins of `bin_size` up to `x_max`, counts on a log scale with a
-    tick per power of ten; panels drawn with the same x_max and bins line up for comparison."""
-    counts: dict[int, int] = {}
-    for x, y in points:
-        counts[x // bin_size] = counts.get(x // bin_size, 0) + y
+    tick per power of ten; panels drawn with the same x_max, bins and y_max share their axes."""
+    counts = binned(points, bin_size)
     if not counts:
         return "<p class='muted'>no images</p>"
     bins = x_max // bin_size + 1
-    y_max = max(counts.values())
+    y_max = max(y_max or 0, max(counts.values()))
     left, bottom, top_pad = 46, 34, 10
     step = (width - left - 10) / bins
     plot_h = height - bottom - top_pad
@@ -191,6 +194,14 @@ def log_histogram(
         f'<text x="{left}" y="{height - 4}" class="axis">{escape(y_unit)}, log scale ↑</text></svg>'
     )
     return "".join(parts)
+
+
+def binned(points: list[tuple[int, int]], bin_size: int) -> dict[int, int]:
+    """(x, count) pairs summed into bins of `bin_size`: bin b holds x from b * bin_size on."""
+    counts: dict[int, int] = {}
+    for x, y in points:
+        counts[x // bin_size] = counts.get(x // bin_size, 0) + y
+    return counts
 
 
 def colour_bar(width: int = 256, fractions: tuple[float, ...] = (0, 0.05, 0.25, 0.5, 1)) -> str:
@@ -270,6 +281,12 @@ def text_width(text: str, size: float) -> int:
 
 def _log_ticks(top: float) -> list[int]:
     return [10**e for e in range(int(math.log10(max(top, 1))) + 1)]
+
+
+def _decades(low: float, high: float) -> list[float]:
+    """The powers of ten from `low` to `high`, both included when they are one."""
+    first, last = math.ceil(math.log10(low) - 1e-9), math.floor(math.log10(high) + 1e-9)
+    return [10.0**e if e < 0 else 10**e for e in range(first, last + 1)]
 
 
 def _tick_label(value: float) -> str:

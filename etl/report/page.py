@@ -8,7 +8,7 @@ import numpy as np
 
 from ..display import BANNER
 from ..pixels import CELL_PX
-from .charts import colour_bar, fmt, hbar_chart, heatmap_png, log_histogram, matrix_chart
+from .charts import binned, colour_bar, fmt, hbar_chart, heatmap_png, log_histogram, matrix_chart
 from .facts import ReportFacts
 from .gallery import INVALID_RGB, OUT_OF_BOUNDS_RGB
 from .label_images import label_images_section
@@ -43,8 +43,8 @@ section h2 { margin:0 0 2px; font-size:18px; }
 .cols { display:flex; flex-wrap:wrap; gap:28px; align-items:flex-start; }
 table { border-collapse:collapse; font-size:12.5px; }
 th, td { padding:3px 8px; border-bottom:1px solid var(--line); text-align:right; white-space:nowrap; }
-th { color:var(--muted); font-weight:600; cursor:pointer; user-select:none; position:sticky; top:36px;
-     background:#fff; }
+th { color:var(--muted); font-weight:600; cursor:pointer; user-select:none; position:sticky;
+     top:var(--nav-height, 36px); background:#fff; }
 td:first-child, th:first-child { text-align:left; }
 .swatch { display:inline-block; width:10px; height:10px; border-radius:2px; margin-right:6px; vertical-align:-1px; }
 .scroll { max-height:560px; overflow:auto; }
@@ -72,6 +72,10 @@ button.csv { font:12px system-ui,sans-serif; border:1px solid var(--line); backg
 .gallery figcaption { font-size:12px; color:var(--muted); }
 .hidden-by-filter { display:none !important; }
 .split-note { color:var(--muted); font-size:12px; }
+/* a chart wider than a narrow window scrolls sideways inside its section instead of running out of it */
+.wide { overflow-x:auto; max-width:100%; }
+.cols > div { min-width:0; max-width:100%; }
+.colour-scale { position:sticky; top:var(--nav-height, 36px); z-index:1; background:#fff; padding:6px 0 2px; }
 """
 
 # Sorts any table by a click on its header; marks the page ready for the browser test.
@@ -131,6 +135,13 @@ document.querySelectorAll("button.csv").forEach(function (button) {
     link.click();
   });
 });
+// Sticky things stop under the navigation bar, whose height depends on how its links wrap.
+function measureNav() {
+  var nav = document.querySelector("nav");
+  document.documentElement.style.setProperty("--nav-height", nav.offsetHeight + "px");
+}
+measureNav();
+window.addEventListener("resize", measureNav);
 document.body.dataset.ready = "1";
 """
 
@@ -315,11 +326,13 @@ def _class_balance(f: ReportFacts) -> tuple[str, str, str]:
 
 
 def _cooccurrence(f: ReportFacts) -> tuple[str, str, str]:
-    chart = matrix_chart(f.labels, f.labels, f.cooccurrence, "images", log=False)
+    # 15 px columns: the column labels, rotated by 60 degrees, then stand 13 px apart across their
+    # lines, clear of each other (at 13 px they touched)
+    chart = matrix_chart(f.labels, f.labels, f.cooccurrence, "images", log=False, cell=15)
     html = (
         '<p class="caption">Images holding both classes (view <code>dn_cooccurrence</code>); the diagonal is the '
         "images holding the class. Classes ordered by objects; hover a cell for the count.</p>"
-        f"<div>{chart}</div>"
+        f'<div class="wide">{chart}</div>'
     )
     return "cooccurrence", "Co-occurrence", html
 
@@ -340,9 +353,13 @@ def _objects_distribution(f: ReportFacts) -> tuple[str, str, str]:
     )
     x_max = max((x for points in f.objects_per_image.values() for x, _ in points), default=0)
     bin_size = max(1, -(-(x_max + 1) // HISTOGRAM_BINS))
+    # one count axis for every panel, so a bar's height compares across splits
+    y_max = max((n for points in f.objects_per_image.values() for n in binned(points, bin_size).values()), default=1)
     panels = "".join(
         f'<div data-split="{escape(split)}"><h3>{escape(split)}</h3>'
-        + log_histogram(points, SPLIT_COLORS.get(split, "#999"), "objects on the image", "images", x_max, bin_size)
+        + log_histogram(
+            points, SPLIT_COLORS.get(split, "#999"), "objects on the image", "images", x_max, bin_size, y_max=y_max
+        )
         + "</div>"
         for split, points in f.objects_per_image.items()
     )
@@ -354,7 +371,7 @@ def _objects_distribution(f: ReportFacts) -> tuple[str, str, str]:
         "<h3>Objects of one class on an image</h3>"
         '<p class="caption">For each class, the images with exactly k objects of it, k = 0 first; all splits '
         "(view <code>dn_objects_distribution</code>).</p>"
-        f'<div style="overflow-x:auto;max-width:100%">{chart}'
+        f'<div class="wide">{chart}'
         '<p class="caption">k = objects of the class on one image →</p></div>'
     )
     return "distribution", "Objects per image", html
@@ -414,30 +431,40 @@ def _spatial(f: ReportFacts) -> tuple[str, str, str]:
         f'<p class="caption">Where each class lies: per {CELL_PX} × {CELL_PX} px cell, the mean number of the '
         "class's objects covering a pixel, over all images of every split (no occlusion; view "
         "<code>class_heatmap_density</code>). Each panel is scaled to its own peak, given under it; the colour "
-        "scale is the square root of the share of that peak:</p>"
-        f"{colour_bar()}"
+        "scale, which stays in view while the panels scroll, is the square root of the share of that peak:</p>"
+        f'<div class="colour-scale">{colour_bar()}</div>'
         f'<div class="heatmaps">{"".join(figures)}</div>'
     )
     return "spatial", "Where classes lie", html
 
 
 def _visibility(f: ReportFacts) -> tuple[str, str, str]:
+    # a class the label images never draw (license plate, id -1) has no visible fraction: shown as
+    # "–" without a bar, never as 0 %, which would read as "always hidden"
+    measured = [r for r in f.visibility if r["mean_visible_fraction"] is not None]
+    unmeasured = [r["label"] for r in f.visibility if r["mean_visible_fraction"] is None]
     bars = hbar_chart(
-        [(r["label"], 100 * (r["mean_visible_fraction"] or 0), f.colors.get(r["label"], "#999")) for r in f.visibility],
+        [(r["label"], 100 * r["mean_visible_fraction"], f.colors.get(r["label"], "#999")) for r in measured],
         "% of the object visible, mean per object",
         digits=1,
     )
     rows = [
         f"<tr>{_label_cell(r['label'], f.colors)}{_td(r['objects'])}{_td(r['fully_hidden'])}"
-        f"{_td(100 * (r['visible_share_px'] or 0), 1)}</tr>"
+        + (_td(100 * r["visible_share_px"], 1) if r["visible_share_px"] is not None else "<td>–</td>")
+        + "</tr>"
         for r in f.visibility
     ]
+    never_drawn = (
+        f" Not drawn in the label images, so without a figure (–): {escape(', '.join(unmeasured))}."
+        if unmeasured
+        else ""
+    )
     table = _table("visibility", ["class", "objects", "fully hidden", "visible px, % of mask px"], rows, scroll=True)
     html = (
         '<p class="caption">Objects are painted in file order and a later object hides an earlier one, as in the '
         "official label images. Visible = pixels of the object's mask left on top, in % of the mask (views "
         "<code>object_visibility</code>, <code>class_visibility</code>). Fully hidden objects leave no pixel in "
-        "the label images. All splits.</p>"
+        f"the label images. All splits.{never_drawn}</p>"
         f'<div class="cols"><div>{bars}</div><div>{table}</div></div>'
     )
     return "visibility", "Visibility under painter's order", html
