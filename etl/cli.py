@@ -335,7 +335,7 @@ def _validate(args) -> int:
     wh = Warehouse(args.warehouse)
     show_banner(wh.info()["synthetic"])
     report = wh.validate(args.suite)
-    print(render_text(report).rstrip())
+    print(render_text(report, terminal_width(sys.stdout)).rstrip())
     if args.report:
         text = render_markdown(report) if args.report.suffix.lower() == ".md" else render_html(report)
         write_file(args.report, lambda tmp: tmp.write_text(text, encoding="utf-8"), args.force)
@@ -419,7 +419,7 @@ def _demo(args) -> int:
     wh = Warehouse(args.out)
     report = wh.report(demo_report_path(args.out))
     print("\nexpectation suites (published counts, integrity, completeness) and findings:")
-    print(render_text(wh.validate()).rstrip())
+    print(render_text(wh.validate(), terminal_width(sys.stdout)).rstrip())
     width = terminal_width(sys.stdout)
     for by in ("split", "city", "class"):
         print(f"\n{by} statistics ({STATS_VIEWS[by]}):")

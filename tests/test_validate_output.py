@@ -49,6 +49,16 @@ def test_text_gives_the_groups_that_differ_before_the_details():
     ]
 
 
+def test_text_fits_the_terminal_it_is_given_and_stays_whole_for_a_pipe():
+    whole = render_text(report())
+    assert max(len(line) for line in whole.splitlines()) > 80  # the summary line is long
+    fitted = render_text(report(), width=80)
+    assert max(len(line) for line in fitted.splitlines()) <= 80
+    assert " ".join(fitted.split()) == " ".join(whole.split())  # every word kept, in order
+    continued = fitted.splitlines()[1]
+    assert continued.startswith("    ") and not continued.startswith("FAIL")
+
+
 def test_text_says_what_a_subset_was_not_checked_against():
     text = render_text(report(not_checked=["split train: absent (none of its 18 cities)"]))
     assert "not checked (published counts of what this warehouse does not hold):\n  split train: absent" in text

@@ -10,6 +10,7 @@ returns empty results on DuckDB, so DuckDB computes the frames and GX sees them 
 from __future__ import annotations
 
 import os
+import warnings
 from functools import cache
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
@@ -24,17 +25,21 @@ BATCH_DEFINITION = "whole frame"
 @cache
 def gx_modules() -> SimpleNamespace:
     os.environ["GX_ANALYTICS_ENABLED"] = "false"
-    import great_expectations as gx
-    from great_expectations.core import ExpectationSuite
-    from great_expectations.exceptions import ExpectationNotFoundError
-    from great_expectations.expectations.expectation import (
-        ColumnMapExpectation,
-        ColumnPairMapExpectation,
-        MulticolumnMapExpectation,
-    )
-    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
-    from great_expectations.expectations.registry import get_expectation_impl
-    from pydantic.v1 import ValidationError as PydanticValidationError
+    with warnings.catch_warnings():
+        # GX imports PySpark when it is installed (the [spark] extra), which warns about the pandas
+        # version on every validate; it concerns PySpark's pandas API, which nothing here uses
+        warnings.filterwarnings("ignore", message="PySpark does not yet fully support", category=FutureWarning)
+        import great_expectations as gx
+        from great_expectations.core import ExpectationSuite
+        from great_expectations.exceptions import ExpectationNotFoundError
+        from great_expectations.expectations.expectation import (
+            ColumnMapExpectation,
+            ColumnPairMapExpectation,
+            MulticolumnMapExpectation,
+        )
+        from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+        from great_expectations.expectations.registry import get_expectation_impl
+        from pydantic.v1 import ValidationError as PydanticValidationError
 
     return SimpleNamespace(
         gx=gx,

@@ -6,6 +6,7 @@ and no GX store, and it names figures the way the dataset does ("objects per cla
 
 from __future__ import annotations
 
+import textwrap
 from collections import Counter
 from html import escape
 
@@ -23,8 +24,12 @@ def summary_line(report: ValidationReport) -> str:
     )
 
 
-def render_text(report: ValidationReport) -> str:
-    """A grouped summary first (per suite, the groups that differ), then one line per failure."""
+def render_text(report: ValidationReport, width: int | None = None) -> str:
+    """A grouped summary first (per suite, the groups that differ), then one line per failure.
+
+    With `width` (a terminal's), each line is wrapped to it, continued with an indent, so that a
+    long summary stays readable on 80 columns; without it (a pipe, a file) lines stay whole for grep.
+    """
     lines = [summary_line(report)]
     passed = []
     for suite in report.suites:
@@ -51,7 +56,14 @@ def render_text(report: ValidationReport) -> str:
     if failures:
         lines.append("details:")
         lines += [f"FAIL {result.table}: {result.describe()}" for result in failures]
+    if width:
+        lines = [_wrapped(line, width) for line in lines]
     return "\n".join(lines) + "\n"
+
+
+def _wrapped(line: str, width: int) -> str:
+    indent = " " * (len(line) - len(line.lstrip()) + 4)
+    return textwrap.fill(line, width, subsequent_indent=indent, break_on_hyphens=False) if len(line) > width else line
 
 
 def _cell(value: object) -> str:
