@@ -108,9 +108,14 @@ def pixels(warehouse: str) -> dict:
     import pyarrow.parquet as pq
 
     from cityscapes_warehouse.layout import table_dir
-    from cityscapes_warehouse.pixels import pixel_tables
+    from cityscapes_warehouse.pixels import INPUT_COLUMNS, pixel_tables
 
-    tables = {name: pq.read_table(table_dir(Path(warehouse), name)) for name in ("images", "objects", "polygons")}
+    # as a build reads them: the columns the stage needs, rejects included (two-point and group
+    # objects the official images draw come from there)
+    tables = {
+        name: pq.read_table(table_dir(Path(warehouse), name), columns=list(cols))
+        for name, cols in INPUT_COLUMNS.items()
+    }
     started = time.perf_counter()
     out = pixel_tables(tables)
     ms = (time.perf_counter() - started) * 1000 / tables["images"].num_rows

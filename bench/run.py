@@ -14,28 +14,76 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 from cityscapes_warehouse import __version__
+from cityscapes_warehouse.config import Settings
 from cityscapes_warehouse.demo import cached_replica, default_cache
 from cityscapes_warehouse.replica import ZIP_NAME, write_replica
 
 HERE = Path(__file__).resolve().parent
 SCALES = (0.1, 0.25, 0.5, 1.0, 2.0)
+CORES = Settings().workers  # the pixel stage's workers: one per core
 SEQ_OFFSET = 500_000  # renumbers the second replica's images so that both fit in one release
 
 
 def run_job(job: str, *args: str) -> dict:
-    done = subprocess.run([sys.executable, str(HERE / "jobs.py"), job, *map(str, args)], capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"bench job {job} failed:\n{done.stderr[-2000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    """Run one job in its own process; add its peak memory (every process of it at once) and CPU time."""
+    cpu_before = _children_cpu_s()
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        process = subprocess.Popen(
+            [sys.executable, str(HERE / "jobs.py"), job, *map(str, args)], stdout=out, stderr=err
+        )
+        peak_kb = _peak_tree_rss_kb(process)
+        out.seek(0), err.seek(0)
+        if process.returncode != 0:
+            raise RuntimeError(f"bench job {job} failed:\n{err.read()[-2000:]}")
+        result = json.loads(out.read().strip().splitlines()[-1])
+    result["peak_rss_mb"] = round(peak_kb / 1024, 1)
+    result["cpu_s"] = round(_children_cpu_s() - cpu_before, 2)
+    return result
+
+
+def _peak_tree_rss_kb(process: subprocess.Popen) -> int:
+    """The largest sum of resident memory over the job and all its descendants, sampled every 50 ms.
+
+    Not the kernel's ru_maxrss of the children: a worker started by spawn is forked first, so its
+    ru_maxrss counts its parent's memory at the fork although it then execs a fresh interpreter.
+    """
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, sum(_rss_kb(pid) for pid in _tree(process.pid)))
+        time.sleep(0.05)
+    return peak
+
+
+def _tree(pid: int) -> list[int]:
+    try:
+        children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return [pid]
+    return [pid] + [p for child in children for p in _tree(child)]
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    return next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+
+
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def measure(job: str, reps: int, *args: str) -> dict:
@@ -99,20 +147,20 @@ def main() -> int:
     }
     views = run_job("views", work / "wh")
     results["validate"] = measure("validate", args.reps, work / "wh")
-    results["pixel stage"] = measure("pixels", 1, work / "wh")
+    results["pixel stage"] = pixels = measure("pixels", 1, work / "wh")
     scaling = {}
     if not args.no_scaling:
         for scale in SCALES:
             source = double_replica(args.cache) if scale == 2.0 else cached_replica(args.cache, 0, scale)[0]
             scaling[scale] = measure("build", 1, source, work / f"wh-{scale}")
     shutil.rmtree(work, ignore_errors=True)
-    text = report(results, views, scaling)
+    text = report(results, views, scaling, pixels["runs"][0])
     print(text)
     (HERE / "RESULTS.md").write_text(text)
     return 0
 
 
-def report(results: dict, views: dict, scaling: dict) -> str:
+def report(results: dict, views: dict, scaling: dict, pixels: dict) -> str:
     floor = results["parse floor"]["seconds"]
     build = results["build (folder)"]["seconds"]
     lines = [
@@ -120,7 +168,8 @@ def report(results: dict, views: dict, scaling: dict) -> str:
         "",
         f"Run {datetime.now(UTC):%Y-%m-%d} with cityscapes-warehouse {__version__} on {machine()}.",
         "Command: `.venv/bin/python bench/run.py`. Median wall time of separate processes, warm file cache;",
-        "peak RSS is the process's own plus its largest worker's.",
+        "peak RSS is the largest sum of the resident memory of the job and all its worker processes at",
+        "one moment (sampled every 50 ms).",
         "",
         "| job | median s | peak RSS MB |",
         "|---|---:|---:|",
@@ -134,6 +183,13 @@ def report(results: dict, views: dict, scaling: dict) -> str:
         f"| build (zip) / parse floor | {results['build (zip)']['seconds'] / floor:.2f} |",
         f"| naive script / build (folder) | {results['naive script']['seconds'] / build:.2f} |",
         f"| build (folder) / duckdb alone | {build / results['duckdb alone']['seconds']:.2f} |",
+        "",
+        "| pixel stage (both rasterisations) | value |",
+        "|---|---:|",
+        f"| images | {pixels['images']:,} |",
+        f"| wall ms per image per core (wall x {CORES} cores / images) | {pixels['ms_per_image'] * CORES:.2f} |",
+        f"| CPU ms per image (all processes) | {pixels['cpu_s'] * 1000 / pixels['images']:.2f} |",
+        f"| peak RSS MB (all processes) | {pixels['peak_rss_mb']:.0f} |",
         "",
         "| view (warm) | ms |",
         "|---|---:|",

@@ -19,14 +19,13 @@ from .batches import parsed_batches
 from .config import Settings, worker_context
 from .display import shown_path
 from .formats import open_source
-from .pixels import empty_pixel_tables, pixel_tables
+from .pixels import INPUT_COLUMNS, empty_pixel_tables, pixel_tables
 from .progress import stage
 from .publish import check_out, publish, staging_dir
 from .table_writer import TableWriter
 from .tables import TableBuilder, batch_bbox, geo_metadata, labels_table, union_bbox
 from .version import __version__
 
-PIXEL_INPUTS = ("images", "objects", "polygons", "rejects")
 STRICT_EXAMPLES = 10  # rejects shown when --strict refuses a build
 # Rejects the release itself holds by convention: cityscapesScripts skips deleted objects and
 # polygons of fewer than 3 points, and the published 287540 objects exclude them. Every other
@@ -126,7 +125,7 @@ def build(
                 if strict and summary.faults_by_reason:
                     raise StrictError(summary, tally.first_faults)
                 if pixels:
-                    inputs = writer.tables(PIXEL_INPUTS)
+                    inputs = writer.tables(INPUT_COLUMNS)
                     label_pngs = _label_pngs(src) if check_label_pngs else None
                     if label_pngs is not None:
                         summary.label_pngs_compared = sum(

@@ -69,14 +69,15 @@ class TableWriter:
         finally:
             self._con.close()
 
-    def tables(self, names: tuple[str, ...]) -> dict[str, pa.Table]:
-        """Tables written so far, whole, read back from the database (for the pixel stage).
+    def tables(self, columns: dict[str, tuple[str, ...]]) -> dict[str, pa.Table]:
+        """Tables written so far, read back from the database with the columns named per table
+        (for the pixel stage).
 
         What is still buffered is written first (one shorter row group), or it would be missing.
         """
-        for name in names:
+        for name in columns:
             self._flush(name)
-        return {name: self._con.sql(f'select * from "{name}"').to_arrow_table() for name in names}
+        return {name: self._con.sql(_select(name, names)).to_arrow_table() for name, names in columns.items()}
 
     def abort(self) -> None:
         for writer in self._parquet.values():
@@ -135,3 +136,8 @@ def write_tables(tables: dict[str, pa.Table], out: Path, settings: Settings) -> 
     }
     writer.close(metadata)
     write_manifest(out)
+
+
+def _select(table: str, columns: tuple[str, ...]) -> str:
+    quoted = ", ".join(f'"{column}"' for column in columns)
+    return f'select {quoted} from "{table}"'

@@ -6,6 +6,6 @@
 """
 
 from .schemas import CELL_PX, PIXEL_TABLES
-from .stage import empty_pixel_tables, pixel_tables
+from .stage import INPUT_COLUMNS, empty_pixel_tables, pixel_tables
 
-__all__ = ["CELL_PX", "PIXEL_TABLES", "empty_pixel_tables", "pixel_tables"]
+__all__ = ["CELL_PX", "INPUT_COLUMNS", "PIXEL_TABLES", "empty_pixel_tables", "pixel_tables"]

@@ -18,6 +18,7 @@ from .official import MIN_POINTS, official_values
 # The reasons an object the official tools draw can have been rejected for; any other reason
 # (deleted, bad coordinates, a 0- or 1-point polygon, ...) is not drawn: see official.py.
 DRAWN_REASONS = ("too_few_points", "unknown_label")
+REJECT_COLUMNS = ("image_id", "draw_order", "label", "reason", "raw")
 
 # The columns of `objects` and `polygons` (schemas.py) the rasterisation reads.
 OBJECTS = pa.schema(
@@ -35,7 +36,7 @@ RINGS = pa.schema(
 def officially_drawn(rejects: pa.Table) -> tuple[pa.Table, pa.Table]:
     """(objects, polygons) of the rejected objects the official tools draw (gtFine `polygon` lists)."""
     objects, rings = [], []
-    candidates = rejects.select(["image_id", "draw_order", "label", "reason", "raw"]).to_pylist()
+    candidates = rejects.select(list(REJECT_COLUMNS)).to_pylist()
     for row in candidates:
         if row["reason"] not in DRAWN_REASONS or row["image_id"] is None or row["draw_order"] is None:
             continue
