@@ -7,6 +7,7 @@ keeps the two in step); `errors.py` is the one place that turns an exception int
 from __future__ import annotations
 
 import argparse
+import importlib.machinery
 import json
 import sys
 import time
@@ -430,6 +431,7 @@ def _demo(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    _light_workers()
     args = _parser().parse_args(argv)
 
     def run() -> int:
@@ -437,6 +439,20 @@ def main(argv: list[str] | None = None) -> int:
             return args.run(args)
 
     return run_guarded(f"{PROG} {args.command}", run)
+
+
+def _light_workers() -> None:
+    """Keep worker processes from importing the command line (and with it DuckDB and polars).
+
+    Workers start by spawn (config.START_METHOD), and spawn runs the parent's main module again in
+    each worker unless that module is a package's `__main__`. Run as the `cityscapes-warehouse`
+    script, the main module is the script, which imports this module: about 50 MB more in every
+    worker, for nothing a worker does. Naming the script as our `__main__` gives it the
+    `python -m cityscapes_warehouse` treatment. Only the script that called us is renamed.
+    """
+    script = sys.modules.get("__main__")
+    if script is not None and getattr(script, "__spec__", None) is None and vars(script).get("main") is main:
+        script.__spec__ = importlib.machinery.ModuleSpec(f"{__package__}.__main__", None)
 
 
 if __name__ == "__main__":

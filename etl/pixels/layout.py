@@ -109,8 +109,9 @@ def layout_from_tables(
     objects = objects.filter(pc.is_valid(image_of_object))
     image_of_object = image_of_object.filter(pc.is_valid(image_of_object)).to_numpy()
     order = np.lexsort((objects["draw_order"].to_numpy(), image_of_object))
-    objects = objects.take(order)
-    image_of_object = image_of_object[order]
+    if not _in_order(order):  # a build writes them in order already: no copy of the tables then
+        objects = objects.take(order)
+        image_of_object = image_of_object[order]
     object_id = objects["object_id"].combine_chunks()
 
     object_of_ring = pc.index_in(polygons["object_id"], value_set=object_id)
@@ -118,11 +119,12 @@ def layout_from_tables(
     object_of_ring = object_of_ring.filter(pc.is_valid(object_of_ring)).to_numpy()
     ring_order = np.lexsort((polygons["ring"].to_numpy(), object_of_ring))
     object_of_ring = object_of_ring[ring_order]
-    vertices = polygons["vertices"].take(pa.array(ring_order)).combine_chunks()
+    vertices = polygons["vertices"]
+    vertices = (vertices if _in_order(ring_order) else vertices.take(pa.array(ring_order))).combine_chunks()
     points = vertices.flatten()
     xy = np.column_stack(
         [points.field("x").to_numpy(zero_copy_only=False), points.field("y").to_numpy(zero_copy_only=False)]
-    ).astype(np.int32)
+    ).astype(np.int32, copy=False)
     offsets = vertices.offsets.to_numpy().astype(np.int64)
     vertex_starts = offsets - offsets[0]
 
@@ -152,6 +154,10 @@ def layout_from_tables(
         label_pngs=tuple(label_pngs.get(path) for path in images["source_path"].to_pylist()) if label_pngs else (),
     )
     return layout, LayoutIndex(image_id=image_id, object_id=object_id)
+
+
+def _in_order(order: np.ndarray) -> bool:
+    return bool((order == np.arange(len(order))).all())
 
 
 def _instance_ids(label: np.ndarray, numbered: np.ndarray, image_of_object: np.ndarray) -> np.ndarray:

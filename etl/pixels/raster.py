@@ -59,13 +59,11 @@ def rasterise(layout: PolygonLayout, cell_px: int) -> RasterResult:
     visible_area = np.zeros(len(layout.object_class), np.int64)
     labeled = np.zeros(layout.n_images, np.int64)
     rows: list[tuple[int, int, int, int]] = []
-    union = np.zeros((0, 0, 0), np.uint8)
+    union = UnionCanvases()
     official = OfficialCounts.zeros(layout.n_images, len(layout.object_class))
     scratch = np.zeros(int(np.max(layout.widths.astype(np.int64) * layout.heights, initial=0)), np.uint8)
     for i in range(layout.n_images):
         h, w = int(layout.heights[i]), int(layout.widths[i])
-        if union.shape != (n_labels, h, w):
-            union = np.zeros((n_labels, h, w), np.uint8)
         first, stop = int(layout.object_starts[i]), int(layout.object_starts[i + 1])
         n = stop - first
         # object k of the image is painted as k + 1, 0 meaning "no object"; a byte per pixel draws and
@@ -136,6 +134,30 @@ def _histogram(painter: np.ndarray, bins: int) -> np.ndarray:
     return cv2.calcHist([painter], [0], None, [bins], [0, bins]).ravel().astype(np.int64)
 
 
+class UnionCanvases:
+    """One canvas per label that has several objects in the image being drawn, lent and given back.
+
+    A canvas per label of the batch (about 40 x 2 MB) made the worker 85 MB larger; an image has
+    far fewer labels with several objects at once, and a cleared canvas serves the next label.
+    """
+
+    def __init__(self) -> None:
+        self._lent: dict[int, np.ndarray] = {}
+        self._free: list[np.ndarray] = []
+
+    def of(self, label: int, shape: tuple[int, int]) -> np.ndarray:
+        canvas = self._lent.get(label)
+        if canvas is None:
+            while self._free and self._free[-1].shape != shape:  # an image of another size came
+                self._free.pop()
+            canvas = self._lent[label] = self._free.pop() if self._free else np.zeros(shape, np.uint8)
+        return canvas
+
+    def give_back(self, label: int) -> None:
+        """The label's canvas, already cleared, for the next label that needs one."""
+        self._free.append(self._lent.pop(label))
+
+
 @dataclass
 class _Image:
     """The canvases of one image while its objects are drawn."""
@@ -143,7 +165,7 @@ class _Image:
     layout: PolygonLayout
     first: int  # the image's first object in the layout
     painter: np.ndarray  # (h, w) object k + 1 where object k was drawn last
-    union: np.ndarray  # (labels, h, w) 1 where an object of the label lies; cleared after use
+    union: UnionCanvases  # per label, 1 where an object of the label lies
     heatmap: np.ndarray  # (labels, grid rows, grid columns) running sums for the batch
     mask_area: np.ndarray  # (objects,) of the batch
     cell_px: int
@@ -178,9 +200,10 @@ class _Image:
                 only = next(k for k, c in enumerate(classes) if c == label and dn_drawn[k])
                 covered = int(self.mask_area[self.first + only])
             else:
-                region = self.union[label, box[1] : box[3] + 1, box[0] : box[2] + 1]
+                region = self.union.of(label, (h, w))[box[1] : box[3] + 1, box[0] : box[2] + 1]
                 covered = cv2.countNonZero(region)
                 region.fill(0)
+                self.union.give_back(label)
             yield label, objects, covered
 
     def _draw(self, k: int, label: int, rings: list[np.ndarray], box: tuple[int, int, int, int], alone: bool) -> None:
@@ -204,14 +227,14 @@ class _Image:
         if len(rings) == 1:  # straight onto the canvases: costs the object's area, not its box
             cv2.fillPoly(self.painter, rings, k + 1)
             if not alone:
-                cv2.fillPoly(self.union[label], rings, 1)
+                cv2.fillPoly(self.union.of(label, (h, w)), rings, 1)
             return
         # holes show what lies below, so only the object's own pixels may be written
         mask = patch[y0 - cy0 * c : y1 + 1 - cy0 * c, x0 - cx0 * c : x1 + 1 - cx0 * c]
         region = self.painter[y0 : y1 + 1, x0 : x1 + 1]
         cv2.copyTo(np.full_like(region, k + 1), mask, region)
         if not alone:
-            region = self.union[label, y0 : y1 + 1, x0 : x1 + 1]
+            region = self.union.of(label, (h, w))[y0 : y1 + 1, x0 : x1 + 1]
             cv2.bitwise_or(region, mask, dst=region)
 
 

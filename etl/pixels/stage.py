@@ -48,6 +48,9 @@ def pixel_tables(
     layout, index = layout_from_tables(
         tables["images"], tables["objects"], tables["polygons"], cell_px, official_only, label_pngs
     )
+    # the layout's sorts and copies leave freed buffers in Arrow's pool (about 280 MB at full
+    # scale), which it keeps for reuse; the stage allocates numpy arrays from here on, so they go back
+    pa.default_memory_pool().release_unused()
     settings = settings or Settings()
     total = layout.n_images
     step = settings.pixel_batch_images
