@@ -149,11 +149,9 @@ def _record(where: str, split: str, city: str, file_name: str, data: dict) -> So
 
 
 def parse_coco(src: SourceFile, duplicate_of: str | None = None) -> ParsedFile:
-    """One record of a COCO file (an image and its annotations) -> an image, objects, rejects."""
+    """One record of a COCO file (an image and its annotations, without a file-level problem) ->
+    an image, objects, rejects."""
     out = ParsedFile(src.source_path)
-    if src.problem:
-        out.reject(*src.problem)
-        return out
     doc, error = load_json(src.data)
     if error:
         out.reject(*error)
