@@ -1,5 +1,5 @@
 """The official gtFine release: the extracted folder, the folder holding it, or the zip read in place;
-and its polygon file, read (parse_gtfine).
+and its polygon file, read (parse_gtfine) and written (file_text).
 
 Layout: gtFine/{split}/{city}/{city}_{seq}_{frame}_gtFine_polygons.json. The polygon files are
 parsed; the label PNGs beside them (`_gtFine_labelIds.png`, `_gtFine_instanceIds.png`), drawn from
@@ -10,14 +10,18 @@ one point list per object ('out of roi' lists its frame, then its hole; see pars
 
 from __future__ import annotations
 
+import json
 import operator
 import re
 import stat
 import zipfile
 from collections.abc import Callable, Iterator
-from functools import partial
+from functools import lru_cache, partial
 from itertools import accumulate
 from pathlib import Path, PurePosixPath
+from typing import Any
+
+import numpy as np
 
 from .. import reasons
 from ..labels import LABELS
@@ -50,6 +54,16 @@ FILE_NAME = re.compile(r"^(?P<city>[a-z]+(?:_[a-z]+)*)_(?P<seq>\d{6})_(?P<frame>
 LOOKED_FOR = "gtFine polygon files ({city}_{seq}_{frame}_gtFine_polygons.json, any *.json)"
 POLYGON_SUFFIX = "_gtFine_polygons.json"
 LABEL_PNG_KINDS = ("labelIds", "instanceIds")
+
+
+def polygon_file_path(split: str, city: str, stem: str) -> str:
+    """Where the release keeps the polygon file of image `stem` ({city}_{seq}_{frame})."""
+    return f"gtFine/{split}/{city}/{stem}{POLYGON_SUFFIX}"
+
+
+def label_image_path(split: str, city: str, stem: str, kind: str) -> str:
+    """Where the release keeps an image's label PNG; `kind` is one of LABEL_PNG_KINDS."""
+    return f"gtFine/{split}/{city}/{stem}_gtFine_{kind}.png"
 
 
 def _place(rel: PurePosixPath) -> tuple[str, str, tuple[str, str] | None]:
@@ -279,3 +293,49 @@ def accept_clean_objects(out: ParsedFile, objects: list) -> bool:
 
 
 OBJECTS = ObjectFormat("label", _rings, "no 'polygon' list", accept_clean=accept_clean_objects)
+
+
+# Writing one polygon file, byte for byte as the release spells it (the replica and the gtFine
+# export). The files were written by Python 2's `json.dump(obj, indent=4)`: one number per line
+# and ", " as item separator, so lines end in a space. Python 3 writes the same text with
+# `json.dumps(obj, indent=4, separators=(", ", ": "))`, but its indenting encoder is pure Python and
+# far too slow for millions of vertices, so polygons are formatted from a cached template.
+
+_VERTEX = "                [\n                    %d, \n                    %d\n                ]"
+_FIELD_INDENT = "            "
+_OBJECT_INDENT = "        "
+
+
+@lru_cache(maxsize=4096)
+def _polygon_template(vertices: int) -> str:
+    return "[\n" + ", \n".join([_VERTEX] * vertices) + "\n" + _FIELD_INDENT + "]"
+
+
+def _polygon_text(polygon: np.ndarray) -> str:
+    if len(polygon) == 0:
+        return "[]"
+    return _polygon_template(len(polygon)) % tuple(polygon.ravel().tolist())
+
+
+def object_text(label: str, polygon: np.ndarray, tool_keys: dict[str, Any] | None) -> str:
+    """One object of a polygon file, indented as in the file's `objects` list."""
+    fields = {"label": json.dumps(label), "polygon": _polygon_text(polygon)}
+    if tool_keys:
+        fields.update({key: json.dumps(value) for key, value in tool_keys.items()})
+    # The labelling tool wrote its keys sorted.
+    lines = [f'{_FIELD_INDENT}"{key}": {fields[key]}' for key in sorted(fields)]
+    return _OBJECT_INDENT + "{\n" + ", \n".join(lines) + "\n" + _OBJECT_INDENT + "}"
+
+
+def raw_object_text(obj: object) -> str:
+    """Any JSON value (a rejected object, kept as it was) as an item of the `objects` list."""
+    text = json.dumps(obj, indent=4, separators=(", ", ": "))
+    return "\n".join(_OBJECT_INDENT + line for line in text.split("\n"))
+
+
+def file_text(object_texts: list[str], width: int, height: int) -> str:
+    """A whole polygon file around its objects' texts, as Python 2 json.dump wrote it."""
+    header = f'{{\n    "imgHeight": {height}, \n    "imgWidth": {width}, \n    "objects": '
+    if not object_texts:
+        return header + "[]\n}"
+    return header + "[\n" + ", \n".join(object_texts) + "\n    ]\n}"
