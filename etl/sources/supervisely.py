@@ -1,5 +1,5 @@
 """The Dataset Ninja / Supervisely project: a folder holding meta.json, or the same packed as a .tar;
-and its annotation file, read (parse_supervisely) and written (annotation_doc).
+and its annotation file, read (parse_supervisely) and written (annotation_text, meta_text).
 
 Layout: meta.json, then one folder per dataset with ann/ (and usually img/); the annotation of
 img/aachen_000000_000019_leftImg8bit.png is ann/aachen_000000_000019_leftImg8bit.png.json.
@@ -328,6 +328,69 @@ OBJECTS = ObjectFormat(
     "no 'points' object with an 'exterior' list and an 'interior' list of lists",
     geometry_key="geometryType",
 )
+
+
+# Writing a project (the Supervisely export): meta.json and one annotation file per image.
+
+UNKNOWN_CLASS_COLOR = "#808080"
+
+
+def annotation_path(split: str, image_id: str) -> str:
+    """Where a project keeps an image's annotation: the dataset is the split, as Dataset Ninja names it."""
+    return f"{split}/ann/{image_id}_leftImg8bit.png.json"
+
+
+def polygon_object(label: str, exterior, interior: list) -> dict:
+    """An object of an annotation file: a polygon, its exterior ring and its holes as [x, y] lists."""
+    return {
+        "classTitle": label,
+        "description": "",
+        "geometryType": "polygon",
+        "tags": [],
+        "points": {"exterior": exterior, "interior": interior},
+    }
+
+
+def annotation_text(city: str, width: int, height: int, objects: list[dict]) -> bytes:
+    """One image's annotation file: its city as a tag (read back as its city), its size, its objects.
+    Rings may be numpy arrays, written as lists."""
+    doc = {
+        "description": "",
+        "tags": [{"name": city, "value": None}],
+        "size": {"height": height, "width": width},
+        "objects": objects,
+    }
+    return orjson.dumps(doc, option=orjson.OPT_SERIALIZE_NUMPY)
+
+
+def meta_text(classes: list[tuple[str, str | None]], cities: list[str]) -> bytes:
+    """meta.json: one polygon class per (title, colour), grey for a class without one, and one tag per city."""
+    tags = [
+        {
+            "name": city,
+            "value_type": "none",
+            "color": _color_of(city),
+            "hotkey": "",
+            "applicable_type": "imagesOnly",
+            "classes": [],
+        }
+        for city in cities
+    ]
+    meta = {
+        "classes": [_class(title, color or UNKNOWN_CLASS_COLOR) for title, color in classes],
+        "tags": tags,
+        "projectType": "images",
+    }
+    return orjson.dumps(meta, option=orjson.OPT_INDENT_2)
+
+
+def _class(title: str, color: str) -> dict:
+    return {"title": title, "shape": "polygon", "color": color, "geometry_config": {}, "hotkey": ""}
+
+
+def _color_of(name: str) -> str:
+    """A fixed colour per tag name, so the same warehouse always gives the same meta.json."""
+    return f"#{zlib.crc32(name.encode()) & 0xFFFFFF:06x}"
 
 
 # The raw spelling. Exports keep every rejected object in place by spelling its raw JSON in the
