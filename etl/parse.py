@@ -101,6 +101,29 @@ class ObjectFormat:
     accept_clean: Callable[[ParsedFile, list], bool] | None = None
 
 
+def name_match(out: ParsedFile, file_name: str, pattern: re.Pattern, spelled: str) -> re.Match | None:
+    """The file name's groups (city, seq, frame), or None after rejecting a name that does not
+    follow the format's `pattern` (`spelled` for the reader)."""
+    m = pattern.match(file_name)
+    if not m:
+        out.reject(reasons.BAD_FILE_NAME, f"'{file_name}' does not follow {spelled}")
+    return m
+
+
+def document(out: ParsedFile, data: bytes, problem: Callable[[object], str | None]) -> dict | None:
+    """The file's JSON document, or None after rejecting a file that is no JSON or whose document
+    has the format's `problem` (a missing or wrong field: its detail)."""
+    doc, error = load_json(data)
+    if error:
+        out.reject(*error)
+        return None
+    detail = problem(doc)
+    if detail:
+        out.reject(reasons.MISSING_FIELD, detail)
+        return None
+    return doc
+
+
 def set_image(out: ParsedFile, m: re.Match, split: str, city: str, width: int, height: int) -> None:
     out.image = {
         "image_id": f"{m['city']}_{m['seq']}_{m['frame']}",

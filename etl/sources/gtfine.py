@@ -29,9 +29,10 @@ from ..parse import (
     OUT_OF_ROI,
     ObjectFormat,
     ParsedFile,
+    document,
     finish_objects,
     integer_pairs,
-    load_json,
+    name_match,
     rings_of,
     set_image,
     side_problem,
@@ -209,21 +210,14 @@ def _unsafe(name: str, info: zipfile.ZipInfo) -> tuple[str, str] | None:
 def parse_gtfine(src: SourceFile, duplicate_of: str | None = None) -> ParsedFile:
     """One polygon file (read, without a file-level problem) -> its image, objects and rejects."""
     out = ParsedFile(src.source_path)
-    m = FILE_NAME.match(src.file_name)
+    m = name_match(out, src.file_name, FILE_NAME, "{city}_{seq}_{frame}_gtFine_polygons.json")
     if not m:
-        pattern = "{city}_{seq}_{frame}_gtFine_polygons.json"
-        out.reject(reasons.BAD_FILE_NAME, f"'{src.file_name}' does not follow {pattern}")
         return out
     if m["city"] != src.city:
         out.reject(reasons.CITY_MISMATCH, f"file of city '{m['city']}' lies in the folder of city '{src.city}'")
         return out
-    doc, error = load_json(src.data)
-    if error:
-        out.reject(*error)
-        return out
-    size_problem = _size_problem(doc)
-    if size_problem:
-        out.reject(reasons.MISSING_FIELD, size_problem)
+    doc = document(out, src.data, _size_problem)
+    if doc is None:
         return out
     set_image(out, m, src.split, src.city, doc["imgWidth"], doc["imgHeight"])
     return finish_objects(out, doc["objects"], OBJECTS, None, duplicate_of)

@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 import orjson
 
 from .. import reasons
-from ..parse import ObjectFormat, ParsedFile, finish_objects, load_json, set_image, side_problem
+from ..parse import ObjectFormat, ParsedFile, document, finish_objects, name_match, set_image, side_problem
 from ..published import CITY_FIGURES, SPLITS
 from .base import (
     MAX_FILE_BYTES,
@@ -260,18 +260,11 @@ def _unsafe(member: tarfile.TarInfo) -> tuple[str, str] | None:
 def parse_supervisely(src: SourceFile, duplicate_of: str | None = None) -> ParsedFile:
     """One annotation file (read, without a file-level problem) -> its image, objects and rejects."""
     out = ParsedFile(src.source_path)
-    m = FILE_NAME.match(src.file_name)
+    m = name_match(out, src.file_name, FILE_NAME, "{city}_{seq}_{frame}_leftImg8bit.png.json")
     if not m:
-        pattern = "{city}_{seq}_{frame}_leftImg8bit.png.json"
-        out.reject(reasons.BAD_FILE_NAME, f"'{src.file_name}' does not follow {pattern}")
         return out
-    doc, error = load_json(src.data)
-    if error:
-        out.reject(*error)
-        return out
-    problem = _doc_problem(doc)
-    if problem:
-        out.reject(reasons.MISSING_FIELD, problem)
+    doc = document(out, src.data, _doc_problem)
+    if doc is None:
         return out
     city, problem = _city(doc, m["city"], src.city)
     if problem:
