@@ -2,10 +2,11 @@
 files are named, how one of them is parsed, and how a rejected object's raw JSON reads as gtFine
 (for the exports).
 
-Adding a format is one module (its adapter, its parser, its raw spelling: see sources/coco.py)
-and one line in FORMATS. Everything after the adapter (tables, views, checks, exports) is blind
-to the format; `build_info.source_kind` starts with the format's name, so an export knows how
-the `rejects.raw` it copies is spelled.
+Adding a format is one module (its adapter, its parser, its writer, its raw spelling: see
+sources/coco.py, sources/gtfine.py, sources/supervisely.py) and one line in FORMATS. Everything
+after the adapter (tables, views, checks, exports) is blind to the format;
+`build_info.source_kind` starts with the format's name, so an export knows how the `rejects.raw`
+it copies is spelled.
 """
 
 from __future__ import annotations
