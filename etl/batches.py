@@ -19,8 +19,8 @@ import pyarrow as pa
 
 from . import reasons
 from .config import Settings, worker_context
-from .formats import parse_file
-from .parse import ParsedFile, image_id_of
+from .formats import image_id_of, parse_file
+from .parse import ParsedFile
 from .sources import Source, SourceFile
 from .tables import TableBuilder, merge
 from .workers import worker_pool

@@ -1,27 +1,32 @@
-"""Every source format the build reads, declared once: how a path is recognised as it, how one of
-its files is parsed, and how a rejected object's raw JSON reads as gtFine (for the exports).
+"""Every source format the build reads, declared once: how a path is recognised as it, how its
+files are named, how one of them is parsed, and how a rejected object's raw JSON reads as gtFine
+(for the exports).
 
-Adding a format is one module (its adapter, its parser, its raw spelling: see sources/coco.py)
-and one line in FORMATS. Everything after the adapter (tables, views, checks, exports) is blind
-to the format; `build_info.source_kind` starts with the format's name, so an export knows how
-the `rejects.raw` it copies is spelled.
+Adding a format is one module (its adapter, its parser, its writer, its raw spelling: see
+sources/coco.py, sources/gtfine.py, sources/supervisely.py) and one line in FORMATS. Everything
+after the adapter (tables, views, checks, exports) is blind to the format;
+`build_info.source_kind` starts with the format's name, so an export knows how the `rejects.raw`
+it copies is spelled.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import parse
-from .sources import Source, SourceFile, coco, supervisely
+from . import parse, reasons
+from .sources import Source, SourceFile, coco, gtfine, supervisely
 from .sources import open_source as open_release
 
 
 @dataclass(frozen=True)
 class SourceFormat:
     name: str  # SourceFile.format, and the first word of the adapter's `kind`
-    parse: Callable[[SourceFile, str | None], parse.ParsedFile]  # (file, duplicate_of) -> records
+    # (file, duplicate_of) -> records, for a file read without a file-level problem
+    parse: Callable[[SourceFile, str | None], parse.ParsedFile]
+    file_name: re.Pattern  # SourceFile.file_name, with groups city, seq and frame
     raw_to_gtfine: Callable[[object], object]  # a rejected object, as parsed from `rejects.raw`
     # The adapter when `path` holds this format, else None. Formats without one (gtFine and
     # Supervisely) are told apart by sources.open_source, which is tried after all the others.
@@ -35,9 +40,11 @@ def _as_is(obj: object) -> object:
 FORMATS: dict[str, SourceFormat] = {
     f.name: f
     for f in (
-        SourceFormat("gtfine", parse.parse_file, _as_is),
-        SourceFormat("supervisely", parse.parse_file, supervisely.supervisely_to_gtfine),
-        SourceFormat(coco.NAME, coco.parse_coco, coco.raw_to_gtfine, coco.detect),
+        SourceFormat("gtfine", gtfine.parse_gtfine, gtfine.FILE_NAME, _as_is),
+        SourceFormat(
+            "supervisely", supervisely.parse_supervisely, supervisely.FILE_NAME, supervisely.supervisely_to_gtfine
+        ),
+        SourceFormat(coco.NAME, coco.parse_coco, parse.IMAGE_FILE_NAME, coco.raw_to_gtfine, coco.detect),
     )
 }
 
@@ -53,8 +60,28 @@ def open_source(path: str | Path) -> Source:
 
 
 def parse_file(src: SourceFile, duplicate_of: str | None = None) -> parse.ParsedFile:
-    """One file of any format -> its image, objects and rejects."""
+    """One file of any format -> its image, objects and rejects. `duplicate_of` names the file
+    that already gave this image_id."""
+    if duplicate_of is not None and duplicate_of == src.source_path:
+        # an archive holding one member twice: the second copy is one file-level reject
+        out = parse.ParsedFile(src.source_path)
+        out.reject(reasons.DUPLICATE_IMAGE, "a second copy of this archive member; the first copy was read")
+        return out
+    src = src.loaded()
+    if src.problem:
+        out = parse.ParsedFile(src.source_path)
+        out.reject(*src.problem)
+        return out
     return FORMATS[src.format].parse(src, duplicate_of)
+
+
+def image_id_of(file_name: str) -> str | None:
+    """The image a file annotates, from its name in any format; None when no format names it so."""
+    for fmt in FORMATS.values():
+        m = fmt.file_name.match(file_name)
+        if m:
+            return f"{m['city']}_{m['seq']}_{m['frame']}"
+    return None
 
 
 def format_of(source_kind: str) -> SourceFormat:

@@ -1,34 +1,28 @@
-"""One annotation file -> one image, its objects as rings of vertices, and its rejects.
+"""One annotation file -> one image, its objects as rings of vertices, and its rejects: what every
+format's parser shares.
 
 Pure: bytes in, records out. Every object in the file's `objects` list ends up either accepted
 (with its draw_order, the index in that list) or rejected with a reason, so nothing is lost.
-Two formats are read: the gtFine polygon file and the Supervisely (Dataset Ninja) annotation.
-Each reads its own document and object keys; the object checks, the vertex conversion and the
-'out of roi' rings are shared (`_accept_objects`), so the same annotations give the same records.
+Each format's module (sources/gtfine.py, sources/supervisely.py, sources/coco.py) reads its own
+document and describes its objects as an ObjectFormat; the JSON guards, the object checks, the
+vertex conversion and the 'out of roi' rings are here, so the same annotations give the same
+records whatever format spelled them.
 """
 
 from __future__ import annotations
 
 import json
-import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import accumulate, chain
+from itertools import chain
 
 import numpy as np
 import orjson
 
 from . import reasons
 from .labels import LABELS
-from .published import CITY_FIGURES
-from .sources import SourceFile
 
-FILE_NAME = re.compile(r"^(?P<city>[a-z]+(?:_[a-z]+)*)_(?P<seq>\d{6})_(?P<frame>\d{6})_gtFine_polygons\.json$")
-# Supervisely names an annotation after its image: aachen_000000_000019_leftImg8bit.png.json
-SUPERVISELY_FILE_NAME = re.compile(
-    r"^(?P<city>[a-z]+(?:_[a-z]+)*)_(?P<seq>\d{6})_(?P<frame>\d{6})_leftImg8bit\.(?:png|jpg|jpeg)\.json$"
-)
 # The camera image itself, as formats that list images rather than annotation files name it (COCO)
 IMAGE_FILE_NAME = re.compile(
     r"^(?P<city>[a-z]+(?:_[a-z]+)*)_(?P<seq>\d{6})_(?P<frame>\d{6})_leftImg8bit\.(?:png|jpg|jpeg)$"
@@ -41,11 +35,7 @@ OUT_OF_ROI = "out of roi"
 MAX_IMAGE_SIDE = 16_384
 COORDINATE_LIMIT = 2**20
 MAX_HOLES = 32_767
-LABEL_NAMES = frozenset(LABELS)
 INTEGER_TEXT = b",-0123456789"  # all a list of integers leaves once its brackets are removed
-_label = operator.itemgetter("label")
-_polygon = operator.itemgetter("polygon")
-_deleted = operator.methodcaller("get", "deleted")
 
 
 @dataclass
@@ -106,71 +96,32 @@ class ObjectFormat:
     geometry_key: str | None = None  # names the shape kind, when the format has several
     # what the format itself forbids in an object (checked first, after "is it a JSON object")
     problem: Callable[[dict], tuple[str, str] | None] | None = None
+    # A bulk path for a file whose every object is clean: fills `out` and returns True, or returns
+    # False with `out` untouched, and the objects are then checked one by one. Called once a file.
+    accept_clean: Callable[[ParsedFile, list], bool] | None = None
 
 
-def image_id_of(file_name: str) -> str | None:
-    m = FILE_NAME.match(file_name) or SUPERVISELY_FILE_NAME.match(file_name) or IMAGE_FILE_NAME.match(file_name)
-    return f"{m['city']}_{m['seq']}_{m['frame']}" if m else None
-
-
-def parse_file(src: SourceFile, duplicate_of: str | None = None) -> ParsedFile:
-    """Parse one annotation file. `duplicate_of` names the file that already gave this image_id."""
-    if duplicate_of is not None and duplicate_of == src.source_path:
-        # an archive holding one member twice: the second copy is one file-level reject
-        out = ParsedFile(src.source_path)
-        out.reject(reasons.DUPLICATE_IMAGE, "a second copy of this archive member; the first copy was read")
-        return out
-    src = src.loaded()
-    if src.format == "supervisely":
-        return _parse_supervisely(src, duplicate_of)
-    out = ParsedFile(src.source_path)
-    if src.problem:
-        out.reject(*src.problem)
-        return out
-    m = FILE_NAME.match(src.file_name)
+def name_match(out: ParsedFile, file_name: str, pattern: re.Pattern, spelled: str) -> re.Match | None:
+    """The file name's groups (city, seq, frame), or None after rejecting a name that does not
+    follow the format's `pattern` (`spelled` for the reader)."""
+    m = pattern.match(file_name)
     if not m:
-        pattern = "{city}_{seq}_{frame}_gtFine_polygons.json"
-        out.reject(reasons.BAD_FILE_NAME, f"'{src.file_name}' does not follow {pattern}")
-        return out
-    if m["city"] != src.city:
-        out.reject(reasons.CITY_MISMATCH, f"file of city '{m['city']}' lies in the folder of city '{src.city}'")
-        return out
-    doc, error = load_json(src.data)
+        out.reject(reasons.BAD_FILE_NAME, f"'{file_name}' does not follow {spelled}")
+    return m
+
+
+def document(out: ParsedFile, data: bytes, problem: Callable[[object], str | None]) -> dict | None:
+    """The file's JSON document, or None after rejecting a file that is no JSON or whose document
+    has the format's `problem` (a missing or wrong field: its detail)."""
+    doc, error = load_json(data)
     if error:
         out.reject(*error)
-        return out
-    size_problem = _size_problem(doc)
-    if size_problem:
-        out.reject(reasons.MISSING_FIELD, size_problem)
-        return out
-    set_image(out, m, src.split, src.city, doc["imgWidth"], doc["imgHeight"])
-    return finish_objects(out, doc["objects"], GTFINE, None, duplicate_of)
-
-
-def _parse_supervisely(src: SourceFile, duplicate_of: str | None) -> ParsedFile:
-    out = ParsedFile(src.source_path)
-    if src.problem:
-        out.reject(*src.problem)
-        return out
-    m = SUPERVISELY_FILE_NAME.match(src.file_name)
-    if not m:
-        pattern = "{city}_{seq}_{frame}_leftImg8bit.png.json"
-        out.reject(reasons.BAD_FILE_NAME, f"'{src.file_name}' does not follow {pattern}")
-        return out
-    doc, error = load_json(src.data)
-    if error:
-        out.reject(*error)
-        return out
-    problem = _supervisely_doc_problem(doc)
-    if problem:
-        out.reject(reasons.MISSING_FIELD, problem)
-        return out
-    city, problem = _supervisely_city(doc, m["city"], src.city)
-    if problem:
-        out.reject(reasons.CITY_MISMATCH, problem)
-        return out
-    set_image(out, m, src.split, city, doc["size"]["width"], doc["size"]["height"])
-    return finish_objects(out, doc["objects"], SUPERVISELY, src.classes, duplicate_of)
+        return None
+    detail = problem(doc)
+    if detail:
+        out.reject(reasons.MISSING_FIELD, detail)
+        return None
+    return doc
 
 
 def set_image(out: ParsedFile, m: re.Match, split: str, city: str, width: int, height: int) -> None:
@@ -284,78 +235,11 @@ _COUNTED = (str, dict, list)
 _NUMBERS = (int, float)
 
 
-def _size_problem(doc) -> str | None:
-    if not isinstance(doc, dict):
-        return f"top level is a {type(doc).__name__}, not an object"
-    for key in ("imgWidth", "imgHeight"):
-        problem = side_problem(key, doc.get(key))
-        if problem:
-            return problem
-    if not isinstance(doc.get("objects"), list):
-        return "'objects' is missing or not a list"
-    return None
-
-
-def _supervisely_doc_problem(doc) -> str | None:
-    if not isinstance(doc, dict):
-        return f"top level is a {type(doc).__name__}, not an object"
-    size = doc.get("size")
-    if not isinstance(size, dict):
-        return "'size' is missing or not an object"
-    for key in ("width", "height"):
-        problem = side_problem(f"size.{key}", size.get(key))
-        if problem:
-            return problem
-    if not isinstance(doc.get("objects"), list):
-        return "'objects' is missing or not a list"
-    if not isinstance(doc.get("tags", []), list):
-        return "'tags' is not a list"
-    return None
-
-
 def side_problem(key: str, value) -> str | None:
     if type(value) is not int or not 0 < value <= MAX_IMAGE_SIDE:
         shown = value if type(value) is int else printable(repr(value)[:80])
         return f"'{key}' is missing or not an integer from 1 to {MAX_IMAGE_SIDE} (got {shown})"
     return None
-
-
-def _supervisely_city(doc: dict, name_city: str, folder_city: str) -> tuple[str, str | None]:
-    """The city from the image's city tag, else from its name; both must agree with the name and folder."""
-    names = {t.get("name") for t in doc.get("tags", []) if isinstance(t, dict) and isinstance(t.get("name"), str)}
-    tagged = sorted(names & CITY_FIGURES.keys())
-    if len(tagged) > 1:
-        return "", f"the image is tagged with several cities: {', '.join(tagged)}"
-    city = tagged[0] if tagged else name_city
-    if city != name_city:
-        return "", f"image of city '{name_city}' (its name) is tagged with city '{city}'"
-    if folder_city and city != folder_city:
-        return "", f"image of city '{city}' lies in the dataset folder of city '{folder_city}'"
-    return city, None
-
-
-def _gtfine_rings(obj: dict) -> list | None:
-    polygon = obj.get("polygon")
-    return [polygon] if isinstance(polygon, list) else None
-
-
-def _supervisely_rings(obj: dict) -> list | None:
-    points = obj.get("points")
-    if not isinstance(points, dict) or not isinstance(points.get("exterior"), list):
-        return None
-    interior = points.get("interior", [])
-    if not isinstance(interior, list) or not all(isinstance(ring, list) for ring in interior):
-        return None
-    return [points["exterior"], *interior]
-
-
-GTFINE = ObjectFormat("label", _gtfine_rings, "no 'polygon' list")
-SUPERVISELY = ObjectFormat(
-    "classTitle",
-    _supervisely_rings,
-    "no 'points' object with an 'exterior' list and an 'interior' list of lists",
-    geometry_key="geometryType",
-)
 
 
 def _object_problem(obj, fmt: ObjectFormat, classes: frozenset[str] | None) -> tuple[str, str] | None:
@@ -398,7 +282,7 @@ def _vertices(rings: list[list]) -> np.ndarray | None:
         n_vertices = sum(map(len, rings))
     except TypeError:
         return None
-    return _integer_pairs(rings, n_vertices)
+    return integer_pairs(rings, n_vertices)
 
 
 def _vertex_problem(polygon: list) -> str:
@@ -412,52 +296,12 @@ def _vertex_problem(polygon: list) -> str:
 
 
 def _accept_objects(out: ParsedFile, objects: list, fmt: ObjectFormat, classes: frozenset[str] | None) -> None:
-    if fmt is GTFINE and _accept_clean_gtfine(out, objects):
+    if fmt.accept_clean is not None and fmt.accept_clean(out, objects):
         return
     _accept_one_by_one(out, objects, fmt, classes)
 
 
-def _accept_clean_gtfine(out: ParsedFile, objects: list) -> bool:
-    """Accept a file whose every object is clean, in bulk: a handful of C-level passes per file.
-
-    Almost every file is clean, and checking its objects one by one in Python cost more than
-    parsing the JSON. Returns False, with `out` untouched, as soon as anything would be rejected;
-    the one-by-one path then finds and names it. Both paths give identical records (tested).
-    """
-    if not objects:
-        return False
-    try:
-        labels = list(map(_label, objects))
-        polygons = list(map(_polygon, objects))
-        if any(map(_deleted, objects)) or not LABEL_NAMES.issuperset(labels):
-            return False
-    except (KeyError, TypeError):  # an object that is not a dict, lacks a key, or has an unhashable label
-        return False
-    if set(map(type, polygons)) != {list}:
-        return False
-    lengths = list(map(len, polygons))
-    if min(lengths) < 3:
-        return False
-    xy = _integer_pairs(polygons, sum(lengths))
-    if xy is None:
-        return False
-    out.xy = xy
-    out.draw_orders = list(range(len(objects)))
-    out.labels = labels
-    out.rings_per_object = [1] * len(objects)
-    out.roi_frame_missing = [False] * len(objects)
-    out.ring_lengths = lengths
-    roi = [i for i, label in enumerate(labels) if label == OUT_OF_ROI]
-    if roi:
-        bounds = list(accumulate(lengths, initial=0))
-        for i in reversed(roi):  # from the end, so that cutting a ring in two shifts no index still to come
-            rings, out.roi_frame_missing[i] = _rings(OUT_OF_ROI, xy[bounds[i] : bounds[i + 1]], [lengths[i]])
-            out.rings_per_object[i] = len(rings)
-            out.ring_lengths[i : i + 1] = rings
-    return True
-
-
-def _integer_pairs(polygons: list[list], n_vertices: int) -> np.ndarray | None:
+def integer_pairs(polygons: list[list], n_vertices: int) -> np.ndarray | None:
     """All vertices as an (n, 2) int32 array, read in bulk; None if any is not an [x, y] integer pair
     within ±COORDINATE_LIMIT.
 
@@ -511,7 +355,7 @@ def _accept_one_by_one(out: ParsedFile, objects: list, fmt: ObjectFormat, classe
         given = [len(ring) for ring in rings]
         n = sum(given)
         label = obj[fmt.label_key]
-        ring_lengths, frame_missing = _rings(label, xy[start : start + n], given)
+        ring_lengths, frame_missing = rings_of(label, xy[start : start + n], given)
         out.draw_orders.append(order)
         out.labels.append(label)
         out.rings_per_object.append(len(ring_lengths))
@@ -520,7 +364,7 @@ def _accept_one_by_one(out: ParsedFile, objects: list, fmt: ObjectFormat, classe
         start += n
 
 
-def _rings(label: str, pts: np.ndarray, given: list[int]) -> tuple[list[int], bool]:
+def rings_of(label: str, pts: np.ndarray, given: list[int]) -> tuple[list[int], bool]:
     """Ring lengths of one object, and whether an 'out of roi' lacks its frame.
 
     'out of roi' is a closed 5-point frame around the image, then the boundary of the region of

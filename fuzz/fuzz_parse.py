@@ -13,7 +13,7 @@ import sys
 import time
 import traceback
 
-from cityscapes_warehouse.parse import parse_file
+from cityscapes_warehouse.formats import parse_file
 from cityscapes_warehouse.sources import SourceFile
 
 GTFINE_NAME = "ulm_000000_000019_gtFine_polygons.json"

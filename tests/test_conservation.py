@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from cityscapes_warehouse import Warehouse
 from cityscapes_warehouse.config import Settings
+from cityscapes_warehouse.formats import parse_file
 from cityscapes_warehouse.labels import LABELS
-from cityscapes_warehouse.parse import parse_file
 from cityscapes_warehouse.pixels import empty_pixel_tables
 from cityscapes_warehouse.roundtrip import rebuild_objects
 from cityscapes_warehouse.sources import SourceFile

@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cityscapes_warehouse.labels import LABELS
-from cityscapes_warehouse.parse import COORDINATE_LIMIT, GTFINE, ParsedFile, _accept_clean_gtfine, _accept_one_by_one
+from cityscapes_warehouse.parse import COORDINATE_LIMIT, ParsedFile, _accept_one_by_one
+from cityscapes_warehouse.sources.gtfine import OBJECTS, accept_clean_objects
 
 TRIANGLE = [[0, 0], [5, 0], [0, 5]]
 FRAME_WITH_HOLE = [[0, 0], [9, 0], [9, 9], [0, 9], [0, 0], [2, 2], [3, 2], [3, 3]]
@@ -55,8 +56,8 @@ NEARLY_CLEAN_OBJECTS = {
 
 def both_paths(objects: list) -> tuple[bool, ParsedFile, ParsedFile]:
     bulk, single = ParsedFile("f.json", image={"image_id": "x"}), ParsedFile("f.json", image={"image_id": "x"})
-    taken = _accept_clean_gtfine(bulk, objects)
-    _accept_one_by_one(single, objects, GTFINE, None)
+    taken = accept_clean_objects(bulk, objects)
+    _accept_one_by_one(single, objects, OBJECTS, None)
     return taken, bulk, single
 
 

@@ -7,7 +7,8 @@ stays category `polegroup`, with `iscrowd` 1 like every group label. The categor
 Cityscapes label id (1-33); the two labels without a positive id get ids after the table:
 `license plate` (id -1) is 34, `unlabeled` (id 0) 35. Every file lists the same categories: one
 per class found in the warehouse, any split, so train, val and test ids agree. `supercategory` is
-the Cityscapes category (flat, construction, ...).
+the Cityscapes category (flat, construction, ...). The file's spelling (its entries, the ids of
+the categories) is sources/coco.py's, beside the reader that reads it back.
 
 Annotations. One per accepted object, ids in image then draw order (painter's order, a later
 annotation hides an earlier one). `area` is the warehouse's `area_px` (shoelace area of the
@@ -28,19 +29,12 @@ import time
 from os import PathLike
 from pathlib import Path
 
-import orjson
-
+from ..sources.coco import annotation_entry, category_entry, image_entry, instances_file_name, instances_text
 from ..version import __version__
 from .rle import polygon_rle
 from .snapshot import Snapshot, load_snapshot
 from .summary import ExportSummary, Progress
 from .target import staged_output
-
-EXTRA_CATEGORY_IDS = {"license plate": 34, "unlabeled": 35}
-
-
-def category_id(label_id: int, label: str) -> int:
-    return label_id if label_id > 0 else EXTRA_CATEGORY_IDS[label]
 
 
 def export_coco(
@@ -58,30 +52,17 @@ def export_coco(
             for i, image in enumerate(snap.images):
                 if image["split"] != name:
                     continue
-                images.append(
-                    {
-                        "id": i + 1,
-                        "file_name": f"{image['city']}/{image['image_id']}_leftImg8bit.png",
-                        "width": image["width"],
-                        "height": image["height"],
-                    }
-                )
+                images.append(image_entry(i + 1, image["city"], image["image_id"], image["width"], image["height"]))
                 annotations.extend(_annotations(snap, i, ids))
                 done += 1
                 if progress:
                     progress(done, len(snap.images))
-            doc = {
-                "info": {
-                    "description": "Cityscapes gtFine polygons, exported by cityscapes-warehouse",
-                    "version": __version__,
-                    "synthetic": snap.synthetic,
-                },
-                "licenses": [],
-                "images": images,
-                "annotations": annotations,
-                "categories": categories,
+            info = {
+                "description": "Cityscapes gtFine polygons, exported by cityscapes-warehouse",
+                "version": __version__,
+                "synthetic": snap.synthetic,
             }
-            (stage / f"instances_{name}.json").write_bytes(orjson.dumps(doc, option=orjson.OPT_SERIALIZE_NUMPY))
+            (stage / instances_file_name(name)).write_bytes(instances_text(images, annotations, categories, info))
     return ExportSummary(
         "coco", Path(out), len(splits), len(snap.images), len(snap.objects["label"]), 0, time.perf_counter() - started
     )
@@ -91,10 +72,7 @@ def coco_categories(snap: Snapshot) -> list[dict]:
     by_label = {row["label"]: row for row in snap.labels}
     classes = {by_label[label]["base_label"] for label in snap.found_labels}
     rows = [by_label[name] for name in classes]
-    categories = [
-        {"id": category_id(row["label_id"], row["label"]), "name": row["label"], "supercategory": row["category"]}
-        for row in rows
-    ]
+    categories = [category_entry(row["label_id"], row["label"], row["category"]) for row in rows]
     return sorted(categories, key=lambda c: c["id"])
 
 
@@ -110,16 +88,17 @@ def _annotations(snap: Snapshot, i: int, category_ids: dict[str, int]) -> list[d
     annotations = []
     for j, (r0, r1) in enumerate(zip(ring_start[:-1], ring_start[1:], strict=True)):
         x_min, y_min = column["x_min"][j], column["y_min"][j]
+        bbox = [x_min, y_min, column["x_max"][j] - x_min, column["y_max"][j] - y_min]
         annotations.append(
-            {
-                "id": first + j + 1,
-                "image_id": i + 1,
-                "category_id": category_ids[column["base_label"][j]],
-                "segmentation": _segmentation(snap, first + j, r1 - r0, image),
-                "area": column["area_px"][j],
-                "bbox": [x_min, y_min, column["x_max"][j] - x_min, column["y_max"][j] - y_min],
-                "iscrowd": int(column["is_group"][j]),
-            }
+            annotation_entry(
+                first + j + 1,
+                i + 1,
+                category_ids[column["base_label"][j]],
+                _segmentation(snap, first + j, r1 - r0, image),
+                column["area_px"][j],
+                bbox,
+                int(column["is_group"][j]),
+            )
         )
     return annotations
 

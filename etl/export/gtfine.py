@@ -3,7 +3,7 @@
 Each file lists every object of its source file, in draw order: accepted objects from `polygons`
 (an 'out of roi' is its frame followed by its hole again, one point list), rejected ones from
 `rejects.raw`, so degenerate and deleted objects come back whole. The text is Python 2's
-json.dump(indent=4) formatting, as in the real release (the replica's layout module writes it).
+json.dump(indent=4) formatting, as in the real release (sources/gtfine.py writes it, for the replica too).
 Not kept by the warehouse, hence not written: the labelling tool's optional keys (`verified`,
 `user`, `date`, `id`) of accepted objects. gtFine has no holes except that of 'out of roi': the
 holes of any other object (possible only from a Supervisely source) are appended to its point list.
@@ -17,7 +17,7 @@ from os import PathLike
 from pathlib import Path
 
 from ..formats import FORMATS
-from ..replica.layout import file_text, object_text, polygon_file_path
+from ..sources.gtfine import file_text, object_text, polygon_file_path, raw_object_text
 from .snapshot import Rejected, Snapshot, load_snapshot
 from .summary import ExportSummary, Progress
 from .target import staged_output
@@ -58,14 +58,8 @@ def image_file_text(snap: Snapshot, i: int) -> tuple[str, int]:
     parts, rejected = [], 0
     for _, entry in snap.entries(i):
         if isinstance(entry, Rejected):
-            parts.append(_raw_object_text(entry.raw, snap.source_format))
+            parts.append(raw_object_text(FORMATS[snap.source_format].raw_to_gtfine(json.loads(entry.raw))))
             rejected += 1
         else:
             parts.append(object_text(str(snap.objects["label"][entry]), snap.points(entry), None))
     return file_text(parts, image["width"], image["height"]), rejected
-
-
-def _raw_object_text(raw: str, source_format: str) -> str:
-    obj = FORMATS[source_format].raw_to_gtfine(json.loads(raw))
-    text = json.dumps(obj, indent=4, separators=(", ", ": "))
-    return "\n".join("        " + line for line in text.split("\n"))

@@ -5,26 +5,29 @@ one polygon class per row of the `labels` table, with its colour, plus any unkno
 rejected object carries, and one tag per city. Each annotation tags its image with its city and
 lists every object of the source file in draw order: accepted objects as exterior + interior
 rings exactly as in `polygons`, rejected ones from `rejects.raw` (renamed to Supervisely keys
-when the source was gtFine), so that reading the project back gives the same tables.
+when the source was gtFine), so that reading the project back gives the same tables. The files'
+spelling is sources/supervisely.py's.
 """
 
 from __future__ import annotations
 
 import json
 import time
-import zlib
 from os import PathLike
 from pathlib import Path
 
-import orjson
-
 from ..formats import FORMATS
-from ..sources.supervisely import gtfine_to_supervisely
+from ..sources.supervisely import (
+    META_FILE,
+    annotation_path,
+    annotation_text,
+    gtfine_to_supervisely,
+    meta_text,
+    polygon_object,
+)
 from .snapshot import Rejected, Snapshot, load_snapshot
 from .summary import ExportSummary, Progress
 from .target import staged_output
-
-UNKNOWN_CLASS_COLOR = "#808080"
 
 
 def export_supervisely(
@@ -34,13 +37,12 @@ def export_supervisely(
     snap = load_snapshot(warehouse, split)
     rejected = 0
     with staged_output(Path(out), snap.synthetic) as stage:
-        (stage / "meta.json").write_bytes(orjson.dumps(project_meta(snap), option=orjson.OPT_INDENT_2))
+        (stage / META_FILE).write_bytes(project_meta(snap))
         for folder in {image["split"] for image in snap.images}:
             (stage / folder / "ann").mkdir(parents=True)
         for i, image in enumerate(snap.images):
-            doc, n_rejected = annotation(snap, i)
-            path = stage / image["split"] / "ann" / f"{image['image_id']}_leftImg8bit.png.json"
-            path.write_bytes(orjson.dumps(doc, option=orjson.OPT_SERIALIZE_NUMPY))
+            text, n_rejected = annotation(snap, i)
+            (stage / annotation_path(image["split"], image["image_id"])).write_bytes(text)
             rejected += n_rejected
             if progress:
                 progress(i + 1, len(snap.images))
@@ -55,10 +57,10 @@ def export_supervisely(
     )
 
 
-def project_meta(snap: Snapshot) -> dict:
-    classes = [_class(row["label"], row["color_hex"]) for row in snap.labels]
+def project_meta(snap: Snapshot) -> bytes:
+    """meta.json: every label of the `labels` table with its colour, then any unknown label a rejected
+    object carries (undeclared, reading back would reject its object for that instead)."""
     known = {row["label"] for row in snap.labels}
-    # An unknown label must be declared, or reading back would reject its object for that instead.
     unknown = sorted(
         {
             r.label
@@ -67,23 +69,12 @@ def project_meta(snap: Snapshot) -> dict:
             if r.reason == "unknown_label" and r.label and r.label not in known
         }
     )
-    classes += [_class(label, UNKNOWN_CLASS_COLOR) for label in unknown]
-    cities = sorted({image["city"] for image in snap.images})
-    tags = [
-        {
-            "name": city,
-            "value_type": "none",
-            "color": _color_of(city),
-            "hotkey": "",
-            "applicable_type": "imagesOnly",
-            "classes": [],
-        }
-        for city in cities
-    ]
-    return {"classes": classes, "tags": tags, "projectType": "images"}
+    classes = [(row["label"], row["color_hex"]) for row in snap.labels] + [(label, None) for label in unknown]
+    return meta_text(classes, sorted({image["city"] for image in snap.images}))
 
 
-def annotation(snap: Snapshot, i: int) -> tuple[dict, int]:
+def annotation(snap: Snapshot, i: int) -> tuple[bytes, int]:
+    """Image i's annotation file, and how many of its objects came from `rejects.raw`."""
     image = snap.images[i]
     objects, rejected = [], 0
     for _, entry in snap.entries(i):
@@ -95,28 +86,5 @@ def annotation(snap: Snapshot, i: int) -> tuple[dict, int]:
             rejected += 1
         else:
             exterior, *interior = snap.rings(entry)
-            objects.append(
-                {
-                    "classTitle": str(snap.objects["label"][entry]),
-                    "description": "",
-                    "geometryType": "polygon",
-                    "tags": [],
-                    "points": {"exterior": exterior, "interior": interior},
-                }
-            )
-    doc = {
-        "description": "",
-        "tags": [{"name": image["city"], "value": None}],
-        "size": {"height": image["height"], "width": image["width"]},
-        "objects": objects,
-    }
-    return doc, rejected
-
-
-def _class(title: str, color: str) -> dict:
-    return {"title": title, "shape": "polygon", "color": color, "geometry_config": {}, "hotkey": ""}
-
-
-def _color_of(name: str) -> str:
-    """A fixed colour per tag name, so the same warehouse always gives the same meta.json."""
-    return f"#{zlib.crc32(name.encode()) & 0xFFFFFF:06x}"
+            objects.append(polygon_object(str(snap.objects["label"][entry]), exterior, interior))
+    return annotation_text(image["city"], image["width"], image["height"], objects), rejected

@@ -15,16 +15,15 @@ import numpy as np
 
 from ..config import worker_context
 from ..pixels.official import label_images
+from ..sources.gtfine import LABEL_PNG_KINDS, file_text, label_image_path, object_text, polygon_file_path
 from ..workers import worker_pool
 from .allocate import ImagePlan, scale_key
 from .draw import draw_image
-from .layout import label_image_path, polygon_file_path, polygon_file_text
 from .shapes import HEIGHT_PX, WIDTH_PX
 
 ZIP_NAME = "gtFine_trainvaltest.zip"
 _GEOMETRY_STREAM = 3
 _BATCH_IMAGES = 40
-LABEL_PNG_KINDS = ("labelIds", "instanceIds")
 # The earliest time a zip entry can carry; a fixed stamp keeps the archive byte-deterministic.
 _ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 
@@ -63,7 +62,9 @@ def _write_batch(job: tuple[str, int, int, list[ImagePlan], bool]) -> tuple[int,
     for plan in plans:
         rng = np.random.default_rng([seed, key, _GEOMETRY_STREAM, plan.image_index])
         objects = draw_image(plan, rng)
-        data = polygon_file_text(objects).encode("ascii")
+        data = file_text(
+            [object_text(label, polygon, keys) for label, polygon, keys in objects], WIDTH_PX, HEIGHT_PX
+        ).encode("ascii")
         (Path(out) / relative_path(plan)).write_bytes(data)
         vertices += sum(len(polygon) for _, polygon, _ in objects)
         written_bytes += len(data)

@@ -117,7 +117,7 @@ class SourceFile:
     file_name: str
     data: bytes | None  # None when the file could not be read: see problem
     problem: tuple[str, str] | None = None  # (reason, detail) for a file-level reject
-    format: str = "gtfine"  # which parser reads `data`: "gtfine" or "supervisely"
+    format: str = "gtfine"  # which parser reads `data`: a name in formats.FORMATS
     classes: frozenset[str] | None = None  # the classes the source declares (meta.json); None: any
     # Reads `data` where the file is parsed: a worker process reads its own files, so the bytes
     # never cross a process boundary. A picklable callable (functools.partial of a module function).

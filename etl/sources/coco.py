@@ -1,4 +1,5 @@
-"""COCO instances as this project exports them (export/coco.py), read back as a source.
+"""COCO instances as this project exports them (export/coco.py), read back as a source; and the
+spelling of an instances file, which the export writes with (instances_text and its entries).
 
 Layout: a folder holding instances_{split}.json (one file per split; a SYNTHETIC.txt beside them
 marks an export of the replica), or one such file. Each image of a file becomes one record: its
@@ -149,11 +150,9 @@ def _record(where: str, split: str, city: str, file_name: str, data: dict) -> So
 
 
 def parse_coco(src: SourceFile, duplicate_of: str | None = None) -> ParsedFile:
-    """One record of a COCO file (an image and its annotations) -> an image, objects, rejects."""
+    """One record of a COCO file (an image and its annotations, without a file-level problem) ->
+    an image, objects, rejects."""
     out = ParsedFile(src.source_path)
-    if src.problem:
-        out.reject(*src.problem)
-        return out
     doc, error = load_json(src.data)
     if error:
         out.reject(*error)
@@ -262,3 +261,50 @@ def raw_to_gtfine(obj: object) -> object:
     if "polygon" in renamed:
         renamed["polygon"] = polygon
     return renamed
+
+
+# Writing an instances file (the COCO export): the warehouse-side choices (which categories,
+# polygon or run-length mask, bbox) are export/coco.py's; the spelling is here, beside its reader.
+
+# The category id is the Cityscapes label id (1-33); the two labels without a positive id get ids
+# after the table.
+EXTRA_CATEGORY_IDS = {"license plate": 34, "unlabeled": 35}
+
+
+def category_id(label_id: int, label: str) -> int:
+    return label_id if label_id > 0 else EXTRA_CATEGORY_IDS[label]
+
+
+def instances_file_name(split: str) -> str:
+    return f"instances_{split}.json"
+
+
+def category_entry(label_id: int, label: str, category: str) -> dict:
+    return {"id": category_id(label_id, label), "name": label, "supercategory": category}
+
+
+def image_entry(coco_id: int, city: str, image_id: str, width: int, height: int) -> dict:
+    """An image, named as in leftImg8bit/{split}/ (IMAGE_PATTERN), so reading it back gives its image_id."""
+    return {"id": coco_id, "file_name": f"{city}/{image_id}_leftImg8bit.png", "width": width, "height": height}
+
+
+def annotation_entry(
+    annotation_id: int, coco_image_id: int, category: int, segmentation, area_px: int, bbox: list, iscrowd: int
+) -> dict:
+    """An object: `segmentation` is one flat polygon [[x1, y1, x2, y2, ...]] (read back by _rings) or a
+    run-length mask (read back as the reject not_a_polygon)."""
+    return {
+        "id": annotation_id,
+        "image_id": coco_image_id,
+        "category_id": category,
+        "segmentation": segmentation,
+        "area": area_px,
+        "bbox": bbox,
+        "iscrowd": iscrowd,
+    }
+
+
+def instances_text(images: list[dict], annotations: list[dict], categories: list[dict], info: dict) -> bytes:
+    """One split's instances file; vertices may be numpy arrays, written as lists."""
+    doc = {"info": info, "licenses": [], "images": images, "annotations": annotations, "categories": categories}
+    return orjson.dumps(doc, option=orjson.OPT_SERIALIZE_NUMPY)

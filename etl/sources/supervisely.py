@@ -1,4 +1,5 @@
-"""The Dataset Ninja / Supervisely project: a folder holding meta.json, or the same packed as a .tar.
+"""The Dataset Ninja / Supervisely project: a folder holding meta.json, or the same packed as a .tar;
+and its annotation file, read (parse_supervisely) and written (annotation_text, meta_text).
 
 Layout: meta.json, then one folder per dataset with ann/ (and usually img/); the annotation of
 img/aachen_000000_000019_leftImg8bit.png is ann/aachen_000000_000019_leftImg8bit.png.json.
@@ -8,6 +9,7 @@ after the cities, and then the split is the city's published split. The tar is r
 
 from __future__ import annotations
 
+import re
 import stat
 import tarfile
 import zlib
@@ -20,6 +22,7 @@ from pathlib import Path, PurePosixPath
 import orjson
 
 from .. import reasons
+from ..parse import ObjectFormat, ParsedFile, document, finish_objects, name_match, set_image, side_problem
 from ..published import CITY_FIGURES, SPLITS
 from .base import (
     MAX_FILE_BYTES,
@@ -34,6 +37,10 @@ from .base import (
 )
 
 META_FILE = "meta.json"
+# Supervisely names an annotation after its image: aachen_000000_000019_leftImg8bit.png.json
+FILE_NAME = re.compile(
+    r"^(?P<city>[a-z]+(?:_[a-z]+)*)_(?P<seq>\d{6})_(?P<frame>\d{6})_leftImg8bit\.(?:png|jpg|jpeg)\.json$"
+)
 LOOKED_FOR = "Supervisely annotations ({dataset}/ann/*.json) or images ({dataset}/img/*)"
 
 
@@ -245,6 +252,138 @@ def _unsafe(member: tarfile.TarInfo) -> tuple[str, str] | None:
     if member.size > MAX_FILE_BYTES:
         return (reasons.TOO_LARGE, f"{member.size} bytes, over the {MAX_FILE_BYTES} byte limit")
     return None
+
+
+# Reading one annotation file.
+
+
+def parse_supervisely(src: SourceFile, duplicate_of: str | None = None) -> ParsedFile:
+    """One annotation file (read, without a file-level problem) -> its image, objects and rejects."""
+    out = ParsedFile(src.source_path)
+    m = name_match(out, src.file_name, FILE_NAME, "{city}_{seq}_{frame}_leftImg8bit.png.json")
+    if not m:
+        return out
+    doc = document(out, src.data, _doc_problem)
+    if doc is None:
+        return out
+    city, problem = _city(doc, m["city"], src.city)
+    if problem:
+        out.reject(reasons.CITY_MISMATCH, problem)
+        return out
+    set_image(out, m, src.split, city, doc["size"]["width"], doc["size"]["height"])
+    return finish_objects(out, doc["objects"], OBJECTS, src.classes, duplicate_of)
+
+
+def _doc_problem(doc) -> str | None:
+    if not isinstance(doc, dict):
+        return f"top level is a {type(doc).__name__}, not an object"
+    size = doc.get("size")
+    if not isinstance(size, dict):
+        return "'size' is missing or not an object"
+    for key in ("width", "height"):
+        problem = side_problem(f"size.{key}", size.get(key))
+        if problem:
+            return problem
+    if not isinstance(doc.get("objects"), list):
+        return "'objects' is missing or not a list"
+    if not isinstance(doc.get("tags", []), list):
+        return "'tags' is not a list"
+    return None
+
+
+def _city(doc: dict, name_city: str, folder_city: str) -> tuple[str, str | None]:
+    """The city from the image's city tag, else from its name; both must agree with the name and folder."""
+    names = {t.get("name") for t in doc.get("tags", []) if isinstance(t, dict) and isinstance(t.get("name"), str)}
+    tagged = sorted(names & CITY_FIGURES.keys())
+    if len(tagged) > 1:
+        return "", f"the image is tagged with several cities: {', '.join(tagged)}"
+    city = tagged[0] if tagged else name_city
+    if city != name_city:
+        return "", f"image of city '{name_city}' (its name) is tagged with city '{city}'"
+    if folder_city and city != folder_city:
+        return "", f"image of city '{city}' lies in the dataset folder of city '{folder_city}'"
+    return city, None
+
+
+def _rings(obj: dict) -> list | None:
+    points = obj.get("points")
+    if not isinstance(points, dict) or not isinstance(points.get("exterior"), list):
+        return None
+    interior = points.get("interior", [])
+    if not isinstance(interior, list) or not all(isinstance(ring, list) for ring in interior):
+        return None
+    return [points["exterior"], *interior]
+
+
+OBJECTS = ObjectFormat(
+    "classTitle",
+    _rings,
+    "no 'points' object with an 'exterior' list and an 'interior' list of lists",
+    geometry_key="geometryType",
+)
+
+
+# Writing a project (the Supervisely export): meta.json and one annotation file per image.
+
+UNKNOWN_CLASS_COLOR = "#808080"
+
+
+def annotation_path(split: str, image_id: str) -> str:
+    """Where a project keeps an image's annotation: the dataset is the split, as Dataset Ninja names it."""
+    return f"{split}/ann/{image_id}_leftImg8bit.png.json"
+
+
+def polygon_object(label: str, exterior, interior: list) -> dict:
+    """An object of an annotation file: a polygon, its exterior ring and its holes as [x, y] lists."""
+    return {
+        "classTitle": label,
+        "description": "",
+        "geometryType": "polygon",
+        "tags": [],
+        "points": {"exterior": exterior, "interior": interior},
+    }
+
+
+def annotation_text(city: str, width: int, height: int, objects: list[dict]) -> bytes:
+    """One image's annotation file: its city as a tag (read back as its city), its size, its objects.
+    Rings may be numpy arrays, written as lists."""
+    doc = {
+        "description": "",
+        "tags": [{"name": city, "value": None}],
+        "size": {"height": height, "width": width},
+        "objects": objects,
+    }
+    return orjson.dumps(doc, option=orjson.OPT_SERIALIZE_NUMPY)
+
+
+def meta_text(classes: list[tuple[str, str | None]], cities: list[str]) -> bytes:
+    """meta.json: one polygon class per (title, colour), grey for a class without one, and one tag per city."""
+    tags = [
+        {
+            "name": city,
+            "value_type": "none",
+            "color": _color_of(city),
+            "hotkey": "",
+            "applicable_type": "imagesOnly",
+            "classes": [],
+        }
+        for city in cities
+    ]
+    meta = {
+        "classes": [_class(title, color or UNKNOWN_CLASS_COLOR) for title, color in classes],
+        "tags": tags,
+        "projectType": "images",
+    }
+    return orjson.dumps(meta, option=orjson.OPT_INDENT_2)
+
+
+def _class(title: str, color: str) -> dict:
+    return {"title": title, "shape": "polygon", "color": color, "geometry_config": {}, "hotkey": ""}
+
+
+def _color_of(name: str) -> str:
+    """A fixed colour per tag name, so the same warehouse always gives the same meta.json."""
+    return f"#{zlib.crc32(name.encode()) & 0xFFFFFF:06x}"
 
 
 # The raw spelling. Exports keep every rejected object in place by spelling its raw JSON in the
