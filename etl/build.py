@@ -13,7 +13,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import archive_budget, schemas
+from . import archive_budget, reasons, schemas
 from .audit import audit
 from .batches import parsed_batches
 from .config import Settings, worker_context
@@ -27,10 +27,6 @@ from .tables import TableBuilder, batch_bbox, geo_metadata, labels_table, union_
 from .version import __version__
 
 STRICT_EXAMPLES = 10  # rejects shown when --strict refuses a build
-# Rejects the release itself holds by convention: cityscapesScripts skips deleted objects and
-# polygons of fewer than 3 points, and the published 287540 objects exclude them. Every other
-# reason is a fault of the source (what rejects.completeness fails on), and --strict refuses it.
-RELEASE_CONVENTIONS = ("deleted", "too_few_points")
 
 
 @dataclass
@@ -55,8 +51,10 @@ class BuildSummary:
 
     @property
     def faults_by_reason(self) -> dict[str, int]:
-        """Rejects for a fault of the source: every reason but the release's conventions."""
-        return {r: n for r, n in self.rejects_by_reason.items() if r not in RELEASE_CONVENTIONS}
+        """Rejects for a fault of the source (what --strict refuses): every reason but the release's
+        conventions (reasons.CONVENTIONS: deleted objects and polygons of fewer than 3 points, which
+        cityscapesScripts skips and the published 287540 objects exclude)."""
+        return {r: n for r, n in self.rejects_by_reason.items() if r not in reasons.CONVENTIONS}
 
 
 class StrictError(Exception):
@@ -177,7 +175,7 @@ def _write_batches(batches: Iterator[tuple[dict[str, pa.Table], int]], writer: T
         tally.rejects.update(tables["rejects"]["reason"].to_pylist())
         if len(tally.first_faults) < STRICT_EXAMPLES:
             rejects = tables["rejects"]
-            faults = rejects.filter(pc.invert(pc.is_in(rejects["reason"], pa.array(RELEASE_CONVENTIONS))))
+            faults = rejects.filter(pc.invert(pc.is_in(rejects["reason"], pa.array(sorted(reasons.CONVENTIONS)))))
             tally.first_faults += faults.slice(0, STRICT_EXAMPLES - len(tally.first_faults)).to_pylist()
         tally.boxes.append(batch_bbox(tables["objects"]))
     if not tally.boxes:  # no file at all: the tables still exist, empty and typed

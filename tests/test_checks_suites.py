@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from cityscapes_warehouse import published
-from cityscapes_warehouse.build import RELEASE_CONVENTIONS
 from cityscapes_warehouse.checks import (
     SuiteError,
     load_suite,
@@ -23,6 +22,7 @@ from cityscapes_warehouse.checks.gx import gx_modules
 from cityscapes_warehouse.checks.published_suites import published_suites
 from cityscapes_warehouse.checks.suites import dump_suite, suite_paths
 from cityscapes_warehouse.labels import LABELS
+from cityscapes_warehouse.reasons import CONVENTIONS
 from cityscapes_warehouse.resources import EXPECTATIONS_DIR, SQL_DIR
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent  # the checkout: the code and data/README.md
@@ -77,7 +77,7 @@ def test_every_documented_reject_reason_is_a_fault_or_a_convention_of_the_releas
     readme = (PROJECT_ROOT / "data" / "README.md").read_text()
     documented = set(re.findall(r"`([a-z_]+)`", readme.split("| reason |", 1)[1].splitlines()[0]))
     faults = {e["meta"]["key"] for e in load_suites(["rejects.completeness"], check_with_gx=False)[0].expectations}
-    assert documented and faults | set(RELEASE_CONVENTIONS) == documented
+    assert documented and faults | set(CONVENTIONS) == documented
 
 
 def test_every_check_view_a_suite_reads_has_its_sql_file():

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from cityscapes_warehouse.build import RELEASE_CONVENTIONS
 from cityscapes_warehouse.checks import SuiteError, load_suites, validate_warehouse
 from cityscapes_warehouse.cli import main
+from cityscapes_warehouse.reasons import CONVENTIONS
 from conftest import TINY, write_folder
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent  # the checkout, where data/README.md is
@@ -82,5 +82,5 @@ def test_the_completeness_suite_and_strict_agree_on_what_a_fault_is():
     readme = (PROJECT_ROOT / "data" / "README.md").read_text()
     suite = load_suites(["rejects.completeness"], check_with_gx=False)[0]
     faults = {reason for item in suite.expectations for reason in item["kwargs"]["value_set"]}
-    assert not faults & set(RELEASE_CONVENTIONS)
-    assert all(f"`{reason}`" in readme for reason in [*faults, *RELEASE_CONVENTIONS])
+    assert not faults & set(CONVENTIONS)
+    assert all(f"`{reason}`" in readme for reason in [*faults, *CONVENTIONS])
