@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import cityscapes_warehouse
@@ -38,3 +39,38 @@ def test_the_start_method_is_chosen_in_config_alone():
 
 def test_the_default_workers_are_the_usable_cores_up_to_eight():
     assert Settings().workers == min(available_cores(), 8) >= 1
+
+
+def test_spawned_workers_of_the_console_script_do_not_run_it_again(monkeypatch, tmp_path):
+    """The script `cityscapes-warehouse` imports the whole CLI (DuckDB, polars); spawn would run it
+    again in every worker unless the main module is a package's __main__ (multiprocessing decides)."""
+    import multiprocessing.spawn
+    import types
+
+    from cityscapes_warehouse import cli
+
+    script = types.ModuleType("__main__")
+    script.__file__ = str(tmp_path / "cityscapes-warehouse")
+    script.__spec__ = None
+    script.main = cli.main
+    monkeypatch.setitem(sys.modules, "__main__", script)
+    assert "init_main_from_path" in multiprocessing.spawn.get_preparation_data("worker")
+
+    cli._light_workers()
+
+    prepared = multiprocessing.spawn.get_preparation_data("worker")
+    assert "init_main_from_path" not in prepared
+    assert prepared["init_main_from_name"] == "cityscapes_warehouse.__main__"  # skipped by spawn's child
+
+
+def test_another_programs_main_module_is_left_alone(monkeypatch, tmp_path):
+    import types
+
+    from cityscapes_warehouse import cli
+
+    program = types.ModuleType("__main__")
+    program.__file__ = str(tmp_path / "their_script.py")
+    program.__spec__ = None
+    monkeypatch.setitem(sys.modules, "__main__", program)
+    cli._light_workers()
+    assert program.__spec__ is None
