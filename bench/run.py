@@ -17,12 +17,12 @@ import platform
 import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
+
+from processes import run_measured
 
 from cityscapes_warehouse import __version__
 from cityscapes_warehouse.config import Settings
@@ -38,47 +38,13 @@ SEQ_OFFSET = 500_000  # renumbers the second replica's images so that both fit i
 def run_job(job: str, *args: str) -> dict:
     """Run one job in its own process; add its peak memory (every process of it at once) and CPU time."""
     cpu_before = _children_cpu_s()
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        process = subprocess.Popen(
-            [sys.executable, str(HERE / "jobs.py"), job, *map(str, args)], stdout=out, stderr=err
-        )
-        peak_kb = _peak_tree_rss_kb(process)
-        out.seek(0), err.seek(0)
-        if process.returncode != 0:
-            raise RuntimeError(f"bench job {job} failed:\n{err.read()[-2000:]}")
-        result = json.loads(out.read().strip().splitlines()[-1])
-    result["peak_rss_mb"] = round(peak_kb / 1024, 1)
+    done, peak_mb = run_measured([sys.executable, str(HERE / "jobs.py"), job, *map(str, args)], 0.05)
+    if done.returncode != 0:
+        raise RuntimeError(f"bench job {job} failed:\n{done.stderr[-2000:]}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result["peak_rss_mb"] = round(peak_mb, 1)
     result["cpu_s"] = round(_children_cpu_s() - cpu_before, 2)
     return result
-
-
-def _peak_tree_rss_kb(process: subprocess.Popen) -> int:
-    """The largest sum of resident memory over the job and all its descendants, sampled every 50 ms.
-
-    Not the kernel's ru_maxrss of the children: a worker started by spawn is forked first, so its
-    ru_maxrss counts its parent's memory at the fork although it then execs a fresh interpreter.
-    """
-    peak = 0
-    while process.poll() is None:
-        peak = max(peak, sum(_rss_kb(pid) for pid in _tree(process.pid)))
-        time.sleep(0.05)
-    return peak
-
-
-def _tree(pid: int) -> list[int]:
-    try:
-        children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return [pid]
-    return [pid] + [p for child in children for p in _tree(child)]
-
-
-def _rss_kb(pid: int) -> int:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return 0
-    return next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
 
 
 def _children_cpu_s() -> float:

@@ -18,9 +18,10 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
+
+from processes import run_measured
 
 HERE = Path(__file__).resolve().parent
 SEQ_OFFSET = 500_000
@@ -47,50 +48,13 @@ def replica_times(cache: Path, times: int) -> Path:
     return folder
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants, from /proc."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            children.setdefault(int(fields[1]), []).append(int(entry.name))
-            rss[int(entry.name)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-        except (OSError, IndexError, ValueError):
-            continue
-    total, todo = 0, [pid]
-    while todo:
-        current = todo.pop()
-        total += rss.get(current, 0)
-        todo += children.get(current, [])
-    return total / 1024 / 1024
-
-
 def run_job(*args: str) -> dict:
     """One job in its own process, its peak tree memory sampled from here."""
-    process = subprocess.Popen(
-        [sys.executable, str(Path(__file__).resolve()), "job", *map(str, args)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    peak = [0.0]
-
-    def sample() -> None:
-        while process.poll() is None:
-            peak[0] = max(peak[0], tree_rss_mb(process.pid))
-            time.sleep(0.2)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    out, _ = process.communicate()
-    sampler.join()
-    if process.returncode != 0:
-        raise RuntimeError(f"bench job {args} failed (exit {process.returncode})")
-    result = json.loads(out.strip().splitlines()[-1])
-    result["peak_mb"] = round(peak[0])
+    done, peak_mb = run_measured([sys.executable, str(Path(__file__).resolve()), "job", *map(str, args)], 0.2)
+    if done.returncode != 0:
+        raise RuntimeError(f"bench job {args} failed (exit {done.returncode})")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result["peak_mb"] = round(peak_mb)
     print(f"  {' '.join(map(str, args[:2]))}: {result}", flush=True)
     return result
 
