@@ -30,7 +30,7 @@ def worker_pool(
     workers: int, context: BaseContext, initializer: Callable[[], None] | None = None
 ) -> Iterator[ProcessPoolExecutor]:
     shared = (initializer, archive_budget.state())
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=start_worker, initargs=shared)
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=shared)
     try:
         yield pool
     except BaseException:
@@ -39,7 +39,7 @@ def worker_pool(
     pool.shutdown(wait=True)
 
 
-def start_worker(initializer: Callable[[], None] | None, budget: tuple) -> None:
+def _start_worker(initializer: Callable[[], None] | None, budget: tuple) -> None:
     """Every worker's start: it dies with its parent, leaves Ctrl-C to the parent, and charges the
     build's archive budget."""
     end_with_parent()

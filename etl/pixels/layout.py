@@ -109,7 +109,9 @@ def layout_from_tables(
     objects = objects.filter(pc.is_valid(image_of_object))
     image_of_object = image_of_object.filter(pc.is_valid(image_of_object)).to_numpy()
     order = np.lexsort((objects["draw_order"].to_numpy(), image_of_object))
-    if not _in_order(order):  # a build writes them in order already: no copy of the tables then
+    # a build writes objects and rings in order, so without rejected objects the official images
+    # draw (appended at the end) the sorts are the identity and the tables need no copy
+    if not _in_order(order):
         objects = objects.take(order)
         image_of_object = image_of_object[order]
     object_id = objects["object_id"].combine_chunks()

@@ -5,8 +5,7 @@ steps: a 3 KB bzip2 entry claiming 1 KB inflated to 7.9 GB. Here the compressed 
 the entry's local header on and fed to the decompressor in small steps, each asked for no more than
 the bytes still allowed; an entry producing more than MAX_FILE_BYTES is a `too_large` reject, and
 a build stops inflating once its processes together have produced the archive budget
-(archive_budget.py). The CRC is checked, so a
-lying header cannot slip altered bytes in either.
+(archive_budget.py). The CRC is checked, so a lying header cannot slip altered bytes in either.
 """
 
 from __future__ import annotations
