@@ -25,6 +25,7 @@ class PolygonLayout:
     object_starts: np.ndarray  # (images + 1,) int64: objects of image i, in draw order
     object_class: np.ndarray  # (objects,) int32: index into `labels`
     bbox: np.ndarray  # (objects, 4) int32: x0, y0, x1, y1 of the exterior, inclusive
+    point_bbox: np.ndarray  # (objects, 4) int32: the same over the whole point list (every ring)
     ring_starts: np.ndarray  # (objects + 1,) int64: rings of object j, exterior first
     vertex_starts: np.ndarray  # (rings + 1,) int64
     xy: np.ndarray  # (vertices, 2) int32
@@ -54,6 +55,7 @@ class PolygonLayout:
             object_starts=self.object_starts[start : stop + 1] - o0,
             object_class=self.object_class[o0:o1],
             bbox=self.bbox[o0:o1],
+            point_bbox=self.point_bbox[o0:o1],
             ring_starts=self.ring_starts[o0 : o1 + 1] - r0,
             vertex_starts=self.vertex_starts[r0 : r1 + 1] - v0,
             xy=self.xy[v0:v1],
@@ -137,13 +139,15 @@ def layout_from_tables(
     official_label = np.array([v[0] for v in official], np.int16)[object_class]
     numbered = np.array([v[2] for v in official], bool)[object_class]
     widths = images["width"].to_numpy().astype(np.int32)
+    first_vertex = vertex_starts[ring_starts[:-1]]  # of each object; its exterior ends at its second ring
     heights = images["height"].to_numpy().astype(np.int32)
     layout = PolygonLayout(
         widths=widths,
         heights=heights,
         object_starts=np.searchsorted(image_of_object, np.arange(len(image_id) + 1)).astype(np.int64),
         object_class=object_class.astype(np.int32),
-        bbox=_exterior_bbox(xy, vertex_starts, ring_starts),
+        bbox=_bbox(xy, first_vertex, vertex_starts[np.minimum(ring_starts[:-1] + 1, ring_starts[1:])]),
+        point_bbox=_bbox(xy, first_vertex, vertex_starts[ring_starts[1:]]),
         ring_starts=ring_starts,
         vertex_starts=vertex_starts,
         xy=xy,
@@ -181,19 +185,20 @@ def _instance_ids(label: np.ndarray, numbered: np.ndarray, image_of_object: np.n
     return instance
 
 
-def _exterior_bbox(xy: np.ndarray, vertex_starts: np.ndarray, ring_starts: np.ndarray) -> np.ndarray:
-    """x0, y0, x1, y1 over each object's exterior ring; an object without vertices gets an empty box."""
-    bbox = np.tile(np.array([0, 0, -1, -1], np.int32), (len(ring_starts) - 1, 1))
-    ring_lengths = np.diff(vertex_starts)
-    filled = np.nonzero(ring_lengths > 0)[0]  # reduceat needs strictly increasing, in-range starts
+def _bbox(xy: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """x0, y0, x1, y1 over the vertices [start, stop) of each object; none gives the empty box."""
+    bbox = np.tile(np.array([0, 0, -1, -1], np.int32), (len(starts), 1))
+    filled = np.flatnonzero(stops > starts)
     if len(filled) == 0:
         return bbox
-    low = np.minimum.reduceat(xy, vertex_starts[filled], axis=0)
-    high = np.maximum.reduceat(xy, vertex_starts[filled], axis=0)
-    exterior = ring_starts[:-1]
-    has_exterior = (ring_starts[1:] > exterior) & (ring_lengths[np.minimum(exterior, len(ring_lengths) - 1)] > 0)
-    at = np.searchsorted(filled, exterior[has_exterior])
-    bbox[has_exterior] = np.column_stack([low[at], high[at]])
+    # reduceat reduces from each index to the next: the runs of the filled objects interleaved
+    # with the gaps between them (a gap of zero length yields a value that is dropped)
+    bounds = np.column_stack([starts[filled], stops[filled]]).ravel()
+    if bounds[-1] == len(xy):
+        bounds = bounds[:-1]
+    low = np.minimum.reduceat(xy, bounds, axis=0)[::2]
+    high = np.maximum.reduceat(xy, bounds, axis=0)[::2]
+    bbox[filled] = np.column_stack([low, high])
     return bbox
 
 

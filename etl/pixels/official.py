@@ -20,7 +20,8 @@ Where the official tool gives no answer we choose, and say so in data/README.md:
 1 point (Pillow raises, the tool crashes) and objects with a label unknown even without "group"
 (the tool exits) are not drawn and take no instance number; the rest of the image is drawn.
 
-`paint` is the one place pixels are made: a pure function of the image size and the point lists.
+`paint` is the one place pixels are made (`paint_counted` is the same drawing, counted as it goes):
+a pure function of the image size and the point lists.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from ..labels import LABELS
+from .counting import painted_counts, value_count
 
 GROUP_SUFFIX = "group"
 NOT_DRAWN = -1  # label value of an object the official images never show
@@ -75,26 +77,47 @@ def paint(width: int, height: int, point_lists: list[np.ndarray], scratch: np.nd
     return canvas
 
 
+def paint_counted(
+    width: int, height: int, point_lists: list[np.ndarray], boxes: np.ndarray, scratch: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`paint`, with each object's own pixels (drawn alone) and its visible pixels, in one drawing.
+
+    Pillow writes the same pixels whatever the canvas holds, so just after object k is drawn the
+    pixels equal to k + 1 are exactly those it covers when drawn alone; on the finished canvas they
+    are those where it shows. `boxes` (counting.clipped_boxes of each point list's bounding box)
+    says where to count. Returns (canvas, own pixels, visible pixels).
+    """
+    if len(point_lists) > 255:  # a 32-bit canvas: Pillow draws it in its own memory
+        canvas = paint(width, height, point_lists)
+        return canvas, _mask_areas(width, height, point_lists, boxes, scratch), painted_counts(canvas, boxes)
+    canvas = _canvas(width, height, scratch)
+    draw = ImageDraw.Draw(_shared_image(canvas))
+    own = np.zeros(len(point_lists), np.int64)
+    for k, (points, box) in enumerate(zip(point_lists, boxes.tolist(), strict=True)):
+        draw.polygon(points.ravel().tolist(), fill=k + 1)
+        own[k] = value_count(canvas, box, k + 1)
+    return canvas, own, painted_counts(canvas, boxes)
+
+
 def _draw_all(image: Image.Image, point_lists: list[np.ndarray]) -> None:
     draw = ImageDraw.Draw(image)
     for k, points in enumerate(point_lists):
         draw.polygon(points.ravel().tolist(), fill=k + 1)
 
 
-def mask_areas(width: int, height: int, point_lists: list[np.ndarray], scratch: np.ndarray | None = None) -> np.ndarray:
-    """Each object's own pixels: its point list drawn alone on an empty canvas of the image's size.
+def _mask_areas(
+    width: int, height: int, point_lists: list[np.ndarray], boxes: np.ndarray, scratch: np.ndarray | None
+) -> np.ndarray:
+    """Each object's own pixels, each point list drawn alone (for canvases too deep to count in place).
 
     Drawn at its own coordinates on a full canvas, not in a patch, so that the pixels are exactly
     those of the label images (Pillow's edge arithmetic is in floating point and need not be exactly
-    invariant under a shift). Only the object's bounding box is counted and cleared after each.
+    invariant under a shift). Only the object's box is counted and cleared after each.
     """
     canvas = _canvas(width, height, scratch)
     draw = ImageDraw.Draw(_shared_image(canvas))
     areas = np.zeros(len(point_lists), np.int64)
-    for k, points in enumerate(point_lists):
-        x0, y0 = points.min(axis=0)
-        x1, y1 = points.max(axis=0)
-        x0, y0, x1, y1 = max(int(x0), 0), max(int(y0), 0), min(int(x1), width - 1), min(int(y1), height - 1)
+    for k, (points, (x0, y0, x1, y1)) in enumerate(zip(point_lists, boxes.tolist(), strict=True)):
         if x0 > x1 or y0 > y1:
             continue
         draw.polygon(points.ravel().tolist(), fill=1)

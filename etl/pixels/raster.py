@@ -28,10 +28,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .counting import EMPTY_BOX, clipped_boxes, painted_counts
 from .label_pngs import compare as compare_label_pngs
 from .layout import PolygonLayout
-from .official import mask_areas as official_mask_areas
-from .official import paint as official_paint
+from .official import paint_counted as official_paint_counted
 
 UINT16_MAX = np.iinfo(np.uint16).max
 
@@ -72,9 +72,10 @@ def rasterise(layout: PolygonLayout, cell_px: int) -> RasterResult:
         image = _Image(layout, first, painter, union, heatmap, mask_area, cell_px)
         for label, objects, covered in image.paint(stop):
             rows.append((i, label, objects, covered))
-        counts = _histogram(painter, n + 1)
-        visible_area[first:stop] = counts[1:]
-        labeled[i] = h * w - counts[0]
+        boxes = clipped_boxes(layout.bbox[first:stop], w, h)
+        boxes[~layout.dn_drawn[first:stop]] = EMPTY_BOX
+        visible_area[first:stop] = painted_counts(painter, boxes)
+        labeled[i] = visible_area[first:stop].sum()
         official.count_image(layout, i, scratch)
     table = np.array(rows, np.int64).reshape(-1, 4)
     return RasterResult(
@@ -108,16 +109,16 @@ class OfficialCounts:
         h, w = int(layout.heights[i]), int(layout.widths[i])
         drawn = first + np.flatnonzero(layout.official_label[first:stop] >= 0)
         point_lists = [layout.point_list(j) for j in drawn.tolist()]
-        canvas = official_paint(w, h, point_lists, scratch)
-        counts = _histogram(canvas, len(point_lists) + 1)
-        self.visible_px[drawn] = counts[1:]
-        self.background_px[i] = counts[0]
+        boxes = clipped_boxes(layout.point_bbox[drawn], w, h)
+        canvas, own, visible = official_paint_counted(w, h, point_lists, boxes, scratch)
+        self.visible_px[drawn] = visible
+        self.mask_px[drawn] = own
+        self.background_px[i] = h * w - int(visible.sum())
         readers = layout.label_pngs[i] if layout.label_pngs else None
         if readers:
             self.mismatches += [
                 (i, *row) for row in compare_label_pngs(_official_images(layout, drawn, canvas), readers)
             ]
-        self.mask_px[drawn] = official_mask_areas(w, h, point_lists, scratch)
 
 
 def _official_images(layout: PolygonLayout, drawn: np.ndarray, canvas: np.ndarray) -> dict[str, np.ndarray]:
@@ -125,13 +126,6 @@ def _official_images(layout: PolygonLayout, drawn: np.ndarray, canvas: np.ndarra
     label = np.concatenate([[0], layout.official_label[drawn]]).astype(np.uint8)
     instance = np.concatenate([[0], layout.official_instance[drawn]]).astype(np.int32)
     return {"labelIds": label[canvas], "instanceIds": instance[canvas]}
-
-
-def _histogram(painter: np.ndarray, bins: int) -> np.ndarray:
-    if painter.dtype == np.int32:  # calcHist takes 8- and 16-bit images only
-        return np.bincount(painter.ravel(), minlength=bins).astype(np.int64)
-    # exact: float32 counts are integers up to 2**24 px, far above any image
-    return cv2.calcHist([painter], [0], None, [bins], [0, bins]).ravel().astype(np.int64)
 
 
 class UnionCanvases:
