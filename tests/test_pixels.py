@@ -142,14 +142,19 @@ def test_object_wholly_outside_the_image_has_an_empty_mask():
     assert got["image_coverage"]["unlabeled_px"].to_pylist() == [80]
 
 
-def random_images(seed: int, n_images: int, max_objects: int) -> dict:
-    """Random polygons, many self-intersecting, with vertices up to 20 px outside a 96 x 64 image."""
+def random_images(seed: int, n_images: int, max_objects: int, extent: int = 130) -> dict:
+    """Random polygons, many self-intersecting, with vertices up to 20 px outside a 96 x 64 image.
+
+    Each polygon lies in a random square of `extent` px: small squares give objects apart from
+    the others of their label, large ones objects that all overlap.
+    """
     rng = np.random.default_rng(seed)
     images = {}
     for i in range(n_images):
         objects = []
         for _ in range(int(rng.integers(1, max_objects))):
-            exterior = [tuple(p) for p in rng.integers(-20, 110, (int(rng.integers(3, 9)), 2)).tolist()]
+            corner = rng.integers(-20, 110 - extent + 1, 2) if extent < 130 else np.array([-20, -20])
+            exterior = [tuple(p) for p in (corner + rng.integers(0, extent, (int(rng.integers(3, 9)), 2))).tolist()]
             rings = [exterior]
             if rng.random() < 0.2:
                 rings.append([tuple(p) for p in rng.integers(0, 96, (4, 2)).tolist()])
@@ -177,9 +182,13 @@ def full_canvas_reference(images: dict) -> tuple[dict, dict]:
     return coverage, visible
 
 
-@pytest.mark.parametrize("max_objects", [12, 300], ids=["few", "more-than-255-objects"])
-def test_patches_give_the_same_pixels_as_full_canvases(max_objects):
-    images = random_images(seed=max_objects, n_images=6, max_objects=max_objects)
+@pytest.mark.parametrize(
+    ("max_objects", "extent"),
+    [(12, 130), (300, 130), (40, 14)],
+    ids=["few", "more-than-255-objects", "small-objects-apart"],
+)
+def test_patches_give_the_same_pixels_as_full_canvases(max_objects, extent):
+    images = random_images(seed=max_objects, n_images=6, max_objects=max_objects, extent=extent)
     got = pixel_tables(tables_for(images), workers=1)
     coverage, visible = full_canvas_reference(images)
     assert {(r["image_id"], r["label"]): r["covered_px"] for r in got["image_class_coverage"].to_pylist()} == coverage

@@ -12,20 +12,20 @@ import cv2
 import numpy as np
 
 EMPTY_BOX = (0, 0, -1, -1)
+MAX_PAIRWISE = 2048  # objects of an image compared box against box (n x n booleans)
 
 
-def clipped_boxes(bbox: np.ndarray, width: int, height: int) -> np.ndarray:
-    """(n, 4) x0, y0, x1, y1 inclusive, one pixel wider on each side, clipped to the canvas.
+def clipped_boxes(bbox: np.ndarray, width: int, height: int, margin: int = 1) -> np.ndarray:
+    """(n, 4) x0, y0, x1, y1 inclusive, `margin` pixels wider on each side, clipped to the canvas.
 
     The margin keeps a pixel that a rasteriser's rounding puts just beside a vertex inside the
-    box; an object wholly outside the canvas gets an empty box (x0 > x1).
+    box; an object wholly outside the canvas gets the empty box EMPTY_BOX.
     """
     boxes = bbox.astype(np.int64, copy=True).reshape(-1, 4)
-    empty = (boxes[:, 0] > boxes[:, 2]) | (boxes[:, 1] > boxes[:, 3])
-    boxes[:, :2] = np.maximum(boxes[:, :2] - 1, 0)
-    boxes[:, 2] = np.minimum(boxes[:, 2] + 1, width - 1)
-    boxes[:, 3] = np.minimum(boxes[:, 3] + 1, height - 1)
-    boxes[empty] = EMPTY_BOX
+    boxes[:, :2] = np.maximum(boxes[:, :2] - margin, 0)
+    boxes[:, 2] = np.minimum(boxes[:, 2] + margin, width - 1)
+    boxes[:, 3] = np.minimum(boxes[:, 3] + margin, height - 1)
+    boxes[(boxes[:, 0] > boxes[:, 2]) | (boxes[:, 1] > boxes[:, 3])] = EMPTY_BOX
     return boxes
 
 
@@ -37,16 +37,54 @@ def value_count(canvas: np.ndarray, box: tuple[int, int, int, int], value: int) 
     return cv2.countNonZero(cv2.compare(canvas[y0 : y1 + 1, x0 : x1 + 1], value, cv2.CMP_EQ))
 
 
-def painted_counts(canvas: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+def painted_counts(canvas: np.ndarray, boxes: np.ndarray, own: np.ndarray, derived: int | None = None) -> np.ndarray:
     """Per object k, the pixels of `canvas` equal to k + 1: where object k shows.
 
-    Boxes must hold every pixel of their object (clipped_boxes). Canvases of more than 255 objects
-    are 16- or 32-bit, and rare: those are counted whole.
+    Boxes must hold every pixel of their object (clipped_boxes); `own` is each object's pixels when
+    drawn alone, which is what shows of an object no later object's box meets. One object's count
+    is derived instead: all painted pixels less the others' counts. By default that is the object
+    with the largest box to read; `derived` names it instead (its `own` entry is then not used).
+    The last objects of a Cityscapes file ('ego vehicle', 'out of roi') have the largest boxes.
+    Canvases of more than 255 objects are 16- or 32-bit, and rare: those are counted whole.
     """
     n = len(boxes)
     if canvas.dtype != np.uint8:
         return np.bincount(canvas.ravel(), minlength=n + 1)[1 : n + 1].astype(np.int64)
-    counts = np.zeros(n, np.int64)
-    for k, box in enumerate(boxes.tolist()):
-        counts[k] = value_count(canvas, box, k + 1)
+    counts = own.astype(np.int64, copy=True)
+    to_read = np.flatnonzero(~_unoccluded(boxes))
+    if derived is None and len(to_read):
+        x0, y0, x1, y1 = boxes[to_read].T
+        derived = int(to_read[np.argmax((x1 - x0 + 1) * (y1 - y0 + 1))])
+    box_list = boxes.tolist()
+    for k in to_read.tolist():
+        if k != derived:
+            counts[k] = value_count(canvas, box_list[k], k + 1)
+    if derived is not None:
+        counts[derived] = 0
+        counts[derived] = cv2.countNonZero(canvas) - counts.sum()
     return counts
+
+
+def shares_with_own_label(boxes: np.ndarray, labels: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """Per present object, whether its box meets the box of another present object of its label.
+
+    Beyond MAX_PAIRWISE objects (hostile input, not Cityscapes) the pairs are not compared: every
+    object of a label with several is taken to share.
+    """
+    if len(boxes) > MAX_PAIRWISE:
+        present_labels = labels[present]
+        return present & (np.bincount(present_labels, minlength=labels.max(initial=0) + 1)[labels] > 1)
+    pairs = _meets(boxes) & (labels[:, None] == labels) & present[:, None] & present
+    np.fill_diagonal(pairs, False)
+    return pairs.any(axis=1)
+
+
+def _unoccluded(boxes: np.ndarray) -> np.ndarray:
+    """Per box, whether no later box meets it (empty boxes meet none)."""
+    return ~np.triu(_meets(boxes), 1).any(axis=1)
+
+
+def _meets(boxes: np.ndarray) -> np.ndarray:
+    """(n, n) whether box i and box j have a pixel in common (the empty box has none)."""
+    x0, y0, x1, y1 = boxes.T
+    return (x0[:, None] <= x1) & (x0 <= x1[:, None]) & (y0[:, None] <= y1) & (y0 <= y1[:, None])

@@ -24,8 +24,7 @@ class PolygonLayout:
     heights: np.ndarray  # (images,) int32
     object_starts: np.ndarray  # (images + 1,) int64: objects of image i, in draw order
     object_class: np.ndarray  # (objects,) int32: index into `labels`
-    bbox: np.ndarray  # (objects, 4) int32: x0, y0, x1, y1 of the exterior, inclusive
-    point_bbox: np.ndarray  # (objects, 4) int32: the same over the whole point list (every ring)
+    bbox: np.ndarray  # (objects, 4) int32: x0, y0, x1, y1 over every ring (the point list), inclusive
     ring_starts: np.ndarray  # (objects + 1,) int64: rings of object j, exterior first
     vertex_starts: np.ndarray  # (rings + 1,) int64
     xy: np.ndarray  # (vertices, 2) int32
@@ -55,7 +54,6 @@ class PolygonLayout:
             object_starts=self.object_starts[start : stop + 1] - o0,
             object_class=self.object_class[o0:o1],
             bbox=self.bbox[o0:o1],
-            point_bbox=self.point_bbox[o0:o1],
             ring_starts=self.ring_starts[o0 : o1 + 1] - r0,
             vertex_starts=self.vertex_starts[r0 : r1 + 1] - v0,
             xy=self.xy[v0:v1],
@@ -139,15 +137,13 @@ def layout_from_tables(
     official_label = np.array([v[0] for v in official], np.int16)[object_class]
     numbered = np.array([v[2] for v in official], bool)[object_class]
     widths = images["width"].to_numpy().astype(np.int32)
-    first_vertex = vertex_starts[ring_starts[:-1]]  # of each object; its exterior ends at its second ring
     heights = images["height"].to_numpy().astype(np.int32)
     layout = PolygonLayout(
         widths=widths,
         heights=heights,
         object_starts=np.searchsorted(image_of_object, np.arange(len(image_id) + 1)).astype(np.int64),
         object_class=object_class.astype(np.int32),
-        bbox=_bbox(xy, first_vertex, vertex_starts[np.minimum(ring_starts[:-1] + 1, ring_starts[1:])]),
-        point_bbox=_bbox(xy, first_vertex, vertex_starts[ring_starts[1:]]),
+        bbox=_bbox(xy, vertex_starts[ring_starts[:-1]], vertex_starts[ring_starts[1:]]),
         ring_starts=ring_starts,
         vertex_starts=vertex_starts,
         xy=xy,

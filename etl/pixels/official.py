@@ -89,14 +89,19 @@ def paint_counted(
     """
     if len(point_lists) > 255:  # a 32-bit canvas: Pillow draws it in its own memory
         canvas = paint(width, height, point_lists)
-        return canvas, _mask_areas(width, height, point_lists, boxes, scratch), painted_counts(canvas, boxes)
+        own = _mask_areas(width, height, point_lists, boxes, scratch)
+        return canvas, own, painted_counts(canvas, boxes, own)
     canvas = _canvas(width, height, scratch)
     draw = ImageDraw.Draw(_shared_image(canvas))
     own = np.zeros(len(point_lists), np.int64)
+    last = len(point_lists) - 1
     for k, (points, box) in enumerate(zip(point_lists, boxes.tolist(), strict=True)):
         draw.polygon(points.ravel().tolist(), fill=k + 1)
-        own[k] = value_count(canvas, box, k + 1)
-    return canvas, own, painted_counts(canvas, boxes)
+        if k < last:  # nothing covers the last object: all of it shows, and is counted as it shows
+            own[k] = value_count(canvas, box, k + 1)
+    visible = painted_counts(canvas, boxes, own, derived=last if last >= 0 else None)
+    own[last:] = visible[last:]
+    return canvas, own, visible
 
 
 def _draw_all(image: Image.Image, point_lists: list[np.ndarray]) -> None:

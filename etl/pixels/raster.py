@@ -21,14 +21,13 @@ In one pass per image this gives
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from .counting import EMPTY_BOX, clipped_boxes, painted_counts
+from .counting import EMPTY_BOX, clipped_boxes, painted_counts, shares_with_own_label
 from .label_pngs import compare as compare_label_pngs
 from .layout import PolygonLayout
 from .official import paint_counted as official_paint_counted
@@ -74,7 +73,7 @@ def rasterise(layout: PolygonLayout, cell_px: int) -> RasterResult:
             rows.append((i, label, objects, covered))
         boxes = clipped_boxes(layout.bbox[first:stop], w, h)
         boxes[~layout.dn_drawn[first:stop]] = EMPTY_BOX
-        visible_area[first:stop] = painted_counts(painter, boxes)
+        visible_area[first:stop] = painted_counts(painter, boxes, mask_area[first:stop])
         labeled[i] = visible_area[first:stop].sum()
         official.count_image(layout, i, scratch)
     table = np.array(rows, np.int64).reshape(-1, 4)
@@ -109,7 +108,7 @@ class OfficialCounts:
         h, w = int(layout.heights[i]), int(layout.widths[i])
         drawn = first + np.flatnonzero(layout.official_label[first:stop] >= 0)
         point_lists = [layout.point_list(j) for j in drawn.tolist()]
-        boxes = clipped_boxes(layout.point_bbox[drawn], w, h)
+        boxes = clipped_boxes(layout.bbox[drawn], w, h)
         canvas, own, visible = official_paint_counted(w, h, point_lists, boxes, scratch)
         self.visible_px[drawn] = visible
         self.mask_px[drawn] = own
@@ -167,52 +166,48 @@ class _Image:
     def paint(self, stop: int) -> Iterator[tuple[int, int, int]]:
         """Draw objects [first, stop) in order; then yield (label, objects, covered px) per label."""
         h, w = self.painter.shape
-        classes = self.layout.object_class[self.first : stop].tolist()
-        dn_drawn = self.layout.dn_drawn[self.first : stop].tolist()
-        objects_per_label = Counter(c for c, dn in zip(classes, dn_drawn, strict=True) if dn)
-        boxes: dict[int, list[int]] = {}
-        for k, (label, (x0, y0, x1, y1)) in enumerate(
-            zip(classes, self.layout.bbox[self.first : stop].tolist(), strict=True)
-        ):
-            x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w - 1), min(y1, h - 1)
-            if not dn_drawn[k] or x0 > x1 or y0 > y1:
-                continue  # wholly outside the image: an empty mask, hidden by nothing, hiding nothing
-            # a label's only object is its union: no union canvas to draw, count and clear
-            alone = objects_per_label[label] == 1
-            self._draw(k, label, _rings(self.layout, self.first + k), (x0, y0, x1, y1), alone)
-            seen = boxes.get(label)
-            boxes[label] = (
-                [x0, y0, x1, y1]
-                if seen is None
-                else [min(seen[0], x0), min(seen[1], y0), max(seen[2], x1), max(seen[3], y1)]
-            )
-        for label, objects in objects_per_label.items():
-            box = boxes.get(label)
-            if box is None:
-                covered = 0
-            elif objects == 1:
-                only = next(k for k, c in enumerate(classes) if c == label and dn_drawn[k])
-                covered = int(self.mask_area[self.first + only])
-            else:
-                region = self.union.of(label, (h, w))[box[1] : box[3] + 1, box[0] : box[2] + 1]
-                covered = cv2.countNonZero(region)
+        classes = self.layout.object_class[self.first : stop]
+        dn_drawn = self.layout.dn_drawn[self.first : stop]
+        # every ring inside, so that holes are cut where the full canvas cuts them (see _draw)
+        boxes = clipped_boxes(self.layout.bbox[self.first : stop], w, h, margin=0)
+        # wholly outside the image: an empty mask, hidden by nothing, hiding nothing
+        on_image = dn_drawn & (boxes[:, 0] <= boxes[:, 2])
+        # an object whose box meets no other box of its label adds its own area to the label's
+        # covered pixels; only the others are drawn onto the label's union canvas and counted there
+        shared = shares_with_own_label(boxes, classes, on_image)
+        box_list = boxes.tolist()
+        for k in np.flatnonzero(on_image).tolist():
+            label = int(classes[k])
+            self._draw(k, label, _rings(self.layout, self.first + k), box_list[k], bool(shared[k]))
+        mask_area = self.mask_area[self.first : stop]
+        labels, objects = np.unique(classes[dn_drawn], return_counts=True)
+        for label, count in zip(labels.tolist(), objects.tolist(), strict=True):
+            of_label = on_image & (classes == label)
+            covered = int(mask_area[of_label & ~shared].sum())
+            in_union = of_label & shared
+            if in_union.any():
+                x0, y0 = boxes[in_union, :2].min(axis=0)
+                x1, y1 = boxes[in_union, 2:].max(axis=0)
+                region = self.union.of(label, (h, w))[y0 : y1 + 1, x0 : x1 + 1]
+                covered += cv2.countNonZero(region)
                 region.fill(0)
                 self.union.give_back(label)
-            yield label, objects, covered
+            yield label, count, covered
 
-    def _draw(self, k: int, label: int, rings: list[np.ndarray], box: tuple[int, int, int, int], alone: bool) -> None:
+    def _draw(self, k: int, label: int, rings: list[np.ndarray], box: list[int], shared: bool) -> None:
         """Object k's mask, in a patch of whole heatmap cells around its clipped bounding box."""
         x0, y0, x1, y1 = box
         c, (h, w) = self.cell_px, self.painter.shape
         cx0, cy0, cx1, cy1 = x0 // c, y0 // c, x1 // c + 1, y1 // c + 1
         patch = np.zeros(((cy1 - cy0) * c, (cx1 - cx0) * c), np.uint8)
         offset = (-cx0 * c, -cy0 * c)
-        cv2.fillPoly(patch, rings[:1], 1, offset=offset)
+        # drawn in the part of the patch on the image: a ring reaching out of the patch is then cut
+        # where the full canvas cuts it, at the image's edge (fillPoly's clipping is not exact
+        # elsewhere: a hole cut at a patch edge inside the image changed a pixel)
+        on_image = patch[: h - cy0 * c, : w - cx0 * c]
+        cv2.fillPoly(on_image, rings[:1], 1, offset=offset)
         if len(rings) > 1:
-            cv2.fillPoly(patch, rings[1:], 0, offset=offset)
-        if cx1 * c > w or cy1 * c > h:  # the last cells overhang the image: nothing is drawn there
-            patch[h - cy0 * c :, :] = 0
-            patch[:, w - cx0 * c :] = 0
+            cv2.fillPoly(on_image, rings[1:], 0, offset=offset)
         # per cell sums: c pixels of a row at a time, then c rows
         row_sums = cv2.reduce(patch.reshape(-1, c), 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S)
         cells = row_sums.reshape(cy1 - cy0, c, cx1 - cx0).sum(axis=1)
@@ -220,14 +215,14 @@ class _Image:
         self.mask_area[self.first + k] = cells.sum()
         if len(rings) == 1:  # straight onto the canvases: costs the object's area, not its box
             cv2.fillPoly(self.painter, rings, k + 1)
-            if not alone:
+            if shared:
                 cv2.fillPoly(self.union.of(label, (h, w)), rings, 1)
             return
         # holes show what lies below, so only the object's own pixels may be written
         mask = patch[y0 - cy0 * c : y1 + 1 - cy0 * c, x0 - cx0 * c : x1 + 1 - cx0 * c]
         region = self.painter[y0 : y1 + 1, x0 : x1 + 1]
         cv2.copyTo(np.full_like(region, k + 1), mask, region)
-        if not alone:
+        if shared:
             region = self.union.of(label, (h, w))[y0 : y1 + 1, x0 : x1 + 1]
             cv2.bitwise_or(region, mask, dst=region)
 
