@@ -72,6 +72,6 @@ class Settings:
     workers: int = field(default_factory=lambda: min(available_cores(), 8))
     batch_files: int = 100
     parallel_min_files: int = 400
-    pixel_batch_images: int = 200
+    pixel_batch_images: int = 100
     pixel_min_images: int = 400
     archive_bytes: int = MAX_ARCHIVE_BYTES
