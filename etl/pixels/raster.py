@@ -7,14 +7,16 @@ train id and instance histograms. What follows is the OpenCV rasterisation.
 Each object's mask follows Dataset Ninja (Supervisely's polygon drawing): `cv2.fillPoly` of the
 exterior with 1, then of all holes with 0, integer coordinates, on an H x W canvas (so vertices
 outside the image are clipped and self-intersections fill by OpenCV's even-odd scanlines). Masks
-are drawn in a patch the size of the object's clipped bounding box, which is the same pixels as on
-the full canvas (fillPoly is translation-invariant for integer offsets) at a fraction of the cost.
+are drawn in a patch the size of the object's clipped bounding box (every ring's), which is the
+same pixels as on the full canvas (fillPoly is translation-invariant for integer offsets; rings are
+cut only at the image's edges, as there) at a fraction of the cost.
 
 In one pass per image this gives
 - per label, the union of its objects' masks (no occlusion between labels, as Dataset Ninja);
+  an object whose box meets no other of its label adds its own area, undrawn;
 - the painter's-order canvas: object j+1 at each pixel where object j is the last one drawn, with
-  OpenCV's masks; its histogram is every object's visible area (Dataset Ninja's way; the official
-  figures come from official.py);
+  OpenCV's masks; counted inside each object's box (counting.py), it gives every object's
+  visible area (Dataset Ninja's way; the official figures come from official.py);
 - per label, the heatmap: how many objects cover each pixel, summed per CELL_PX x CELL_PX cell
   (each object's patch is cell-aligned, so its per-cell sums fall out of two small reductions).
 """
