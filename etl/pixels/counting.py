@@ -22,10 +22,12 @@ def clipped_boxes(bbox: np.ndarray, width: int, height: int, margin: int = 1) ->
     box; an object wholly outside the canvas gets the empty box EMPTY_BOX.
     """
     boxes = bbox.astype(np.int64, copy=True).reshape(-1, 4)
+    x0, y0, x1, y1 = boxes.T
+    off_canvas = (np.maximum(x0, 0) > np.minimum(x1, width - 1)) | (np.maximum(y0, 0) > np.minimum(y1, height - 1))
     boxes[:, :2] = np.maximum(boxes[:, :2] - margin, 0)
     boxes[:, 2] = np.minimum(boxes[:, 2] + margin, width - 1)
     boxes[:, 3] = np.minimum(boxes[:, 3] + margin, height - 1)
-    boxes[(boxes[:, 0] > boxes[:, 2]) | (boxes[:, 1] > boxes[:, 3])] = EMPTY_BOX
+    boxes[off_canvas] = EMPTY_BOX
     return boxes
 
 
