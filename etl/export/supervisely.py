@@ -16,6 +16,7 @@ import time
 from os import PathLike
 from pathlib import Path
 
+from .. import reasons
 from ..formats import FORMATS
 from ..sources.supervisely import (
     META_FILE,
@@ -66,7 +67,7 @@ def project_meta(snap: Snapshot) -> bytes:
             r.label
             for rs in snap.rejected.values()
             for r in rs
-            if r.reason == "unknown_label" and r.label and r.label not in known
+            if r.reason == reasons.UNKNOWN_LABEL and r.label and r.label not in known
         }
     )
     classes = [(row["label"], row["color_hex"]) for row in snap.labels] + [(label, None) for label in unknown]

@@ -13,11 +13,12 @@ import numpy as np
 import orjson
 import pyarrow as pa
 
+from .. import reasons
 from .official import MIN_POINTS, official_values
 
 # The reasons an object the official tools draw can have been rejected for; any other reason
 # (deleted, bad coordinates, a 0- or 1-point polygon, ...) is not drawn: see official.py.
-DRAWN_REASONS = ("too_few_points", "unknown_label")
+DRAWN_REASONS = (reasons.TOO_FEW_POINTS, reasons.UNKNOWN_LABEL)
 REJECT_COLUMNS = ("image_id", "draw_order", "label", "reason", "raw")
 
 # The columns of `objects` and `polygons` (schemas.py) the rasterisation reads.
