@@ -33,6 +33,7 @@ from ..tables import labels_table
 from ..views import create_views
 from ..warehouse import WarehouseError
 from .audit import SparkAuditError, audit_in_spark
+from .pixels import write_pixel_tables
 from .register import register
 from .session import spark_session
 from .tasks import PARSED_TABLES, PARTS_DDL, decode, parse_copies, parse_files
@@ -52,19 +53,18 @@ def build_on_spark(
     expect_published: bool = False,
     strict: bool = False,
     pixels: bool = False,
+    check_label_pngs: bool = False,
 ) -> BuildSummary:
-    """The same warehouse as `build`, with the parse-and-measure step as Spark tasks.
+    """The same warehouse as `build`, with the parse-and-measure step (and, with `pixels`, the pixel
+    stage) as Spark tasks.
 
     `spark`: the session to run in (spark-submit's or a notebook's); None takes the active one or
-    starts a local one.
+    starts a local one. `check_label_pngs` (implies `pixels`) compares the label PNGs beside the
+    polygon files with the official rasterisation, as the DuckDB build does.
     """
     started = time.perf_counter()
     settings, out = settings or Settings(), Path(out)
-    if pixels:
-        raise SparkBuildError(
-            "--pixels is not yet run as Spark tasks; build with --engine duckdb --pixels, "
-            "or build here without --pixels"
-        )
+    pixels = pixels or check_label_pngs
     try:
         import pyspark  # noqa: F401
     except ImportError as exc:
@@ -83,7 +83,8 @@ def build_on_spark(
     staging = staging_dir(out.resolve())
     try:
         (staging / TABLES_DIR).mkdir(parents=True)
-        tally = _write_parsed_tables(spark, src.root.resolve().as_uri(), staging, settings)
+        root = src.root.resolve().as_uri()
+        tally = _write_parsed_tables(spark, root, staging, settings)
         summary = BuildSummary(
             out=out,
             source=str(source),
@@ -94,12 +95,19 @@ def build_on_spark(
             objects=tally["objects"],
             objects_read=tally["objects_read"],
             rejects_by_reason=tally["rejects"],
+            pixels=pixels,
         )
         if strict and summary.rejects:
             examples = spark.read.parquet(str(staging / TABLES_DIR / "rejects")).limit(10).collect()
             raise StrictError(summary, [row.asDict() for row in examples])
+        small = {"labels": labels_table()}
+        if pixels:
+            pngs_root = _qualified(spark, root) if check_label_pngs else None
+            summary.label_pngs_compared = write_pixel_tables(spark, staging, settings, summary.images, pngs_root)
+        else:
+            small.update(empty_pixel_tables())
         summary.seconds = time.perf_counter() - started
-        small = {"labels": labels_table(), "build_info": _build_info(summary), **empty_pixel_tables()}
+        small["build_info"] = _build_info(summary)
         for name, table in small.items():
             _write_small(staging, name, table, settings)
         _tidy(staging)
