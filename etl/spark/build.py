@@ -2,8 +2,9 @@
 
 The annotation files are read by Spark (binaryFile), parsed and measured by Python tasks with the
 package's own functions (tasks.py), and written as Spark part files under WH/tables/<table>/, so
-the object rows never pass through the driver. The driver writes what is small (labels,
-build_info, the empty pixel tables) and, last, warehouse.duckdb from the Parquet files, so the
+the object rows never pass through the driver. With `pixels`, the pixel stage runs as Spark tasks
+over groups of images (pixels.py). The driver writes what is small (labels, build_info, the pixel
+tables empty when they are not asked for) and, last, warehouse.duckdb from the Parquet files, so the
 result is the same warehouse a DuckDB build gives. Write-audit-publish is kept: everything goes
 to a staging folder beside `out`, the required suites run on it in Spark SQL, and only then is it
 swapped in atomically. `out` must therefore be a path the driver and every executor see (local
