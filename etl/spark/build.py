@@ -37,7 +37,7 @@ from .audit import SparkAuditError, audit_in_spark
 from .pixels import write_pixel_tables
 from .register import register
 from .session import spark_session
-from .tasks import PARSED_TABLES, PARTS_DDL, decode, parse_copies, parse_files
+from .tasks import PARSED_TABLES, PARTS_DDL, decode, parse_copies, parse_files, spark_schema
 
 FILE_NAME_ID = r"([a-z]+(?:_[a-z]+)*_[0-9]{6}_[0-9]{6})_gtFine_polygons\.json$"
 
@@ -150,7 +150,7 @@ def _write_parsed_tables(spark, root: str, staging: Path, settings: Settings) ->
         )
         parts = parts.persist(StorageLevel.MEMORY_AND_DISK)
         for name in PARSED_TABLES:
-            rows = parts.where(F.col("table") == name).mapInArrow(partial(decode, name), _spark_schema(name))
+            rows = parts.where(F.col("table") == name).mapInArrow(partial(decode, name), spark_schema(name))
             rows.write.option("compression", settings.parquet_compression).parquet(str(staging / TABLES_DIR / name))
         objects_read = parts.agg(F.sum("objects_read")).collect()[0][0] or 0
         parts.unpersist()
@@ -177,12 +177,6 @@ def _qualified(spark, root: str) -> str:
     path = jvm.org.apache.hadoop.fs.Path(root)
     fs = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
     return fs.makeQualified(path).toString().rstrip("/")
-
-
-def _spark_schema(name: str):
-    from pyspark.sql.pandas.types import from_arrow_schema
-
-    return from_arrow_schema(schemas.TABLES[name])
 
 
 def _write_small(staging: Path, name: str, table: pa.Table, settings: Settings) -> None:

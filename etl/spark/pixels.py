@@ -26,10 +26,9 @@ from ..layout import TABLES_DIR
 from ..pixels import INPUT_COLUMNS, pixel_tables
 from ..pixels.rejected import DRAWN_REASONS
 from ..pixels.schemas import PIXEL_TABLES
-from ..schemas import TABLES
 from ..sources.base import MAX_FILE_BYTES, FileProblem
 from ..sources.gtfine import LABEL_PNG_KINDS, POLYGON_SUFFIX
-from .tasks import PARTS, PARTS_DDL, _ipc, decode
+from .tasks import PARTS, PARTS_DDL, _ipc, decode, spark_schema
 
 PNG_FILES = "*_gtFine_{" + ",".join(LABEL_PNG_KINDS) + "}.png"
 PNG_NAME = r"(([a-z]+(?:_[a-z]+)*_[0-9]{6}_[0-9]{6})_gtFine_(" + "|".join(LABEL_PNG_KINDS) + r"))\.png$"
@@ -46,12 +45,42 @@ def write_pixel_tables(
     `source_root` (the gtFine folder as Spark spells it) asks for the label PNG comparison; returns
     how many images had label PNGs to compare, None when not asked.
     """
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    inputs = _inputs(spark, staging, source_root)
+    compared = None
+    if source_root is not None:
+        compared = inputs["images"].join(inputs["pngs"].select("source_path").distinct(), "source_path").count()
+    compare_pngs = source_root is not None
+
+    # a function, not a partial: pyspark infers the kind of UDF from its type hints and fails on a partial
+    def rasterise(group: pa.Table) -> pa.Table:
+        return rasterise_group(settings, compare_pngs, group)
+
+    groups = max(1, math.ceil(images / settings.pixel_batch_images))
+    parts = _packed(inputs, groups).groupBy("batch").applyInArrow(rasterise, PARTS_DDL)
+    parts = parts.persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        for name in PIXEL_TABLES:
+            rows = parts.where(F.col("table") == name).mapInArrow(partial(decode, name), spark_schema(name))
+            if name in SUMMED:
+                key = SUMMED[name]
+                rows = rows.groupBy(*key).agg(*[F.sum(c).alias(c) for c in rows.columns if c not in key])
+                rows = rows.select(*[F.col(f.name).cast(f.dataType) for f in spark_schema(name).fields])
+            rows.write.option("compression", settings.parquet_compression).parquet(str(staging / TABLES_DIR / name))
+    finally:
+        parts.unpersist()
+    return compared
+
+
+def _inputs(spark, staging: Path, source_root: str | None) -> dict:
+    """What the stage reads, by table, each with the image_id it is grouped by."""
     from pyspark.sql import functions as F
 
     def table(name: str):
-        return spark.read.parquet(str(staging / TABLES_DIR / name)).select(*INPUT_COLUMNS.get(name, ()))
+        return spark.read.parquet(str(staging / TABLES_DIR / name)).select(*INPUT_COLUMNS[name])
 
-    groups = max(1, math.ceil(images / settings.pixel_batch_images))
     inputs = {
         "images": table("images"),
         "objects": table("objects"),
@@ -61,37 +90,21 @@ def write_pixel_tables(
             F.col("reason").isin(*DRAWN_REASONS) & F.col("image_id").isNotNull() & F.col("draw_order").isNotNull()
         ),
     }
-    compared = None
     if source_root is not None:
         inputs["pngs"] = _label_pngs(spark, source_root)
-        compared = inputs["images"].join(inputs["pngs"].select("source_path").distinct(), "source_path").count()
+    return inputs
+
+
+def _packed(inputs: dict, groups: int):
+    """One frame of (batch, one struct column per table): each row carries one table's row."""
+    from pyspark.sql import functions as F
+
     packed = None
     for name, frame in inputs.items():
-        columns = INPUT_COLUMNS.get(name, PNG_COLUMNS)
-        one = frame.select(F.pmod(F.xxhash64("image_id"), F.lit(groups)).alias("batch"), F.struct(*columns).alias(name))
+        batch = F.pmod(F.xxhash64("image_id"), F.lit(groups)).alias("batch")
+        one = frame.select(batch, F.struct(*INPUT_COLUMNS.get(name, PNG_COLUMNS)).alias(name))
         packed = one if packed is None else packed.unionByName(one, allowMissingColumns=True)
-    compare_pngs = source_root is not None
-
-    # a function, not a partial: pyspark infers the kind of UDF from its type hints and fails on a partial
-    def rasterise(group: pa.Table) -> pa.Table:
-        return rasterise_group(settings, compare_pngs, group)
-
-    parts = packed.groupBy("batch").applyInArrow(rasterise, PARTS_DDL)
-    from pyspark import StorageLevel
-
-    parts = parts.persist(StorageLevel.MEMORY_AND_DISK)
-    try:
-        for name in PIXEL_TABLES:
-            rows = parts.where(F.col("table") == name).mapInArrow(partial(decode, name), _spark_schema(name))
-            if name in SUMMED:
-                key = SUMMED[name]
-                value = [c for c in rows.columns if c not in key]
-                rows = rows.groupBy(*key).agg(*[F.sum(c).alias(c) for c in value])
-                rows = rows.select(*[F.col(f.name).cast(f.dataType) for f in _spark_schema(name).fields])
-            rows.write.option("compression", settings.parquet_compression).parquet(str(staging / TABLES_DIR / name))
-    finally:
-        parts.unpersist()
-    return compared
+    return packed
 
 
 def _label_pngs(spark, source_root: str):
@@ -143,9 +156,3 @@ def _read(length: int, content: bytes) -> bytes:
     if length > MAX_FILE_BYTES:  # as read_regular_file refuses it
         raise FileProblem(reasons.TOO_LARGE, f"{length} bytes, over the {MAX_FILE_BYTES} byte limit")
     return content
-
-
-def _spark_schema(name: str):
-    from pyspark.sql.pandas.types import from_arrow_schema
-
-    return from_arrow_schema(TABLES[name])
