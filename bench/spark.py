@@ -7,7 +7,7 @@ Each build runs as its own process; the peak memory is the largest sum of the re
 the process and all its descendants (Spark's JVM and Python workers), sampled every 0.2 s. The
 Spark parse step is also timed alone (files read, parsed and measured in tasks, nothing written),
 for its throughput per core. With --pixels, both builds are run again with the pixel stage
-(`build --pixels`), whose rasterisation Spark runs in tasks over groups of images. The Spark figures
+(`build --pixels`), whose rasterisation Spark runs in its parse tasks. The Spark figures
 include starting the session, which a cluster job pays once. Figures, never asserts. The results
 are written to bench/SPARK.md.
 """

@@ -13,9 +13,9 @@ from conftest import write_folder, write_zip
 BUILD_INFO_SAME = "tool_version, source_kind, synthetic, files_read, objects_read, pixels"
 
 
-# the Spark build's pixel stage in groups of this many images (about), so that several groups'
-# heatmaps are summed; the DuckDB build rasterises the replica in one batch
-PIXEL_GROUP_IMAGES = 16
+# the Spark build's tasks parse (and rasterise) batches of at most this many files, so that several
+# batches' heatmaps are summed; the DuckDB build rasterises the replica in one batch
+TASK_BATCH_FILES = 16
 # rows in every table of the replica's builds: label_image_mismatches from its tampered PNG
 NEVER_EMPTY = [t for t in TABLES if t != "build_info"]
 
@@ -34,7 +34,7 @@ def builds(spark, small_replica_with_label_pngs, tmp_path_factory):
     copy = gtfine / "val" / first.parent.name / first.name  # the same image in another split: one is rejected
     copy.parent.mkdir(parents=True, exist_ok=True)
     copy.write_bytes(first.read_bytes())
-    settings = replace(Settings(), pixel_batch_images=PIXEL_GROUP_IMAGES)
+    settings = replace(Settings(), batch_files=TASK_BATCH_FILES)
     try:
         duck, duck_summary = Warehouse.build(small_replica_with_label_pngs, root / "duck", check_label_pngs=True)
         summary = build_on_spark(
@@ -42,7 +42,7 @@ def builds(spark, small_replica_with_label_pngs, tmp_path_factory):
         )
     finally:
         copy.unlink()
-    assert duck_summary.images > 3 * PIXEL_GROUP_IMAGES  # several groups
+    assert duck_summary.images > 3 * TASK_BATCH_FILES  # several batches
     return duck, Warehouse(root / "spark"), summary
 
 

@@ -2,8 +2,8 @@
 
 The annotation files are read by Spark (binaryFile), parsed and measured by Python tasks with the
 package's own functions (tasks.py), and written as Spark part files under WH/tables/<table>/, so
-the object rows never pass through the driver. With `pixels`, the pixel stage runs as Spark tasks
-over groups of images (pixels.py). The driver writes what is small (labels, build_info, the pixel
+the object rows never pass through the driver. With `pixels`, the same tasks rasterise the images
+they have just parsed (pixels.py). The driver writes what is small (labels, build_info, the pixel
 tables empty when they are not asked for) and, last, warehouse.duckdb from the Parquet files, so the
 result is the same warehouse a DuckDB build gives. Write-audit-publish is kept: everything goes
 to a staging folder beside `out`, the required suites run on it in Spark SQL, and only then is it
@@ -28,13 +28,13 @@ from ..build import BuildSummary, StrictError, _build_info
 from ..config import Settings
 from ..formats import open_source
 from ..layout import DATABASE_FILE, TABLES_DIR
-from ..pixels import empty_pixel_tables
+from ..pixels import PIXEL_TABLES, empty_pixel_tables
 from ..publish import check_out, publish, staging_dir
 from ..tables import labels_table
 from ..views import create_views
 from ..warehouse import WarehouseError
 from .audit import SparkAuditError, audit_in_spark
-from .pixels import write_pixel_tables
+from .pixels import png_columns, summed, with_label_pngs
 from .register import register
 from .session import spark_session
 from .tasks import PARSED_TABLES, PARTS_DDL, decode, parse_copies, parse_files, spark_schema
@@ -84,8 +84,8 @@ def build_on_spark(
     staging = staging_dir(out.resolve())
     try:
         (staging / TABLES_DIR).mkdir(parents=True)
-        root = src.root.resolve().as_uri()
-        tally = _write_parsed_tables(spark, root, staging, settings)
+        options = {"pixels": pixels, "check_label_pngs": check_label_pngs}
+        tally = _write_parsed_tables(spark, src.root.resolve().as_uri(), staging, settings, **options)
         summary = BuildSummary(
             out=out,
             source=str(source),
@@ -97,18 +97,15 @@ def build_on_spark(
             objects_read=tally["objects_read"],
             rejects_by_reason=tally["rejects"],
             pixels=pixels,
+            label_pngs_compared=tally["label_pngs_compared"],
         )
         if strict and summary.rejects:
             examples = spark.read.parquet(str(staging / TABLES_DIR / "rejects")).limit(10).collect()
             raise StrictError(summary, [row.asDict() for row in examples])
-        small = {"labels": labels_table()}
-        if pixels:
-            pngs_root = _qualified(spark, root) if check_label_pngs else None
-            summary.label_pngs_compared = write_pixel_tables(spark, staging, settings, summary.images, pngs_root)
-        else:
-            small.update(empty_pixel_tables())
         summary.seconds = time.perf_counter() - started
-        small["build_info"] = _build_info(summary)
+        small = {"labels": labels_table(), "build_info": _build_info(summary)}
+        if not pixels:
+            small.update(empty_pixel_tables())
         for name, table in small.items():
             _write_small(staging, name, table, settings)
         _tidy(staging)
@@ -124,7 +121,9 @@ def build_on_spark(
     return summary
 
 
-def _write_parsed_tables(spark, root: str, staging: Path, settings: Settings) -> dict:
+def _write_parsed_tables(
+    spark, root: str, staging: Path, settings: Settings, pixels: bool, check_label_pngs: bool
+) -> dict:
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
@@ -136,23 +135,27 @@ def _write_parsed_tables(spark, root: str, staging: Path, settings: Settings) ->
         .load(root)
         .withColumn("image_id", F.regexp_extract("path", FILE_NAME_ID, 1))
     )
+    if check_label_pngs:
+        files = with_label_pngs(spark, files, root)
+    columns = ["path", "length", "content", *png_columns(check_label_pngs)]
     # copies of one image must meet in one task, so every file whose image occurs twice or more goes
     # to one task (they are few); which ones is known from the paths alone, without reading content
     copied = files.select("image_id").where("image_id != ''").groupBy("image_id").count().where("count > 1")
     copied_ids = copied.select("image_id")
-    single = files.join(F.broadcast(copied_ids), "image_id", "left_anti").select("path", "length", "content")
-    copies = files.join(F.broadcast(copied_ids), "image_id", "left_semi").select("path", "length", "content")
+    single = files.join(F.broadcast(copied_ids), "image_id", "left_anti").select(*columns)
+    copies = files.join(F.broadcast(copied_ids), "image_id", "left_semi").select(*columns)
+    task = partial(parse_files, qualified, pixels=settings if pixels else None)
+    copies_task = partial(parse_copies, qualified, pixels=settings if pixels else None)
     previous = spark.conf.get("spark.sql.execution.arrow.maxRecordsPerBatch")
     spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(settings.batch_files))
     try:
-        parts = single.mapInArrow(partial(parse_files, qualified), PARTS_DDL).unionByName(
-            copies.coalesce(1).mapInArrow(partial(parse_copies, qualified), PARTS_DDL)
-        )
+        parts = single.mapInArrow(task, PARTS_DDL).unionByName(copies.coalesce(1).mapInArrow(copies_task, PARTS_DDL))
         parts = parts.persist(StorageLevel.MEMORY_AND_DISK)
-        for name in PARSED_TABLES:
+        for name in [*PARSED_TABLES, *(PIXEL_TABLES if pixels else ())]:
             rows = parts.where(F.col("table") == name).mapInArrow(partial(decode, name), spark_schema(name))
+            rows = summed(rows, name)
             rows.write.option("compression", settings.parquet_compression).parquet(str(staging / TABLES_DIR / name))
-        objects_read = parts.agg(F.sum("objects_read")).collect()[0][0] or 0
+        counts = parts.agg(F.sum("objects_read"), F.sum("label_pngs_compared")).collect()[0]
         parts.unpersist()
     finally:
         spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", previous)
@@ -162,7 +165,8 @@ def _write_parsed_tables(spark, root: str, staging: Path, settings: Settings) ->
         "files": files.count(),
         "images": read("images").count(),
         "objects": read("objects").count(),
-        "objects_read": objects_read,
+        "objects_read": counts[0] or 0,
+        "label_pngs_compared": (counts[1] or 0) if check_label_pngs else None,
         "rejects": dict(sorted(rejects.items())),
     }
 
