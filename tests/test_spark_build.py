@@ -152,3 +152,22 @@ def test_cli_engine_spark_refuses_a_zip_without_a_traceback(tmp_path, capsys):
     code = main(["build", str(write_zip(tmp_path / "gtFine_trainvaltest.zip")), "--engine", "spark"])
     err = capsys.readouterr().err
     assert code == 2 and "build: error:" in err and "extract it first" in err and "Traceback" not in err
+
+
+def test_spark_strict_passes_on_the_release_conventions_and_fails_on_a_fault(spark, tmp_path):
+    from cityscapes_warehouse.build import StrictError
+    from cityscapes_warehouse.spark.build import build_on_spark
+    from conftest import TINY
+
+    # deleted objects and 2-point polygons are the release's conventions, as in the DuckDB build
+    files = {rel: [obj for obj in objects if obj["label"] != "spaceship"] for rel, objects in TINY.items()}
+    summary = build_on_spark(write_folder(tmp_path / "ok", files), tmp_path / "wh-ok", spark, strict=True)
+    assert set(summary.rejects_by_reason) == {"deleted", "too_few_points"}
+    assert (tmp_path / "wh-ok").is_dir()
+
+    with pytest.raises(StrictError) as refused:  # TINY itself holds one unknown label
+        build_on_spark(write_folder(tmp_path / "bad"), tmp_path / "wh-bad", spark, strict=True)
+    assert refused.value.summary.faults_by_reason == {"unknown_label": 1}
+    examples = str(refused.value).split("\n", 1)[1]
+    assert "spaceship" in examples and "deleted" not in examples and "too_few_points" not in examples
+    assert not (tmp_path / "wh-bad").exists()
