@@ -1,13 +1,15 @@
 """Benchmark: `build --engine spark` (local mode) against the DuckDB build, at 1x and several times the replica.
 
-    .venv/bin/python bench/spark.py [--times 1 2 4] [--master local[2]]
+    .venv/bin/python bench/spark.py [--times 1 2 4] [--master local[2]] [--pixels]
 
 Nx is N replicas side by side (seeds 0..N-1, images renumbered so that they form one release).
 Each build runs as its own process; the peak memory is the largest sum of the resident memory of
 the process and all its descendants (Spark's JVM and Python workers), sampled every 0.2 s. The
 Spark parse step is also timed alone (files read, parsed and measured in tasks, nothing written),
-for its throughput per core. The Spark figures include starting the session, which a cluster job
-pays once. Figures, never asserts. The results are written to bench/SPARK.md.
+for its throughput per core. With --pixels, both builds are run again with the pixel stage
+(`build --pixels`), whose rasterisation Spark runs in its parse tasks. The Spark figures
+include starting the session, which a cluster job pays once. Figures, never asserts. The results
+are written to bench/SPARK.md.
 """
 
 from __future__ import annotations
@@ -60,12 +62,19 @@ def run_job(*args: str) -> dict:
 
 
 def job(kind: str, source: str, out: str, master: str = "local[2]") -> dict:
+    pixels = kind.endswith("-pixels")
+    kind = kind.removesuffix("-pixels")
     if kind == "duckdb":
         from cityscapes_warehouse import Warehouse
 
         started = time.perf_counter()
-        _, summary = Warehouse.build(source, out)
-        return {"seconds": time.perf_counter() - started, "files": summary.files_read, "objects": summary.objects}
+        _, summary = Warehouse.build(source, out, pixels=pixels)
+        return {
+            "seconds": time.perf_counter() - started,
+            "files": summary.files_read,
+            "images": summary.images,
+            "objects": summary.objects,
+        }
     from cityscapes_warehouse.spark.session import spark_session
 
     started = time.perf_counter()
@@ -76,11 +85,12 @@ def job(kind: str, source: str, out: str, master: str = "local[2]") -> dict:
         return parse_only(spark, source) | {"session_seconds": session_seconds}
     from cityscapes_warehouse.spark.build import build_on_spark
 
-    summary = build_on_spark(source, out, spark)
+    summary = build_on_spark(source, out, spark, pixels=pixels)
     return {
         "seconds": time.perf_counter() - started,
         "session_seconds": session_seconds,
         "files": summary.files_read,
+        "images": summary.images,
         "objects": summary.objects,
     }
 
@@ -119,6 +129,7 @@ def main() -> int:
     parser.add_argument("--times", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--cache", type=Path, default=default_cache())
+    parser.add_argument("--pixels", action="store_true", help="also both builds with the pixel stage")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="csw-bench-spark-"))
     rows = []
@@ -133,18 +144,22 @@ def main() -> int:
                 "parse": run_job("spark-parse", source, work / "unused", args.master),
             }
         )
+        if args.pixels:
+            rows[-1]["duckdb-pixels"] = run_job("duckdb-pixels", source, work / f"duck-pixels-{times}")
+            rows[-1]["spark-pixels"] = run_job("spark-pixels", source, work / f"spark-pixels-{times}", args.master)
     subprocess.run(["rm", "-rf", str(work)], check=False)
-    text = report(rows, args.master)
+    text = report(rows, args.master, args.pixels)
     print(text)
     (HERE / "SPARK.md").write_text(text)
     return 0
 
 
-def report(rows: list[dict], master: str) -> str:
+def report(rows: list[dict], master: str, pixels: bool = False) -> str:
+    command = f"--times {' '.join(str(r['times']) for r in rows)} --master {master}" + (" --pixels" if pixels else "")
     lines = [
         "# Spark local mode against the DuckDB build (SYNTHETIC replica)",
         "",
-        f"`.venv/bin/python bench/spark.py --times {' '.join(str(r['times']) for r in rows)} --master {master}`,"
+        f"`.venv/bin/python bench/spark.py {command}`,"
         f" {os.cpu_count()} cores. One run each; Spark's time includes starting its session.",
         "",
         "| replica | files | DuckDB build s | DuckDB peak MB | Spark build s | of which session s | Spark peak MB "
@@ -158,6 +173,21 @@ def report(rows: list[dict], master: str) -> str:
             f"| {s['session_seconds']:.1f} | {s['peak_mb']:,} | {s['seconds'] / d['seconds']:.1f} "
             f"| {p['seconds']:.1f} | {p['files_per_s_per_core']:.0f} |"
         )
+    if pixels:
+        lines += [
+            "",
+            "With the pixel stage (`--pixels`):",
+            "",
+            "| replica | images | DuckDB build s | DuckDB peak MB | Spark build s | Spark peak MB "
+            "| Spark / DuckDB time |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for r in rows:
+            d, s = r["duckdb-pixels"], r["spark-pixels"]
+            lines.append(
+                f"| {r['times']}x | {d['images']:,} | {d['seconds']:.1f} | {d['peak_mb']:,} | {s['seconds']:.1f} "
+                f"| {s['peak_mb']:,} | {s['seconds'] / d['seconds']:.1f} |"
+            )
     return "\n".join(lines) + "\n"
 
 

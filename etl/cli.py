@@ -260,10 +260,13 @@ def _build(args) -> int:
     if args.engine == "spark":
         from .spark.build import build_on_spark
 
-        # the label PNGs are checked by the pixel stage, which the Spark build refuses with a message
-        pixels = args.pixels or args.check_label_pngs
         summary = build_on_spark(
-            args.source, args.out, expect_published=args.expect_published, strict=args.strict, pixels=pixels
+            args.source,
+            args.out,
+            expect_published=args.expect_published,
+            strict=args.strict,
+            pixels=args.pixels,
+            check_label_pngs=args.check_label_pngs,
         )
     else:
         summary = _build_with_progress(

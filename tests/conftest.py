@@ -87,6 +87,23 @@ def small_replica(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def small_replica_with_label_pngs(tmp_path_factory) -> Path:
+    """The small replica's polygon files with their label PNGs, one labelIds PNG tampered with (a
+    car painted over other labels), so that `build --check-label-pngs` finds mismatches in it."""
+    import cv2
+
+    from cityscapes_warehouse.replica import write_replica
+
+    out = tmp_path_factory.mktemp("small-replica-pngs")
+    write_replica(out, seed=0, scale=SMALL_REPLICA_SCALE, label_pngs=True)
+    png = sorted((out / "gtFine").rglob("*_gtFine_labelIds.png"))[3]
+    image = cv2.imread(str(png), cv2.IMREAD_UNCHANGED)
+    image[500:540, 900:1000] = 26
+    cv2.imwrite(str(png), image)
+    return out
+
+
+@pytest.fixture(scope="session")
 def small_warehouse(tmp_path_factory, small_replica) -> Path:
     """The small replica built once per session, for tests that only read it."""
     from cityscapes_warehouse import Warehouse

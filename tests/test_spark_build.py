@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from cityscapes_warehouse.schemas import TABLES
@@ -11,23 +13,36 @@ from conftest import write_folder, write_zip
 BUILD_INFO_SAME = "tool_version, source_kind, synthetic, files_read, objects_read, pixels"
 
 
+# the Spark build's tasks parse (and rasterise) batches of at most this many files, so that several
+# batches' heatmaps are summed; the DuckDB build rasterises the replica in one batch
+TASK_BATCH_FILES = 16
+# rows in every table of the replica's builds: label_image_mismatches from its tampered PNG
+NEVER_EMPTY = [t for t in TABLES if t != "build_info"]
+
+
 @pytest.fixture(scope="module")
-def builds(spark, small_replica, tmp_path_factory):
-    """The small replica with a few copies of one image added, built by both engines."""
+def builds(spark, small_replica_with_label_pngs, tmp_path_factory):
+    """The small replica (label PNGs, one tampered) with a few copies of one image added, built by
+    both engines with the pixel stage and the label PNG comparison."""
     from cityscapes_warehouse import Warehouse
+    from cityscapes_warehouse.config import Settings
     from cityscapes_warehouse.spark.build import build_on_spark
 
     root = tmp_path_factory.mktemp("spark-build")
-    gtfine = small_replica / "gtFine"
+    gtfine = small_replica_with_label_pngs / "gtFine"
     first = sorted(gtfine.rglob("*.json"))[0]
     copy = gtfine / "val" / first.parent.name / first.name  # the same image in another split: one is rejected
     copy.parent.mkdir(parents=True, exist_ok=True)
     copy.write_bytes(first.read_bytes())
+    settings = replace(Settings(), batch_files=TASK_BATCH_FILES)
     try:
-        duck, _ = Warehouse.build(small_replica, root / "duck")
-        summary = build_on_spark(small_replica, root / "spark", spark)
+        duck, duck_summary = Warehouse.build(small_replica_with_label_pngs, root / "duck", check_label_pngs=True)
+        summary = build_on_spark(
+            small_replica_with_label_pngs, root / "spark", spark, settings=settings, check_label_pngs=True
+        )
     finally:
         copy.unlink()
+    assert duck_summary.images > 3 * TASK_BATCH_FILES  # several batches
     return duck, Warehouse(root / "spark"), summary
 
 
@@ -39,13 +54,29 @@ def rows(wh, sql: str) -> list[tuple]:
         con.close()
 
 
-@pytest.mark.parametrize("table", [t for t in TABLES if t != "build_info"])
+@pytest.mark.parametrize("table", NEVER_EMPTY)
 def test_spark_build_table_equals_duckdb_build(builds, table):
     duck, spark_wh, _ = builds
     expected = rows(duck, f'select * from "{table}"')
+    assert expected, f"{table} is empty: the comparison would prove nothing"
     assert rows(spark_wh, f'select * from "{table}"') == expected
-    if table in ("images", "objects", "polygons", "rejects", "labels"):
-        assert expected, f"{table} is empty: the comparison would prove nothing"
+
+
+def test_spark_build_compared_every_image_with_its_label_pngs(builds):
+    duck, _, summary = builds
+    assert summary.pixels
+    assert summary.label_pngs_compared == summary.images == rows(duck, "select count(*) from images")[0][0]
+
+
+def test_spark_build_without_pixels_writes_the_pixel_tables_empty(spark, tmp_path):
+    from cityscapes_warehouse import Warehouse
+    from cityscapes_warehouse.pixels import PIXEL_TABLES
+    from cityscapes_warehouse.spark.build import build_on_spark
+
+    build_on_spark(write_folder(tmp_path / "src"), tmp_path / "wh", spark)
+    wh = Warehouse(tmp_path / "wh")
+    assert rows(wh, "select count(*) from objects")[0][0] > 0
+    assert [rows(wh, f"select count(*) from {table}")[0][0] for table in PIXEL_TABLES] == [0] * len(PIXEL_TABLES)
 
 
 def test_spark_build_read_the_copy_as_the_duckdb_build_did(builds):
@@ -114,13 +145,6 @@ def test_zip_is_refused_with_how_to_extract_it(spark, tmp_path):
     assert not (tmp_path / "wh").exists()
 
 
-def test_pixels_are_refused_with_the_engine_that_has_them(spark, tmp_path):
-    from cityscapes_warehouse.spark.build import SparkBuildError, build_on_spark
-
-    with pytest.raises(SparkBuildError, match="--engine duckdb --pixels"):
-        build_on_spark(write_folder(tmp_path / "src"), tmp_path / "wh", spark, pixels=True)
-
-
 def test_cli_engine_spark_refuses_a_zip_without_a_traceback(tmp_path, capsys):
     pytest.importorskip("pyspark", reason="the [spark] extra is not installed")
     from cityscapes_warehouse.cli import main
@@ -128,3 +152,22 @@ def test_cli_engine_spark_refuses_a_zip_without_a_traceback(tmp_path, capsys):
     code = main(["build", str(write_zip(tmp_path / "gtFine_trainvaltest.zip")), "--engine", "spark"])
     err = capsys.readouterr().err
     assert code == 2 and "build: error:" in err and "extract it first" in err and "Traceback" not in err
+
+
+def test_spark_strict_passes_on_the_release_conventions_and_fails_on_a_fault(spark, tmp_path):
+    from cityscapes_warehouse.build import StrictError
+    from cityscapes_warehouse.spark.build import build_on_spark
+    from conftest import TINY
+
+    # deleted objects and 2-point polygons are the release's conventions, as in the DuckDB build
+    files = {rel: [obj for obj in objects if obj["label"] != "spaceship"] for rel, objects in TINY.items()}
+    summary = build_on_spark(write_folder(tmp_path / "ok", files), tmp_path / "wh-ok", spark, strict=True)
+    assert set(summary.rejects_by_reason) == {"deleted", "too_few_points"}
+    assert (tmp_path / "wh-ok").is_dir()
+
+    with pytest.raises(StrictError) as refused:  # TINY itself holds one unknown label
+        build_on_spark(write_folder(tmp_path / "bad"), tmp_path / "wh-bad", spark, strict=True)
+    assert refused.value.summary.faults_by_reason == {"unknown_label": 1}
+    examples = str(refused.value).split("\n", 1)[1]
+    assert "spaceship" in examples and "deleted" not in examples and "too_few_points" not in examples
+    assert not (tmp_path / "wh-bad").exists()

@@ -33,6 +33,16 @@ def test_unnest_range_becomes_explode_sequence():
     assert "EXPLODE(" in sql and "SEQUENCE(0" in sql
 
 
+def test_list_in_order_becomes_a_sorted_collect_list():
+    sql = spark_view_sql("create or replace view v as select k, list(x order by r, s) as a from t group by k")
+    assert "TRANSFORM(ARRAY_SORT(COLLECT_LIST(STRUCT(r AS k0, s AS k1, x AS value))), e -> e.value)" in sql
+
+
+def test_list_in_descending_order_is_refused():
+    with pytest.raises(PortabilityError, match="v.sql: .* orders a list descending"):
+        spark_view_sql("create or replace view v as select list(x order by r desc) as a from t", "v.sql")
+
+
 @pytest.mark.parametrize("call", ["round(x, 4)", "round_even(x, 2)", "round(x, n)"])
 def test_rounding_to_decimals_is_refused_with_the_rewrite(call):
     with pytest.raises(PortabilityError, match=r"v.sql: .* \* 10\^n, 0\) / 10\^n"):

@@ -13,20 +13,18 @@ from cityscapes_warehouse.schemas import TABLES
 VIEWS = [path.stem for path in sql_files()]
 # Views added after the Spark port that do not yet give DuckDB's rows on Spark; each is a known gap
 # (issue 15), listed here so that it is never silently skipped and is removed once it is portable.
-NOT_YET_EQUAL_ON_SPARK = {
-    "stg_label_image_mismatches": "empty on a replica without label PNGs: the comparison would prove nothing",
-    "class_heatmap_density": "Spark divides decimals to a Decimal where DuckDB gives a double",
-    "source_objects": "the rings of an 'out of roi' point list come out in another order on Spark",
-}
+NOT_YET_EQUAL_ON_SPARK: dict[str, str] = {}
 COMPARED_VIEWS = [view for view in VIEWS if view not in NOT_YET_EQUAL_ON_SPARK]
 
 
 @pytest.fixture(scope="module")
-def replica_warehouse(small_replica, tmp_path_factory):
-    """The small replica built by DuckDB with the pixel stage, so every view has rows."""
+def replica_warehouse(small_replica_with_label_pngs, tmp_path_factory):
+    """The small replica built by DuckDB with the pixel stage and its label PNGs compared (one is
+    tampered with), so that every view and table has rows."""
     from cityscapes_warehouse import Warehouse
 
-    wh, _ = Warehouse.build(small_replica, tmp_path_factory.mktemp("duck") / "wh", pixels=True)
+    out = tmp_path_factory.mktemp("duck") / "wh"
+    wh, _ = Warehouse.build(small_replica_with_label_pngs, out, check_label_pngs=True)
     return wh
 
 
@@ -88,11 +86,7 @@ def test_view_on_spark_equals_view_on_duckdb(spark, registered, replica_warehous
         assert spark_row == duck_row, f"{view}: Spark {spark_row} != DuckDB {duck_row}"
 
 
-# empty without label PNGs in the source (the small replica has none): nothing to compare
-EMPTY_ON_THE_REPLICA = {"label_image_mismatches"}
-
-
-@pytest.mark.parametrize("table", [table for table in TABLES if table not in EMPTY_ON_THE_REPLICA])
+@pytest.mark.parametrize("table", TABLES)
 def test_table_read_by_spark_equals_duckdb(spark, registered, replica_warehouse, table):
     duck = duckdb_rows(replica_warehouse, f'select * from "{table}"')
     assert duck

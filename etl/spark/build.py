@@ -2,8 +2,9 @@
 
 The annotation files are read by Spark (binaryFile), parsed and measured by Python tasks with the
 package's own functions (tasks.py), and written as Spark part files under WH/tables/<table>/, so
-the object rows never pass through the driver. The driver writes what is small (labels,
-build_info, the empty pixel tables) and, last, warehouse.duckdb from the Parquet files, so the
+the object rows never pass through the driver. With `pixels`, the same tasks rasterise the images
+they have just parsed (pixels.py). The driver writes what is small (labels, build_info, the pixel
+tables empty when they are not asked for) and, last, warehouse.duckdb from the Parquet files, so the
 result is the same warehouse a DuckDB build gives. Write-audit-publish is kept: everything goes
 to a staging folder beside `out`, the required suites run on it in Spark SQL, and only then is it
 swapped in atomically. `out` must therefore be a path the driver and every executor see (local
@@ -22,20 +23,21 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .. import schemas
-from ..build import BuildSummary, StrictError, _build_info
+from .. import reasons, schemas
+from ..build import STRICT_EXAMPLES, BuildSummary, StrictError, _build_info
 from ..config import Settings
 from ..formats import open_source
 from ..layout import DATABASE_FILE, TABLES_DIR
-from ..pixels import empty_pixel_tables
+from ..pixels import PIXEL_TABLES, empty_pixel_tables
 from ..publish import check_out, publish, staging_dir
 from ..tables import labels_table
 from ..views import create_views
 from ..warehouse import WarehouseError
 from .audit import SparkAuditError, audit_in_spark
+from .pixels import png_columns, summed, with_label_pngs
 from .register import register
 from .session import spark_session
-from .tasks import PARSED_TABLES, PARTS_DDL, decode, parse_copies, parse_files
+from .tasks import PARSED_TABLES, PARTS_DDL, decode, parse_copies, parse_files, spark_schema
 
 FILE_NAME_ID = r"([a-z]+(?:_[a-z]+)*_[0-9]{6}_[0-9]{6})_gtFine_polygons\.json$"
 
@@ -52,19 +54,18 @@ def build_on_spark(
     expect_published: bool = False,
     strict: bool = False,
     pixels: bool = False,
+    check_label_pngs: bool = False,
 ) -> BuildSummary:
-    """The same warehouse as `build`, with the parse-and-measure step as Spark tasks.
+    """The same warehouse as `build`, with the parse-and-measure step (and, with `pixels`, the pixel
+    stage) as Spark tasks.
 
     `spark`: the session to run in (spark-submit's or a notebook's); None takes the active one or
-    starts a local one.
+    starts a local one. `check_label_pngs` (implies `pixels`) compares the label PNGs beside the
+    polygon files with the official rasterisation, as the DuckDB build does.
     """
     started = time.perf_counter()
     settings, out = settings or Settings(), Path(out)
-    if pixels:
-        raise SparkBuildError(
-            "--pixels is not yet run as Spark tasks; build with --engine duckdb --pixels, "
-            "or build here without --pixels"
-        )
+    pixels = pixels or check_label_pngs
     try:
         import pyspark  # noqa: F401
     except ImportError as exc:
@@ -83,7 +84,8 @@ def build_on_spark(
     staging = staging_dir(out.resolve())
     try:
         (staging / TABLES_DIR).mkdir(parents=True)
-        tally = _write_parsed_tables(spark, src.root.resolve().as_uri(), staging, settings)
+        options = {"pixels": pixels, "check_label_pngs": check_label_pngs}
+        tally = _write_parsed_tables(spark, src.root.resolve().as_uri(), staging, settings, **options)
         summary = BuildSummary(
             out=out,
             source=str(source),
@@ -94,12 +96,19 @@ def build_on_spark(
             objects=tally["objects"],
             objects_read=tally["objects_read"],
             rejects_by_reason=tally["rejects"],
+            pixels=pixels,
+            label_pngs_compared=tally["label_pngs_compared"],
         )
-        if strict and summary.rejects:
-            examples = spark.read.parquet(str(staging / TABLES_DIR / "rejects")).limit(10).collect()
-            raise StrictError(summary, [row.asDict() for row in examples])
+        if strict and summary.faults_by_reason:  # as the DuckDB build: the release's conventions pass
+            from pyspark.sql import functions as F
+
+            rejects = spark.read.parquet(str(staging / TABLES_DIR / "rejects"))
+            faults = rejects.where(~F.col("reason").isin(sorted(reasons.CONVENTIONS)))
+            raise StrictError(summary, [row.asDict() for row in faults.limit(STRICT_EXAMPLES).collect()])
         summary.seconds = time.perf_counter() - started
-        small = {"labels": labels_table(), "build_info": _build_info(summary), **empty_pixel_tables()}
+        small = {"labels": labels_table(), "build_info": _build_info(summary)}
+        if not pixels:
+            small.update(empty_pixel_tables())
         for name, table in small.items():
             _write_small(staging, name, table, settings)
         _tidy(staging)
@@ -115,7 +124,9 @@ def build_on_spark(
     return summary
 
 
-def _write_parsed_tables(spark, root: str, staging: Path, settings: Settings) -> dict:
+def _write_parsed_tables(
+    spark, root: str, staging: Path, settings: Settings, pixels: bool, check_label_pngs: bool
+) -> dict:
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
@@ -127,23 +138,27 @@ def _write_parsed_tables(spark, root: str, staging: Path, settings: Settings) ->
         .load(root)
         .withColumn("image_id", F.regexp_extract("path", FILE_NAME_ID, 1))
     )
+    if check_label_pngs:
+        files = with_label_pngs(spark, files, root)
+    columns = ["path", "length", "content", *png_columns(check_label_pngs)]
     # copies of one image must meet in one task, so every file whose image occurs twice or more goes
     # to one task (they are few); which ones is known from the paths alone, without reading content
     copied = files.select("image_id").where("image_id != ''").groupBy("image_id").count().where("count > 1")
     copied_ids = copied.select("image_id")
-    single = files.join(F.broadcast(copied_ids), "image_id", "left_anti").select("path", "length", "content")
-    copies = files.join(F.broadcast(copied_ids), "image_id", "left_semi").select("path", "length", "content")
+    single = files.join(F.broadcast(copied_ids), "image_id", "left_anti").select(*columns)
+    copies = files.join(F.broadcast(copied_ids), "image_id", "left_semi").select(*columns)
+    task = partial(parse_files, qualified, pixels=settings if pixels else None)
+    copies_task = partial(parse_copies, qualified, pixels=settings if pixels else None)
     previous = spark.conf.get("spark.sql.execution.arrow.maxRecordsPerBatch")
     spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(settings.batch_files))
     try:
-        parts = single.mapInArrow(partial(parse_files, qualified), PARTS_DDL).unionByName(
-            copies.coalesce(1).mapInArrow(partial(parse_copies, qualified), PARTS_DDL)
-        )
+        parts = single.mapInArrow(task, PARTS_DDL).unionByName(copies.coalesce(1).mapInArrow(copies_task, PARTS_DDL))
         parts = parts.persist(StorageLevel.MEMORY_AND_DISK)
-        for name in PARSED_TABLES:
-            rows = parts.where(F.col("table") == name).mapInArrow(partial(decode, name), _spark_schema(name))
+        for name in [*PARSED_TABLES, *(PIXEL_TABLES if pixels else ())]:
+            rows = parts.where(F.col("table") == name).mapInArrow(partial(decode, name), spark_schema(name))
+            rows = summed(rows, name)
             rows.write.option("compression", settings.parquet_compression).parquet(str(staging / TABLES_DIR / name))
-        objects_read = parts.agg(F.sum("objects_read")).collect()[0][0] or 0
+        counts = parts.agg(F.sum("objects_read"), F.sum("label_pngs_compared")).collect()[0]
         parts.unpersist()
     finally:
         spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", previous)
@@ -153,7 +168,8 @@ def _write_parsed_tables(spark, root: str, staging: Path, settings: Settings) ->
         "files": files.count(),
         "images": read("images").count(),
         "objects": read("objects").count(),
-        "objects_read": objects_read,
+        "objects_read": counts[0] or 0,
+        "label_pngs_compared": (counts[1] or 0) if check_label_pngs else None,
         "rejects": dict(sorted(rejects.items())),
     }
 
@@ -168,12 +184,6 @@ def _qualified(spark, root: str) -> str:
     path = jvm.org.apache.hadoop.fs.Path(root)
     fs = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
     return fs.makeQualified(path).toString().rstrip("/")
-
-
-def _spark_schema(name: str):
-    from pyspark.sql.pandas.types import from_arrow_schema
-
-    return from_arrow_schema(schemas.TABLES[name])
 
 
 def _write_small(staging: Path, name: str, table: pa.Table, settings: Settings) -> None:

@@ -11,10 +11,16 @@ handled here, each case named:
   decimals: they scale, round to a whole number, and divide (`round_even(x * 100, 0) / 100`).
   Rounding a double to a whole number agrees on both engines (a tie k + 0.5 is itself a double),
   which `check_rounding` enforces on every view before it reaches Spark.
+- An ordered list aggregate, DuckDB's `list(x order by k)`, is Spark's `collect_list`, which has no
+  order (sqlglot drops it): it becomes `transform(array_sort(collect_list(named_struct('k0', k,
+  'value', x))), e -> e.value)`, the pairs sorted by their keys. Ascending keys only, never null
+  (Spark sorts a struct's null field first, DuckDB last); a descending one is refused.
 - A view is a temporary view on Spark: it lives in the session, over the tables `register` reads.
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 import sqlglot
 from sqlglot import exp
@@ -34,7 +40,7 @@ def spark_view_sql(duckdb_sql: str, name: str = "") -> str:
     if not isinstance(tree, exp.Create) or tree.kind != "VIEW":
         raise PortabilityError(f"{name}: expected one `create or replace view` statement")
     check_rounding(tree, name)
-    tree = tree.transform(_rename_functions)
+    tree = tree.transform(_rename_functions).transform(partial(_ordered_list, name))
     tree.set("properties", exp.Properties(expressions=[exp.TemporaryProperty()]))
     return tree.sql(dialect="spark")
 
@@ -61,3 +67,14 @@ def _rename_functions(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Anonymous) and node.name.lower() in RENAMED_FUNCTIONS:
         return exp.Anonymous(this=RENAMED_FUNCTIONS[node.name.lower()], expressions=node.expressions)
     return node
+
+
+def _ordered_list(name: str, node: exp.Expression) -> exp.Expression:
+    if not (isinstance(node, exp.ArrayAgg) and isinstance(node.this, exp.Order)):
+        return node
+    order = node.this
+    if any(key.args.get("desc") for key in order.expressions):
+        raise PortabilityError(f"{name}: {node.sql(dialect='duckdb')} orders a list descending; order it ascending")
+    keys = [f"'k{i}', {key.this.sql(dialect='spark')}" for i, key in enumerate(order.expressions)]
+    pairs = f"named_struct({', '.join(keys)}, 'value', {order.this.sql(dialect='spark')})"
+    return sqlglot.parse_one(f"transform(array_sort(collect_list({pairs})), e -> e.value)", read="spark")

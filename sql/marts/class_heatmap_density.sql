@@ -23,7 +23,8 @@ final as (
         heatmap.cell_x,
         heatmap.cell_y,
         heatmap.coverage_px,
-        heatmap.coverage_px / (image_count.images * 32.0 * 32.0) as objects_per_px
+        -- a double divisor: a decimal one gives a double on DuckDB but a decimal on Spark
+        heatmap.coverage_px / cast(image_count.images * 32 * 32 as double) as objects_per_px
     from heatmap
     cross join image_count
 )
