@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from cityscapes_warehouse import Warehouse
@@ -74,3 +77,23 @@ def test_same_image_in_two_splits_rejects_the_second_copy(tmp_path):
     wh, summary = Warehouse.build(src, tmp_path / "wh")
     assert (summary.images, summary.objects, summary.rejects_by_reason) == (1, 1, {"duplicate_image": 1})
     assert wh.query("select split from images").item() == "train"
+
+
+@pytest.mark.parametrize(("limit", "expected"), [(64, b"0123456789"), (8, None)])
+def test_a_file_that_grew_after_its_size_was_read_is_read_whole_or_refused(tmp_path, monkeypatch, limit, expected):
+    from cityscapes_warehouse.sources.base import FileProblem, read_regular_file
+
+    path = tmp_path / "growing.json"
+    path.write_bytes(b"0123456789")
+    real_stat = Path.stat
+
+    def stale_stat(self, *args, **kwargs):  # the size as it was before the file grew
+        info = real_stat(self, *args, **kwargs)
+        return os.stat_result((info.st_mode, *info[1:6], 4, *info[7:]))
+
+    monkeypatch.setattr(Path, "stat", stale_stat)
+    if expected is None:
+        with pytest.raises(FileProblem, match="over the 8 byte limit"):
+            read_regular_file(path, limit=limit)
+    else:
+        assert read_regular_file(path, limit=limit) == expected
