@@ -198,41 +198,18 @@ def _refuse_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
 def _may_hide_duplicate_keys(data: bytes, doc) -> bool:
     """Whether orjson may have dropped a duplicated key: cheap, and never wrong when it says no.
 
-    Every key of the text spends one ':', and the other colons lie inside strings. Counting the
-    keys and the colons of the strings kept, a dropped key leaves the text with more colons than
-    counted. The count skips point lists (the bulk of a file), so a colon hidden in one only makes
-    this say yes, and the exact check runs. An escape could spell a colon (\\u003a), hence the
-    backslash test.
+    Every key of a JSON text spends one ':', and the other colons lie inside strings. orjson writes
+    the document back with its keys and strings as they were read (it never escapes a colon), so
+    a key dropped with its value leaves the text with more colons than the document written back.
+    An escape in the text could spell a colon (\\u003a), hence the backslash test. Writing back in
+    C costs less than counting the document's keys in Python did (240 against 340 us a file).
     """
     if b"\\" in data:
         return True
     try:
-        return _colons(doc) != data.count(b":")
-    except RecursionError:
+        return orjson.dumps(doc).count(b":") != data.count(b":")
+    except orjson.JSONEncodeError:  # nested deeper than orjson writes: the exact check decides
         return True
-
-
-def _colons(node) -> int:
-    """The colons a JSON text of `node` spends: one per key, plus those inside strings; point lists skipped."""
-    kind = type(node)
-    if kind is str:
-        return node.count(":")
-    if kind is dict:
-        return sum(
-            1 + key.count(":") + (_colons(value) if type(value) in _COUNTED else 0) for key, value in node.items()
-        )
-    if kind is list and node:
-        first = node[0]
-        if type(first) is list and first and type(first[0]) in _NUMBERS:
-            return 0  # a point list: numbers, no colon
-        if type(first) in _NUMBERS:
-            return 0
-        return sum(_colons(item) for item in node if type(item) in _COUNTED)
-    return 0
-
-
-_COUNTED = (str, dict, list)
-_NUMBERS = (int, float)
 
 
 def side_problem(key: str, value) -> str | None:

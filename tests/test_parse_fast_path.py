@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -110,3 +111,28 @@ def test_any_clean_file_gives_the_same_records_on_both_paths(objects):
     taken, bulk, single = both_paths(objects)
     assert taken
     assert records(bulk) == records(single)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b'{"imgHeight": 1, "imgHeight": 2}',
+        b'{"objects": [{"label": "car", "label": "bus"}]}',
+        b'{"o": {"x": [[1, 2]], "x": "a:b"}}',  # the dropped value holds a colon itself
+        b'{"o": [{"k": 1}, {"k": 2, "k": 3}], "note": "x:y"}',
+    ],
+)
+def test_a_duplicated_key_anywhere_is_found(text):
+    from cityscapes_warehouse.parse import _may_hide_duplicate_keys, load_json
+
+    assert _may_hide_duplicate_keys(text, orjson.loads(text))
+    assert load_json(text)[1][0] == "duplicate_key"
+
+
+@pytest.mark.parametrize(
+    "text", [b'{"a": "b:c", "d": [[1, 2], [3, 4]]}', b'{"objects": [{"label": "a:b", "polygon": [[0, 0]]}]}']
+)
+def test_colons_in_strings_keep_the_fast_path(text):
+    from cityscapes_warehouse.parse import _may_hide_duplicate_keys
+
+    assert not _may_hide_duplicate_keys(text, orjson.loads(text))
