@@ -257,26 +257,18 @@ def show_banner(synthetic: bool, fmt: str = "table") -> None:
 
 
 def _build(args) -> int:
+    options = {
+        "expect_published": args.expect_published,
+        "strict": args.strict,
+        "pixels": args.pixels,
+        "check_label_pngs": args.check_label_pngs,
+    }
     if args.engine == "spark":
         from .spark.build import build_on_spark
 
-        summary = build_on_spark(
-            args.source,
-            args.out,
-            expect_published=args.expect_published,
-            strict=args.strict,
-            pixels=args.pixels,
-            check_label_pngs=args.check_label_pngs,
-        )
+        summary = build_on_spark(args.source, args.out, **options)
     else:
-        summary = _build_with_progress(
-            args.source,
-            args.out,
-            expect_published=args.expect_published,
-            strict=args.strict,
-            pixels=args.pixels,
-            check_label_pngs=args.check_label_pngs,
-        )
+        summary = _build_with_progress(args.source, args.out, **options)
     show_banner(summary.synthetic)
     print_summary(summary)
     return 0
