@@ -37,7 +37,8 @@ from .audit import SparkAuditError, audit_in_spark
 from .pixels import png_columns, summed, with_label_pngs
 from .register import register
 from .session import spark_session
-from .tasks import PARSED_TABLES, PARTS_DDL, decode, parse_copies, parse_files, spark_schema
+from .tasks import PARSED_TABLES, PARTS_DDL, decode, parse_copies, parse_files
+from .types import spark_schema
 
 FILE_NAME_ID = r"([a-z]+(?:_[a-z]+)*_[0-9]{6}_[0-9]{6})_gtFine_polygons\.json$"
 

@@ -91,7 +91,7 @@ def summed(rows, table: str):
     """The rows of a table the tasks wrote per batch, summed across batches when it is a sum over images."""
     from pyspark.sql import functions as F
 
-    from .tasks import spark_schema
+    from .types import spark_schema
 
     if table not in SUMMED:
         return rows

@@ -101,10 +101,3 @@ def decode(table: str, parts: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBat
     for batch in parts:
         for ipc in batch.column("ipc").to_pylist():
             yield from pa.ipc.open_stream(ipc).read_all().cast(TABLES[table]).to_batches()
-
-
-def spark_schema(table: str):
-    """The table's schema (schemas.py) as Spark's StructType."""
-    from pyspark.sql.pandas.types import from_arrow_schema
-
-    return from_arrow_schema(TABLES[table])
