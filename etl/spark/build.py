@@ -154,7 +154,9 @@ def _write_parsed_tables(
     spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(settings.batch_files))
     try:
         parts = single.mapInArrow(task, PARTS_DDL).unionByName(copies.coalesce(1).mapInArrow(copies_task, PARTS_DDL))
-        parts = parts.persist(StorageLevel.MEMORY_AND_DISK)
+        # on disk only: kept in the JVM's heap as well, the parts of 4x the replica (20,000 files) and
+        # the Parquet writers' buffers ran a local[2] session out of its 1 GB heap
+        parts = parts.persist(StorageLevel.DISK_ONLY)
         for name in [*PARSED_TABLES, *(PIXEL_TABLES if pixels else ())]:
             rows = parts.where(F.col("table") == name).mapInArrow(partial(decode, name), spark_schema(name))
             rows = summed(rows, name)
