@@ -59,20 +59,19 @@ def official_values(label: str) -> tuple[int, int, bool] | None:
     return known.label_id, known.train_id, known.has_instances and not group
 
 
-def paint(width: int, height: int, point_lists: list[np.ndarray], scratch: np.ndarray | None = None) -> np.ndarray:
+def paint(width: int, height: int, point_lists: list[np.ndarray]) -> np.ndarray:
     """The painter canvas: pixel = k + 1 where object k of `point_lists` was drawn last, 0 elsewhere.
 
     Each point list is an (n, 2) int array of at least MIN_POINTS points, drawn in order with
     Pillow's `ImageDraw.polygon`, as the official tools draw it. The canvas is uint8 up to 255
-    objects, int32 beyond. `scratch`, a reusable uint8 buffer of at least height * width bytes,
-    saves allocating a canvas per image.
+    objects, int32 beyond.
     """
     if len(point_lists) > 255:
         # Pillow shares memory with 8-bit images only: a 32-bit one is drawn, then copied out
         image = Image.new("I", (width, height), 0)
         _draw_all(image, point_lists)
         return np.asarray(image, np.int32)
-    canvas = _canvas(width, height, scratch)
+    canvas = _canvas(width, height, None)
     _draw_all(_shared_image(canvas), point_lists)
     return canvas
 

@@ -130,7 +130,7 @@ def _official_images(layout: PolygonLayout, drawn: np.ndarray, canvas: np.ndarra
 
 
 class UnionCanvases:
-    """One canvas per label that has several objects in the image being drawn, lent and given back.
+    """One canvas per label whose objects' boxes meet in the image being drawn, lent and given back.
 
     A canvas per label of the batch (about 40 x 2 MB) made the worker 85 MB larger; an image has
     far fewer labels with several objects at once, and a cleared canvas serves the next label.
