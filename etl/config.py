@@ -67,7 +67,7 @@ class Settings:
     dictionary_columns: frozenset[str] = frozenset(
         {"image_id", "split", "city", "label", "category", "base_label", "invalid_reason", "reason", "source_kind"}
     )
-    row_group_rows: int = 131_072
+    row_group_rows: int = 122_880
     duckdb_memory_limit: str = "256MB"
     workers: int = field(default_factory=lambda: min(available_cores(), 8))
     batch_files: int = 100
