@@ -6,6 +6,18 @@
 """
 
 from .schemas import CELL_PX, PIXEL_TABLES
-from .stage import INPUT_COLUMNS, empty_pixel_tables, pixel_tables
 
 __all__ = ["CELL_PX", "INPUT_COLUMNS", "PIXEL_TABLES", "empty_pixel_tables", "pixel_tables"]
+
+_STAGE_NAMES = ("INPUT_COLUMNS", "empty_pixel_tables", "pixel_tables")
+
+
+def __getattr__(name: str):
+    # The stage is imported on first use, not with the package: every parse worker imports the
+    # table schemas (pixels.schemas among them), and the stage brings OpenCV and Pillow, which a
+    # parse worker never uses (about 80 ms of each worker's start).
+    if name in _STAGE_NAMES:
+        from . import stage
+
+        return getattr(stage, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
