@@ -1,0 +1,43 @@
+"""The package's worker processes: what they import, and what they refuse to."""
+
+from __future__ import annotations
+
+import sys
+
+from cityscapes_warehouse.config import worker_context
+from cityscapes_warehouse.workers import worker_pool
+
+
+def _modules_after_parsing_tables() -> dict:
+    import pyarrow as pa
+
+    from cityscapes_warehouse import batches  # noqa: F401  (what a parse worker imports)
+
+    # pyarrow asks whether Python values are a pandas object, importing pandas if it can
+    table = pa.Table.from_pylist([{"a": 1}])
+    return {
+        "rows": table.num_rows,
+        "pandas": "pandas" in sys.modules and sys.modules["pandas"] is not None,
+        "opencv_or_pillow": sorted(m for m in ("cv2", "PIL") if m in sys.modules),
+    }
+
+
+def _import_pandas() -> str:
+    try:
+        import pandas  # noqa: F401
+    except ImportError as exc:
+        return str(exc)
+    return "imported"
+
+
+def test_a_parse_worker_imports_neither_pandas_nor_the_pixel_stage():
+    with worker_pool(1, worker_context()) as pool:
+        seen = pool.submit(_modules_after_parsing_tables).result()
+    assert seen == {"rows": 1, "pandas": False, "opencv_or_pillow": []}
+
+
+def test_importing_pandas_in_a_worker_fails_with_a_message_and_the_parent_keeps_it():
+    with worker_pool(1, worker_context()) as pool:
+        said = pool.submit(_import_pandas).result()
+    assert "not imported in the package's worker processes" in said
+    assert _import_pandas() == "imported"  # the refusal is the workers' alone
