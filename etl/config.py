@@ -45,7 +45,9 @@ class Settings:
     for files 3 % smaller.
     dictionary_columns: the columns worth dictionary-encoding (few distinct values). Trying it on
     every column, Parquet's default, costs time on unique ids, WKB and vertices for nothing.
-    row_group_rows: rows per Parquet row group, small enough for readers to skip by statistics.
+    row_group_rows: rows per Parquet row group (small enough for readers to skip by statistics) and
+    per DuckDB insert: DuckDB's own row group size, so each insert writes whole row groups as the
+    batches come and the checkpoint at the end has no leftovers to compress.
     duckdb_memory_limit: what DuckDB may hold while a build writes its copies of the tables; it
     keeps the build's memory flat as the dataset grows, at no cost in time (measured).
     workers: processes that parse, measure and rasterise in parallel, and write the replica
