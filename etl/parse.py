@@ -35,7 +35,7 @@ OUT_OF_ROI = "out of roi"
 MAX_IMAGE_SIDE = 16_384
 COORDINATE_LIMIT = 2**20
 MAX_HOLES = 32_767
-INTEGER_TEXT = b",-0123456789"  # all a list of integers leaves once its brackets are removed
+SIGNED_DIGITS = b"-0123456789"  # every character a JSON integer may have
 
 
 @dataclass
@@ -282,26 +282,31 @@ def integer_pairs(polygons: list[list], n_vertices: int) -> np.ndarray | None:
     """All vertices as an (n, 2) int32 array, read in bulk; None if any is not an [x, y] integer pair
     within ±COORDINATE_LIMIT.
 
-    orjson writes the lists back as text in microseconds; without brackets that is every
-    coordinate, comma-separated, which numpy reads in C. The checks make this as strict as reading
-    vertex by vertex: every vertex has two items; one '[' per list means no item is a list; and
-    anything but integers leaves other characters (`.`, `e`, `"`, `{`, `null`, `true`).
+    orjson writes the lists back as text in microseconds, which numpy reads in C. The text is as
+    strict as reading vertex by vertex: stripped of digits and minus signs, it must be exactly the
+    skeleton of lists of [x, y] pairs (`[[[,],[,]],[[,],[,],[,]]]`), so every vertex is a list of two
+    items, no item is a list, and anything but an integer leaves other characters (`.`, `e`, `"`,
+    `{`, `null`, `true`); orjson writes only well-formed numbers, so each item is an integer.
     """
+    if not n_vertices:
+        return None
     try:
-        if set(map(len, chain.from_iterable(polygons))) != {2}:
-            return None
         text = orjson.dumps(polygons)
-    except TypeError:  # a vertex without a length, or an integer beyond 64 bits (orjson's error is a TypeError)
+        skeleton = _pairs_skeleton(list(map(len, polygons)))
+    except TypeError:  # a ring without a length, or an integer beyond 64 bits (orjson's error is a TypeError)
         return None
-    if text.count(b"[") != 1 + len(polygons) + n_vertices:
+    if text.translate(None, SIGNED_DIGITS) != skeleton:
         return None
-    numbers = text.translate(None, b"[]")
-    if numbers.translate(None, INTEGER_TEXT):
-        return None
-    values = np.fromstring(numbers, dtype=np.int64, sep=",")  # saturates beyond 64 bits: caught below
+    values = np.fromstring(text.translate(None, b"[]"), dtype=np.int64, sep=",")  # saturates beyond 64 bits
     if len(values) != 2 * n_vertices or values.min() < -COORDINATE_LIMIT or values.max() > COORDINATE_LIMIT:
         return None
     return values.astype(np.int32).reshape(-1, 2)
+
+
+def _pairs_skeleton(ring_lengths: list[int]) -> bytes:
+    """orjson's text of rings of [x, y] pairs with these lengths, without its digits and minus signs."""
+    rings = (b"[" + b"[,]," * (length - 1) + b"[,]]" if length else b"[]" for length in ring_lengths)
+    return b"[" + b",".join(rings) + b"]"
 
 
 def _accept_one_by_one(out: ParsedFile, objects: list, fmt: ObjectFormat, classes: frozenset[str] | None) -> None:
