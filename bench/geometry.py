@@ -2,8 +2,7 @@
 
 Every batch is parsed as a build parses it (`parse_batch`), with `measure` wrapped to add up its
 own CPU time (`time.process_time`), so parsing and table building are left out. Run it once on
-each checkout to compare; it prints one JSON line. Where the checkout has the validity fast path,
-it also prints the share of objects that took it.
+each checkout to compare; it prints one JSON line.
 """
 
 from __future__ import annotations
@@ -12,16 +11,14 @@ import json
 import sys
 import time
 
-import numpy as np
-
-from cityscapes_warehouse import geometry, tables
+from cityscapes_warehouse import tables
 from cityscapes_warehouse.batches import batches, parse_batch
 from cityscapes_warehouse.config import Settings
 from cityscapes_warehouse.sources import open_source
 
 
 def main(folder: str) -> dict:
-    spent = {"measure_s": 0.0, "objects": 0, "fast_path_objects": 0}
+    spent = {"measure_s": 0.0, "objects": 0}
     measure = tables.measure
 
     def timed_measure(xy, ring_lengths, rings_per_object, width, height):
@@ -29,9 +26,6 @@ def main(folder: str) -> dict:
         columns = measure(xy, ring_lengths, rings_per_object, width, height)
         spent["measure_s"] += time.process_time() - start
         spent["objects"] += len(rings_per_object)
-        if hasattr(geometry, "strictly_convex"):
-            fast = geometry.strictly_convex(xy, np.asarray(ring_lengths), np.asarray(rings_per_object))
-            spent["fast_path_objects"] += int(fast.sum())
         return columns
 
     tables.measure = timed_measure
@@ -41,7 +35,6 @@ def main(folder: str) -> dict:
     finally:
         tables.measure = measure
     spent["measure_s"] = round(spent["measure_s"], 3)
-    spent["fast_path_share"] = round(spent["fast_path_objects"] / max(spent["objects"], 1), 4)
     return spent
 
 
