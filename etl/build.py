@@ -19,7 +19,7 @@ from .batches import parsed_batches
 from .config import Settings, worker_context
 from .display import shown_path
 from .formats import open_source
-from .pixels import INPUT_COLUMNS, empty_pixel_tables, pixel_tables
+from .pixels import empty_pixel_tables
 from .progress import stage
 from .publish import check_out, publish, staging_dir
 from .table_writer import TableWriter
@@ -123,6 +123,8 @@ def build(
                 if strict and summary.faults_by_reason:
                     raise StrictError(summary, tally.first_faults)
                 if pixels:
+                    from .pixels import INPUT_COLUMNS, pixel_tables  # OpenCV and Pillow: only when asked for
+
                     inputs = writer.tables(INPUT_COLUMNS)
                     label_pngs = _label_pngs(src) if check_label_pngs else None
                     if label_pngs is not None:

@@ -100,3 +100,8 @@ PIXEL_TABLES: dict[str, pa.Schema] = {
     "instance_pixels": INSTANCE_PIXELS,
     "label_image_mismatches": LABEL_IMAGE_MISMATCHES,
 }
+
+
+def empty_pixel_tables() -> dict[str, pa.Table]:
+    """The pixel tables with no rows, for a build that skips the stage: the views over them still bind."""
+    return {name: schema.empty_table() for name, schema in PIXEL_TABLES.items()}

@@ -182,8 +182,3 @@ def _heatmap_table(labels: pa.Array, layout: PolygonLayout, results: list[Raster
         }
     )
     return table.cast(schemas.CLASS_HEATMAP)
-
-
-def empty_pixel_tables() -> dict[str, pa.Table]:
-    """The pixel tables with no rows, for a build that skips the stage: the views over them still bind."""
-    return {name: schema.empty_table() for name, schema in schemas.PIXEL_TABLES.items()}
