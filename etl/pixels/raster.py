@@ -62,15 +62,21 @@ def rasterise(layout: PolygonLayout, cell_px: int) -> RasterResult:
     rows: list[tuple[int, int, int, int]] = []
     union = UnionCanvases()
     official = OfficialCounts.zeros(layout.n_images, len(layout.object_class))
-    scratch = np.zeros(int(np.max(layout.widths.astype(np.int64) * layout.heights, initial=0)), np.uint8)
+    # canvases reused from image to image: a new 2 MB array is 512 page faults as it is first touched
+    largest = int(np.max(layout.widths.astype(np.int64) * layout.heights, initial=0))
+    scratch, painter_bytes, fill_bytes = (np.zeros(largest, np.uint8) for _ in range(3))
     for i in range(layout.n_images):
         h, w = int(layout.heights[i]), int(layout.widths[i])
         first, stop = int(layout.object_starts[i]), int(layout.object_starts[i + 1])
         n = stop - first
         # object k of the image is painted as k + 1, 0 meaning "no object"; a byte per pixel draws and
         # counts faster, and holds all but the most crowded images
-        painter = np.zeros((h, w), np.uint8 if n <= 255 else np.uint16 if n <= UINT16_MAX else np.int32)
-        image = _Image(layout, first, painter, union, heatmap, mask_area, cell_px)
+        if n <= 255:
+            painter = painter_bytes[: h * w].reshape(h, w)
+            painter.fill(0)
+        else:
+            painter = np.zeros((h, w), np.uint16 if n <= UINT16_MAX else np.int32)
+        image = _Image(layout, first, painter, union, heatmap, mask_area, cell_px, fill_bytes)
         for label, objects, covered in image.paint(stop):
             rows.append((i, label, objects, covered))
         boxes = clipped_boxes(layout.bbox[first:stop], w, h)
@@ -164,6 +170,7 @@ class _Image:
     heatmap: np.ndarray  # (labels, grid rows, grid columns) running sums for the batch
     mask_area: np.ndarray  # (objects,) of the batch
     cell_px: int
+    fill_bytes: np.ndarray  # scratch of a canvas's size, for the value an object with holes is copied as
 
     def paint(self, stop: int) -> Iterator[tuple[int, int, int]]:
         """Draw objects [first, stop) in order; then yield (label, objects, covered px) per label."""
@@ -223,10 +230,18 @@ class _Image:
         # holes show what lies below, so only the object's own pixels may be written
         mask = patch[y0 - cy0 * c : y1 + 1 - cy0 * c, x0 - cx0 * c : x1 + 1 - cx0 * c]
         region = self.painter[y0 : y1 + 1, x0 : x1 + 1]
-        cv2.copyTo(np.full_like(region, k + 1), mask, region)
+        cv2.copyTo(self._filled(region, k + 1), mask, region)
         if shared:
             region = self.union.of(label, (h, w))[y0 : y1 + 1, x0 : x1 + 1]
             cv2.bitwise_or(region, mask, dst=region)
+
+    def _filled(self, like: np.ndarray, value: int) -> np.ndarray:
+        """An array of `like`'s shape and type holding `value` everywhere (in the scratch when 8-bit)."""
+        if like.dtype != np.uint8:
+            return np.full_like(like, value)
+        filled = self.fill_bytes[: like.size].reshape(like.shape)
+        filled.fill(value)
+        return filled
 
 
 def _rings(layout: PolygonLayout, j: int) -> list[np.ndarray]:
