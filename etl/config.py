@@ -59,7 +59,8 @@ class Settings:
     parallel_min_files: below this many files one process is faster than starting workers.
     pixel_batch_images: images per pixel-stage batch: about 1 s of work on one core, fine-grained
     enough for progress and load balance, coarse enough that pickling a batch and folding its
-    heatmap stay small.
+    heatmap stay small. The last batches are smaller (pixels.stage.batch_bounds), so that the
+    workers finish together.
     pixel_min_images: below this many images the pixel stage runs in one process: starting
     workers (~0.5 s) costs more than it saves.
     archive_bytes: what a build's processes together inflate from an archive at most (each entry

@@ -218,3 +218,20 @@ def test_progress_counts_images():
         tables, progress=lambda done, total: calls.append((done, total)), settings=Settings(pixel_batch_images=2)
     )
     assert calls == [(0, 5), (2, 5), (4, 5), (5, 5)]
+
+
+@pytest.mark.parametrize("total", [0, 7, 450, 5000])
+@pytest.mark.parametrize("workers", [1, 2, 8])
+def test_pixel_batches_cover_every_image_once_and_shrink_only_at_the_end(total, workers):
+    from cityscapes_warehouse.pixels.stage import batch_bounds
+
+    bounds = batch_bounds(total, 100, workers)
+    assert [start for start, _ in bounds] == [0, *[stop for _, stop in bounds[:-1]]][: len(bounds)]
+    assert (bounds[-1][1] if bounds else 0) == total
+    sizes = [stop - start for start, stop in bounds]
+    assert all(0 < size <= 100 for size in sizes)
+    assert sizes == sorted(sizes, reverse=True)  # full batches first
+    if workers == 1:
+        assert set(sizes[:-1]) <= {100}
+    elif total == 5000:
+        assert sizes[0] == 100 and sizes[-2] == 25  # the last ones a quarter of a batch

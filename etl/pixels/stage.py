@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 
 import cv2
 import numpy as np
@@ -44,42 +46,70 @@ def pixel_tables(
     `label_pngs` (readers of label PNGs by polygon file, as the gtFine adapters give them) fills
     `label_image_mismatches`; without it that table is empty.
     """
-    official_only = officially_drawn(tables["rejects"]) if "rejects" in tables else None
-    layout, index = layout_from_tables(
-        tables["images"], tables["objects"], tables["polygons"], cell_px, official_only, label_pngs
-    )
-    # the layout's sorts and copies leave freed buffers in Arrow's pool (about 280 MB at full
-    # scale), which it keeps for reuse; the stage allocates numpy arrays from here on, so they go back
-    pa.default_memory_pool().release_unused()
     settings = settings or Settings()
-    total = layout.n_images
-    step = settings.pixel_batch_images
-    bounds = [(start, min(start + step, total)) for start in range(0, total, step)]
-    results: list[RasterResult] = []
-    done = 0
-    if progress:
-        progress(0, total)
-    for (start, stop), result in zip(
-        bounds, _run(layout, bounds, cell_px, workers or settings.workers, settings.pixel_min_images), strict=True
-    ):
-        results.append(result)
-        done += stop - start
+    workers = workers or settings.workers
+    if tables["images"].num_rows < settings.pixel_min_images:
+        workers = 1
+    with _pool(workers) as pool:  # started first: the workers start while the layout is built here
+        official_only = officially_drawn(tables["rejects"]) if "rejects" in tables else None
+        layout, index = layout_from_tables(
+            tables["images"], tables["objects"], tables["polygons"], cell_px, official_only, label_pngs
+        )
+        # the layout's sorts and copies leave freed buffers in Arrow's pool (about 280 MB at full
+        # scale), which it keeps for reuse; the stage allocates numpy arrays from here on, so they go back
+        pa.default_memory_pool().release_unused()
+        total = layout.n_images
+        bounds = batch_bounds(total, settings.pixel_batch_images, workers)
+        results: list[RasterResult] = []
+        done = 0
         if progress:
-            progress(done, total)
+            progress(0, total)
+        for (start, stop), result in zip(bounds, _run(pool, layout, bounds, cell_px), strict=True):
+            results.append(result)
+            done += stop - start
+            if progress:
+                progress(done, total)
     return _assemble(layout, index, bounds, results)
 
 
+def batch_bounds(total: int, step: int, workers: int) -> list[tuple[int, int]]:
+    """[start, stop) of each batch: `step` images, then, with several workers, smaller and smaller
+    batches at the end (down to a quarter of `step`), so that no worker waits long for the last
+    batch of another."""
+    bounds, start = [], 0
+    while start < total:
+        size = step if workers <= 1 else min(step, max(step // 4, -(-(total - start) // (2 * workers)), 1))
+        bounds.append((start, min(start + size, total)))
+        start += size
+    return bounds
+
+
+@contextmanager
+def _pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
+    """The stage's worker pool, its workers already starting (None: the stage runs in this process)."""
+    if workers <= 1:
+        yield None
+        return
+    with worker_pool(workers, worker_context(), _one_thread_per_process) as pool:  # not fork: see config.START_METHOD
+        for _ in range(workers):  # a pool starts a worker per task submitted while none is idle
+            pool.submit(_ready)
+        yield pool
+
+
+def _ready() -> None:
+    """A worker's first task: importing this module (OpenCV, Pillow) while the main process works."""
+
+
 def _run(
-    layout: PolygonLayout, bounds: list[tuple[int, int]], cell_px: int, workers: int, min_images: int
+    pool: ProcessPoolExecutor | None, layout: PolygonLayout, bounds: list[tuple[int, int]], cell_px: int
 ) -> Iterator[RasterResult]:
-    if workers <= 1 or layout.n_images < min_images:
+    if pool is None:
         for start, stop in bounds:
             yield rasterise(layout.images(start, stop), cell_px)
         return
-    with worker_pool(workers, worker_context(), _one_thread_per_process) as pool:  # not fork: see config.START_METHOD
-        futures = [pool.submit(rasterise, layout.images(start, stop), cell_px) for start, stop in bounds]
-        for future in futures:
-            yield future.result()
+    futures = [pool.submit(rasterise, layout.images(start, stop), cell_px) for start, stop in bounds]
+    for future in futures:
+        yield future.result()
 
 
 def _one_thread_per_process() -> None:
