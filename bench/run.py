@@ -119,6 +119,8 @@ def main() -> int:
         for scale in SCALES:
             source = double_replica(args.cache) if scale == 2.0 else cached_replica(args.cache, 0, scale)[0]
             scaling[scale] = measure("build", 1, source, work / f"wh-{scale}")
+            # the pixel stage too: its memory must stay within bounds at every size as well
+            scaling[scale]["pixels"] = measure("pixels", 1, work / f"wh-{scale}")
     shutil.rmtree(work, ignore_errors=True)
     text = report(results, views, scaling, pixels["runs"][0])
     print(text)
@@ -162,8 +164,16 @@ def report(results: dict, views: dict, scaling: dict, pixels: dict) -> str:
     ]
     lines += [f"| {view} | {ms} |" for view, ms in views["views_ms"].items()]
     if scaling:
-        lines += ["", "| replica size | build s | peak RSS MB |", "|---|---:|---:|"]
-        lines += [f"| {scale:.0%} | {r['seconds']:.2f} | {r['peak_rss_mb']:.0f} |" for scale, r in scaling.items()]
+        lines += [
+            "",
+            "| replica size | build s | build peak RSS MB | pixel stage s | pixel stage peak RSS MB |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {scale:.0%} | {r['seconds']:.2f} | {r['peak_rss_mb']:.0f} "
+            f"| {r['pixels']['seconds']:.2f} | {r['pixels']['peak_rss_mb']:.0f} |"
+            for scale, r in scaling.items()
+        ]
     return "\n".join(lines) + "\n"
 
 
