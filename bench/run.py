@@ -53,7 +53,21 @@ def _children_cpu_s() -> float:
 
 
 def measure(job: str, reps: int, *args: str) -> dict:
-    runs = [run_job(job, *args) for _ in range(reps)]
+    return summarise(job, [run_job(job, *args) for _ in range(reps)])
+
+
+def measure_interleaved(contenders: dict[str, tuple], reps: int) -> dict[str, dict]:
+    """Each contender (name -> job and its arguments) run `reps` times, one of each in turn: this
+    machine's speed drifts by tens of percent over minutes, and interleaved runs share the drift,
+    so the ratios between contenders hold better than those of runs made one contender after another."""
+    runs: dict[str, list[dict]] = {name: [] for name in contenders}
+    for _ in range(reps):
+        for name, (job, *args) in contenders.items():
+            runs[name].append(run_job(job, *args))
+    return {name: summarise(contenders[name][0], done) for name, done in runs.items()}
+
+
+def summarise(job: str, runs: list[dict]) -> dict:
     seconds = " ".join(f"{r['seconds']:.2f}s" for r in runs)
     print(f"  {job:<14} {seconds}", flush=True)
     return {
@@ -104,13 +118,14 @@ def main() -> int:
     archive = zip_replica(args.cache)
     work = Path(tempfile.mkdtemp(prefix="csw-bench-"))
     print(f"SYNTHETIC replica, full scale: {folder}\nmachine: {machine()}", flush=True)
-    results = {
-        "parse floor": measure("parse_floor", args.reps, folder),
-        "naive script": measure("naive", args.reps, folder, work / "naive.parquet"),
-        "duckdb alone": measure("duckdb_alone", args.reps, folder),
-        "build (folder)": measure("build", args.reps, folder, work / "wh"),
-        "build (zip)": measure("build", args.reps, archive, work / "wh-zip"),
+    contenders = {
+        "parse floor": ("parse_floor", folder),
+        "naive script": ("naive", folder, work / "naive.parquet"),
+        "duckdb alone": ("duckdb_alone", folder),
+        "build (folder)": ("build", folder, work / "wh"),
+        "build (zip)": ("build", archive, work / "wh-zip"),
     }
+    results = measure_interleaved(contenders, args.reps)
     views = run_job("views", work / "wh")
     results["validate"] = measure("validate", args.reps, work / "wh")
     results["pixel stage"] = pixels = measure("pixels", 1, work / "wh")
@@ -136,8 +151,9 @@ def report(results: dict, views: dict, scaling: dict, pixels: dict) -> str:
         "",
         f"Run {datetime.now(UTC):%Y-%m-%d} with cityscapes-warehouse {__version__} on {machine()}.",
         "Command: `.venv/bin/python bench/run.py`. Median wall time of separate processes, warm file cache;",
-        "peak RSS is the largest sum of the resident memory of the job and all its worker processes at",
-        "one moment (sampled every 50 ms).",
+        "the floor, the naive script, DuckDB alone and both builds run in turn, one of each per round, so",
+        "that they share the drift of the machine's speed. Peak RSS is the largest sum of the resident",
+        "memory of the job and all its worker processes at one moment (sampled every 50 ms).",
         "",
         "| job | median s | peak RSS MB |",
         "|---|---:|---:|",
