@@ -97,3 +97,24 @@ def test_a_file_that_grew_after_its_size_was_read_is_read_whole_or_refused(tmp_p
             read_regular_file(path, limit=limit)
     else:
         assert read_regular_file(path, limit=limit) == expected
+
+
+def test_every_reader_refuses_an_oversized_file_with_the_same_reject(tmp_path):
+    from cityscapes_warehouse.sources.base import MAX_FILE_BYTES, FileProblem, read_regular_file, size_problem
+    from cityscapes_warehouse.spark.pixels import _read
+    from cityscapes_warehouse.spark.tasks import source_file
+
+    path = tmp_path / "big.json"
+    path.write_bytes(b"x" * 9)
+    expected = ("too_large", "9 bytes, over the 8 byte limit")
+    assert size_problem(9, limit=8) == expected and size_problem(8, limit=8) is None
+    with pytest.raises(FileProblem) as raised:
+        read_regular_file(path, limit=8)
+    assert (raised.value.reason, raised.value.detail) == expected
+
+    too_large = MAX_FILE_BYTES + 1  # the limit Spark's rows are held to
+    row = source_file("file:/data", "file:/data/gtFine/train/aachen/a.json", too_large, b"{}")
+    assert (row.problem, row.data) == (size_problem(too_large), None)
+    with pytest.raises(FileProblem) as raised:
+        _read(too_large, b"")
+    assert (raised.value.reason, raised.value.detail) == size_problem(too_large)

@@ -45,8 +45,9 @@ def read_regular_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
         raise FileProblem(reasons.UNREADABLE, f"{type(exc).__name__}: {exc.strerror or exc}") from exc
     if not stat.S_ISREG(info.st_mode):
         raise FileProblem(reasons.UNREADABLE, "not a regular file")
-    if info.st_size > limit:
-        raise FileProblem(reasons.TOO_LARGE, f"{info.st_size} bytes, over the {limit} byte limit")
+    problem = size_problem(info.st_size, limit)
+    if problem:
+        raise FileProblem(*problem)
     try:
         with path.open("rb") as file:
             # read(n) allocates n bytes first: asking for the limit cost 30 us a file, so the size
@@ -59,6 +60,13 @@ def read_regular_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
     if len(data) > limit:
         raise FileProblem(reasons.TOO_LARGE, f"over the {limit} byte limit")
     return data
+
+
+def size_problem(size: int, limit: int = MAX_FILE_BYTES) -> tuple[str, str] | None:
+    """(reason, detail) for a file whose size says it is too large to be read; None when it is not."""
+    if size > limit:
+        return reasons.TOO_LARGE, f"{size} bytes, over the {limit} byte limit"
+    return None
 
 
 def is_annotation_name(name: str) -> bool:

@@ -34,6 +34,7 @@ from .base import (
     marked_synthetic,
     no_annotation_error,
     read_regular_file,
+    size_problem,
 )
 
 META_FILE = "meta.json"
@@ -249,9 +250,7 @@ def _unsafe(member: tarfile.TarInfo) -> tuple[str, str] | None:
         return (reasons.UNSAFE_PATH, f"archive entry '{member.name}' is a link")
     if not member.isfile() or stat.S_ISLNK(member.mode):
         return (reasons.UNSAFE_PATH, f"archive entry '{member.name}' is not a regular file")
-    if member.size > MAX_FILE_BYTES:
-        return (reasons.TOO_LARGE, f"{member.size} bytes, over the {MAX_FILE_BYTES} byte limit")
-    return None
+    return size_problem(member.size)
 
 
 # Reading one annotation file.

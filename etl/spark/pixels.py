@@ -16,10 +16,9 @@ from functools import partial
 import cv2
 import pyarrow as pa
 
-from .. import reasons
 from ..config import Settings
 from ..pixels import INPUT_COLUMNS, pixel_tables
-from ..sources.base import MAX_FILE_BYTES, FileProblem
+from ..sources.base import FileProblem, size_problem
 from ..sources.gtfine import LABEL_PNG_KINDS, POLYGON_SUFFIX
 
 SUMMED = {"class_heatmap": ("label", "cell_x", "cell_y")}  # table -> its key; the rest is summed
@@ -82,8 +81,9 @@ def _readers(source_paths: list[str], rows: dict[str, list]) -> dict[str, dict]:
 
 
 def _read(length: int, content: bytes) -> bytes:
-    if length > MAX_FILE_BYTES:  # as read_regular_file refuses it
-        raise FileProblem(reasons.TOO_LARGE, f"{length} bytes, over the {MAX_FILE_BYTES} byte limit")
+    problem = size_problem(length)  # as read_regular_file refuses it
+    if problem:
+        raise FileProblem(*problem)
     return content
 
 

@@ -19,7 +19,7 @@ from ..batches import parse_batch
 from ..config import Settings
 from ..pixels.schemas import PIXEL_TABLES
 from ..schemas import TABLES
-from ..sources.base import MAX_FILE_BYTES, SourceFile
+from ..sources.base import SourceFile, size_problem
 from ..sources.gtfine import _place
 from .pixels import pixel_parts
 
@@ -41,8 +41,9 @@ def source_file(root: str, path: str, length: int, content: bytes | None) -> Sou
     """A binaryFile row as the gtFine folder adapter would give it (same source_path, split, city, rejects)."""
     rel = PurePosixPath(unquote(path[len(root) :].lstrip("/")))
     split, city, problem = _place(rel)
-    if length > MAX_FILE_BYTES:
-        problem, content = ("too_large", f"{length} bytes, over the {MAX_FILE_BYTES} byte limit"), None
+    too_large = size_problem(length)
+    if too_large:
+        problem, content = too_large, None
     return SourceFile(f"gtFine/{rel}", split, city, rel.name, content, problem)
 
 
