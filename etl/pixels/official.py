@@ -30,7 +30,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from ..labels import LABELS
-from .counting import painted_counts, value_count
+from .counting import filled_canvas, painted_counts, value_count
 
 GROUP_SUFFIX = "group"
 NOT_DRAWN = -1  # label value of an object the official images never show
@@ -71,7 +71,7 @@ def paint(width: int, height: int, point_lists: list[np.ndarray]) -> np.ndarray:
         image = Image.new("I", (width, height), 0)
         _draw_all(image, point_lists)
         return np.asarray(image, np.int32)
-    canvas = _canvas(width, height, None)
+    canvas = filled_canvas((height, width), 0)
     _draw_all(_shared_image(canvas), point_lists)
     return canvas
 
@@ -90,7 +90,7 @@ def paint_counted(
         canvas = paint(width, height, point_lists)
         own = _mask_areas(width, height, point_lists, boxes, scratch)
         return canvas, own, painted_counts(canvas, boxes, own)
-    canvas = _canvas(width, height, scratch)
+    canvas = filled_canvas((height, width), 0, scratch)
     draw = ImageDraw.Draw(_shared_image(canvas))
     own = np.zeros(len(point_lists), np.int64)
     last = len(point_lists) - 1
@@ -118,7 +118,7 @@ def _mask_areas(
     those of the label images (Pillow's edge arithmetic is in floating point and need not be exactly
     invariant under a shift). Only the object's box is counted and cleared after each.
     """
-    canvas = _canvas(width, height, scratch)
+    canvas = filled_canvas((height, width), 0, scratch)
     draw = ImageDraw.Draw(_shared_image(canvas))
     areas = np.zeros(len(point_lists), np.int64)
     for k, (points, (x0, y0, x1, y1)) in enumerate(zip(point_lists, boxes.tolist(), strict=True)):
@@ -129,15 +129,6 @@ def _mask_areas(
         areas[k] = np.count_nonzero(box)
         box.fill(0)
     return areas
-
-
-def _canvas(width: int, height: int, scratch: np.ndarray | None) -> np.ndarray:
-    size = width * height
-    if scratch is None or scratch.size < size:
-        return np.zeros((height, width), np.uint8)
-    canvas = scratch[:size].reshape(height, width)
-    canvas.fill(0)
-    return canvas
 
 
 def _shared_image(canvas: np.ndarray) -> Image.Image:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .counting import EMPTY_BOX, clipped_boxes, painted_counts, shares_with_own_label
+from .counting import EMPTY_BOX, clipped_boxes, filled_canvas, painted_counts, shares_with_own_label
 from .label_pngs import compare as compare_label_pngs
 from .layout import PolygonLayout
 from .official import paint_counted as official_paint_counted
@@ -62,7 +62,7 @@ def rasterise(layout: PolygonLayout, cell_px: int) -> RasterResult:
     rows: list[tuple[int, int, int, int]] = []
     union = UnionCanvases()
     official = OfficialCounts.zeros(layout.n_images, len(layout.object_class))
-    # canvases reused from image to image: a new 2 MB array is 512 page faults as it is first touched
+    # canvases reused from image to image (counting.filled_canvas)
     largest = int(np.max(layout.widths.astype(np.int64) * layout.heights, initial=0))
     scratch, painter_bytes, fill_bytes = (np.zeros(largest, np.uint8) for _ in range(3))
     for i in range(layout.n_images):
@@ -72,8 +72,7 @@ def rasterise(layout: PolygonLayout, cell_px: int) -> RasterResult:
         # object k of the image is painted as k + 1, 0 meaning "no object"; a byte per pixel draws and
         # counts faster, and holds all but the most crowded images
         if n <= 255:
-            painter = painter_bytes[: h * w].reshape(h, w)
-            painter.fill(0)
+            painter = filled_canvas((h, w), 0, painter_bytes)
         else:
             painter = np.zeros((h, w), np.uint16 if n <= UINT16_MAX else np.int32)
         image = _Image(layout, first, painter, union, heatmap, mask_area, cell_px, fill_bytes)
@@ -239,9 +238,7 @@ class _Image:
         """An array of `like`'s shape and type holding `value` everywhere (in the scratch when 8-bit)."""
         if like.dtype != np.uint8:
             return np.full_like(like, value)
-        filled = self.fill_bytes[: like.size].reshape(like.shape)
-        filled.fill(value)
-        return filled
+        return filled_canvas(like.shape, value, self.fill_bytes)
 
 
 def _rings(layout: PolygonLayout, j: int) -> list[np.ndarray]:
