@@ -110,15 +110,17 @@ def pixels(warehouse: str) -> dict:
     from cityscapes_warehouse.pixels import INPUT_COLUMNS, pixel_tables
 
     # as a build reads them: the columns the stage needs, rejects included (two-point and group
-    # objects the official images draw come from there)
-    tables = {
-        name: pq.read_table(table_dir(Path(warehouse), name), columns=list(cols))
-        for name, cols in INPUT_COLUMNS.items()
-    }
+    # objects the official images draw come from there); and as a build hands them over, keeping
+    # no reference (popped from the list), so that the stage frees them once its layout is built
+    folder = Path(warehouse)
+    tables = {name: pq.read_table(table_dir(folder, name), columns=list(cols)) for name, cols in INPUT_COLUMNS.items()}
+    handed_over = [tables]
+    del tables
+    images = handed_over[0]["images"].num_rows
     started = time.perf_counter()
-    out = pixel_tables(tables)
-    ms = (time.perf_counter() - started) * 1000 / tables["images"].num_rows
-    return {"images": tables["images"].num_rows, "ms_per_image": round(ms, 2), "rows": out["image_coverage"].num_rows}
+    out = pixel_tables(handed_over.pop())
+    ms = (time.perf_counter() - started) * 1000 / images
+    return {"images": images, "ms_per_image": round(ms, 2), "rows": out["image_coverage"].num_rows}
 
 
 JOBS = {f.__name__: f for f in (parse_floor, naive, duckdb_alone, build, views, validate, pixels)}

@@ -123,15 +123,7 @@ def build(
                 if strict and summary.faults_by_reason:
                     raise StrictError(summary, tally.first_faults)
                 if pixels:
-                    from .pixels import INPUT_COLUMNS, pixel_tables  # OpenCV and Pillow: only when asked for
-
-                    inputs = writer.tables(INPUT_COLUMNS)
-                    label_pngs = _label_pngs(src) if check_label_pngs else None
-                    if label_pngs is not None:
-                        summary.label_pngs_compared = sum(
-                            p in label_pngs for p in inputs["images"]["source_path"].to_pylist()
-                        )
-                    writer.append(pixel_tables(inputs, pixel_progress, label_pngs=label_pngs, settings=settings))
+                    writer.append(_rasterised(writer, src, summary, check_label_pngs, pixel_progress, settings))
                 else:
                     writer.append(empty_pixel_tables())
                 summary.seconds = time.perf_counter() - started
@@ -148,6 +140,28 @@ def build(
         shutil.rmtree(staging, ignore_errors=True)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _rasterised(
+    writer: TableWriter,
+    src,
+    summary: BuildSummary,
+    check_label_pngs: bool,
+    progress: Callable[[int, int], None] | None,
+    settings: Settings,
+) -> dict[str, pa.Table]:
+    """The pixel tables of the staged tables (and the label PNGs compared, counted in `summary`).
+
+    The staged tables are read for the stage and not kept here: the stage lets go of them once its
+    layout is built, and their memory goes back before the rasterisation.
+    """
+    from .pixels import INPUT_COLUMNS, pixel_tables  # OpenCV and Pillow: only when asked for
+
+    label_pngs = _label_pngs(src) if check_label_pngs else None
+    if label_pngs is not None:
+        paths = writer.tables({"images": ("source_path",)})["images"]["source_path"].to_pylist()
+        summary.label_pngs_compared = sum(path in label_pngs for path in paths)
+    return pixel_tables(writer.tables(INPUT_COLUMNS), progress, label_pngs=label_pngs, settings=settings)
 
 
 def _label_pngs(src) -> dict[str, dict[str, Callable[[], bytes]]]:

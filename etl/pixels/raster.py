@@ -48,7 +48,7 @@ class RasterResult:
     labeled_px: np.ndarray  # (images,) int64
     mask_area_px: np.ndarray  # (objects,) int64
     visible_area_px: np.ndarray  # (objects,) int64
-    heatmap: np.ndarray  # (labels, grid rows, grid columns) int64
+    heatmap: np.ndarray | None  # (labels, grid rows, grid columns) int64; None once the stage has summed it
     official: OfficialCounts
 
 
