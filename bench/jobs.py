@@ -76,6 +76,14 @@ def build(source: str, out: str) -> dict:
     return {"objects": summary.objects}
 
 
+def build_pixels(source: str, out: str) -> dict:
+    """`build --pixels`: the build and the pixel stage in one process, as a user runs them."""
+    from cityscapes_warehouse import Warehouse
+
+    _, summary = Warehouse.build(source, out, pixels=True)
+    return {"objects": summary.objects}
+
+
 def views(warehouse: str, repeats: str = "20") -> dict:
     """Each statistics view, warm: the median of repeated full reads on one read-only connection."""
     import statistics
@@ -123,7 +131,7 @@ def pixels(warehouse: str) -> dict:
     return {"images": images, "ms_per_image": round(ms, 2), "rows": out["image_coverage"].num_rows}
 
 
-JOBS = {f.__name__: f for f in (parse_floor, naive, duckdb_alone, build, views, validate, pixels)}
+JOBS = {f.__name__: f for f in (parse_floor, naive, duckdb_alone, build, build_pixels, views, validate, pixels)}
 
 if __name__ == "__main__":
     job, *args = sys.argv[1:]

@@ -23,16 +23,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from processes import run_measured
+from replicas import replica_times, zip_replica
 
 from cityscapes_warehouse import __version__
 from cityscapes_warehouse.config import Settings
 from cityscapes_warehouse.demo import cached_replica, default_cache
-from cityscapes_warehouse.replica import ZIP_NAME, write_replica
 
 HERE = Path(__file__).resolve().parent
 SCALES = (0.1, 0.25, 0.5, 1.0, 2.0)
 CORES = Settings().workers  # the pixel stage's workers: one per core
-SEQ_OFFSET = 500_000  # renumbers the second replica's images so that both fit in one release
 
 
 def run_job(job: str, *args: str) -> dict:
@@ -77,30 +76,6 @@ def summarise(job: str, runs: list[dict]) -> dict:
     }
 
 
-def zip_replica(cache: Path) -> Path:
-    folder = cache / "bench-replica-zip"
-    if not (folder / "truth.json").is_file():
-        write_replica(folder, seed=0, scale=1.0, make_zip=True)
-    return folder / ZIP_NAME
-
-
-def double_replica(cache: Path) -> Path:
-    """200 %: the seed-0 and seed-1 replicas side by side, hard-linked, the second renumbered."""
-    folder = cache / "bench-replica-200pct"
-    if (folder / "complete").is_file():
-        return folder
-    for seed, offset in ((0, 0), (1, SEQ_OFFSET)):
-        source, _, _ = cached_replica(cache, seed=seed, scale=1.0)
-        for path in sorted(source.glob("gtFine/*/*/*.json")):
-            city, seq, rest = path.name.split("_", 2)
-            target = folder / path.relative_to(source).parent / f"{city}_{int(seq) + offset:06d}_{rest}"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if not target.exists():
-                os.link(path, target)
-    (folder / "complete").write_text("")
-    return folder
-
-
 def machine() -> str:
     meminfo = Path("/proc/meminfo").read_text().splitlines()
     mem_kb = next(int(line.split()[1]) for line in meminfo if line.startswith("MemTotal"))
@@ -132,10 +107,12 @@ def main() -> int:
     scaling = {}
     if not args.no_scaling:
         for scale in SCALES:
-            source = double_replica(args.cache) if scale == 2.0 else cached_replica(args.cache, 0, scale)[0]
+            source = replica_times(args.cache, 2) if scale == 2.0 else cached_replica(args.cache, 0, scale)[0]
             scaling[scale] = measure("build", 1, source, work / f"wh-{scale}")
-            # the pixel stage too: its memory must stay within bounds at every size as well
+            # the pixel stage too: its memory must stay within bounds at every size as well, alone and
+            # in the one process of `build --pixels` (the staged tables and DuckDB beside it)
             scaling[scale]["pixels"] = measure("pixels", 1, work / f"wh-{scale}")
+            scaling[scale]["build_pixels"] = measure("build_pixels", 1, source, work / f"wh-pixels-{scale}")
     shutil.rmtree(work, ignore_errors=True)
     text = report(results, views, scaling, pixels["runs"][0])
     print(text)
@@ -182,12 +159,14 @@ def report(results: dict, views: dict, scaling: dict, pixels: dict) -> str:
     if scaling:
         lines += [
             "",
-            "| replica size | build s | build peak RSS MB | pixel stage s | pixel stage peak RSS MB |",
-            "|---|---:|---:|---:|---:|",
+            "| replica size | build s | build peak RSS MB | pixel stage s | pixel stage peak RSS MB "
+            "| build --pixels s | build --pixels peak RSS MB |",
+            "|---|---:|---:|---:|---:|---:|---:|",
         ]
         lines += [
             f"| {scale:.0%} | {r['seconds']:.2f} | {r['peak_rss_mb']:.0f} "
-            f"| {r['pixels']['seconds']:.2f} | {r['pixels']['peak_rss_mb']:.0f} |"
+            f"| {r['pixels']['seconds']:.2f} | {r['pixels']['peak_rss_mb']:.0f} "
+            f"| {r['build_pixels']['seconds']:.2f} | {r['build_pixels']['peak_rss_mb']:.0f} |"
             for scale, r in scaling.items()
         ]
     return "\n".join(lines) + "\n"

@@ -24,33 +24,9 @@ import time
 from pathlib import Path
 
 from processes import run_measured
+from replicas import replica_times
 
 HERE = Path(__file__).resolve().parent
-# the replica's sequence numbers stay below 1000 in every city, so seed k's are moved up by k * 1000
-# and keep the six digits of a gtFine file name (500_000 gave seeds 2 and 3 seven: rejected files)
-SEQ_OFFSET = 1000
-
-
-def replica_times(cache: Path, times: int) -> Path:
-    """`times` replicas side by side, hard-linked, image k renumbered by k * SEQ_OFFSET."""
-    from cityscapes_warehouse.demo import cached_replica
-
-    if times == 1:
-        return cached_replica(cache, seed=0, scale=1.0)[0]
-    folder = cache / f"bench-replica-{times}x"
-    if (folder / "complete").is_file():
-        return folder
-    for seed in range(times):
-        source, _, _ = cached_replica(cache, seed=seed, scale=1.0)
-        for path in sorted(source.glob("gtFine/*/*/*.json")):
-            city, seq, rest = path.name.split("_", 2)
-            assert int(seq) < SEQ_OFFSET, f"{path.name}: sequence number beyond the renumbering offset"
-            target = folder / path.relative_to(source).parent / f"{city}_{int(seq) + seed * SEQ_OFFSET:06d}_{rest}"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if not target.exists():
-                os.link(path, target)
-    (folder / "complete").write_text("")
-    return folder
 
 
 def run_job(*args: str) -> dict:
