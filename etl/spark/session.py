@@ -7,6 +7,9 @@ import sys
 
 LOCAL_CONFIG = {
     "spark.ui.enabled": "false",
+    # Spark's WARN lines (a truncated plan's text, the native Hadoop library missing) are about Spark,
+    # not the data, and buried the build's own output; errors still show
+    "spark.log.level": "ERROR",
     "spark.sql.session.timeZone": "UTC",
     # Arrow batches between the JVM and the Python workers that parse and measure
     "spark.sql.execution.arrow.pyspark.enabled": "true",
