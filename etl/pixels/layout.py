@@ -161,17 +161,14 @@ def vertices_in_order(vertices: pa.ChunkedArray, ring_order: np.ndarray) -> tupl
     """
     if len(ring_order) == 0:
         return np.empty((0, 2), np.int32), np.zeros(1, np.int64)
+    run_starts = np.flatnonzero(np.diff(ring_order, prepend=-2) != 1)
+    if len(run_starts) > MAX_COPY_RUNS:  # taken, the rings are in order: one run
+        return vertices_in_order(vertices.take(pa.array(ring_order)), np.arange(len(ring_order)))
     lengths = np.concatenate(
         [np.diff(chunk.offsets.to_numpy()).astype(np.int64) for chunk in vertices.chunks] + [np.empty(0, np.int64)]
     )
-    new_lengths = lengths[ring_order]
     vertex_starts = np.zeros(len(ring_order) + 1, np.int64)
-    np.cumsum(new_lengths, out=vertex_starts[1:])
-    run_starts = np.flatnonzero(np.diff(ring_order, prepend=-2) != 1)
-    if len(run_starts) > MAX_COPY_RUNS:
-        vertices, lengths = vertices.take(pa.array(ring_order)), new_lengths
-        ring_order = np.arange(len(ring_order))
-        run_starts = np.zeros(1, np.int64)
+    np.cumsum(lengths[ring_order], out=vertex_starts[1:])
     chunks = [_coordinates(chunk) for chunk in vertices.chunks]
     source_starts = np.concatenate([[0], np.cumsum(lengths)])
     xy = np.empty((int(vertex_starts[-1]), 2), np.int32)
