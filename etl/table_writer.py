@@ -8,6 +8,8 @@ directory can be copied or moved. The Parquet files are the same data for polars
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -40,12 +42,9 @@ class TableWriter:
         self._pending: dict[str, list[pa.Table]] = {}
         # unlimited, DuckDB keeps the rows it was given in memory until the checkpoint, so a build's
         # memory grew with the dataset (1.2 GB at twice the release); limited, it writes as it goes
-        self._con = duckdb.connect(
-            str(out / DATABASE_FILE),
-            config={
-                "memory_limit": settings.duckdb_memory_limit,
-                "storage_compatibility_version": STORAGE_COMPATIBILITY,
-            },
+        self._database = DatabaseThread(
+            out / DATABASE_FILE,
+            {"memory_limit": settings.duckdb_memory_limit, "storage_compatibility_version": STORAGE_COMPATIBILITY},
         )
 
     def append(self, tables: dict[str, pa.Table]) -> None:
@@ -64,10 +63,10 @@ class TableWriter:
                 if file_metadata and name in file_metadata:
                     writer.add_key_value_metadata(file_metadata[name])
                 writer.close()
-            create_views(self._con)
-            self._con.execute("checkpoint")
+            self._database.run(create_views)
+            self._database.run(duckdb.DuckDBPyConnection.execute, "checkpoint")
         finally:
-            self._con.close()
+            self._database.close()
 
     def tables(self, columns: dict[str, tuple[str, ...]]) -> dict[str, pa.Table]:
         """Tables written so far, read back from the database with the columns named per table
@@ -77,12 +76,12 @@ class TableWriter:
         """
         for name in columns:
             self._flush(name)
-        return {name: self._con.sql(_select(name, names)).to_arrow_table() for name, names in columns.items()}
+        return {name: self._database.run(_read, _select(name, names)) for name, names in columns.items()}
 
     def abort(self) -> None:
         for writer in self._parquet.values():
             writer.close()
-        self._con.close()
+        self._database.close()
 
     def _open(self, name: str, schema: pa.Schema) -> None:
         # Without the Arrow schema blob, readers take the schema metadata from the file's key-value
@@ -99,7 +98,7 @@ class TableWriter:
             use_dictionary=[c for c in schema.names if c in self.settings.dictionary_columns],
         )
         self._pending[name] = []
-        self._execute_on(schema.empty_table(), f'create table "{name}" as select * from incoming')
+        self._database.run(_execute_on, schema.empty_table(), f'create table "{name}" as select * from incoming')
 
     def _flush(self, name: str, whole_groups_only: bool = False) -> None:
         """Write the buffered rows of `name`, or only as many whole row groups as they fill (the rest
@@ -114,18 +113,68 @@ class TableWriter:
         written = table.num_rows - table.num_rows % rows if whole_groups_only else table.num_rows
         pending[:] = [table.slice(written)] if written < table.num_rows else []
         table = table.slice(0, written)
-        self._parquet[name].write_table(table, row_group_size=rows)
         # DuckDB pays a lot per insert (a list column in 50 small inserts took 6x one large one),
-        # so it gets the same row-group-sized chunks as Parquet
-        self._execute_on(table, f'insert into "{name}" select * from incoming')
+        # so it gets the same row-group-sized chunks as Parquet, inserted while Parquet writes them
+        self._database.run_soon(_execute_on, table, f'insert into "{name}" select * from incoming')
+        self._parquet[name].write_table(table, row_group_size=rows)
 
-    def _execute_on(self, table: pa.Table, sql: str) -> None:
-        """Run `sql`, in which `incoming` is the Arrow table."""
-        self._con.register("incoming", table)
+
+class DatabaseThread:
+    """The DuckDB file, written from a thread of its own while the calling thread writes Parquet.
+
+    Inserting a row group into DuckDB costs about as much as writing it to Parquet, and both run
+    in native code without Python's lock, so side by side they take the time of one. Above all at
+    the end of a build, when the workers are done and only these two are left. One thread owns the
+    connection, so its calls never overlap; an error in a call made `run_soon` is raised by the
+    next call.
+    """
+
+    def __init__(self, path: Path, config: dict[str, str]):
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="duckdb-writer")
+        self._con = self._thread.submit(duckdb.connect, str(path), config=config).result()
+        self._queued: Future | None = None
+
+    def run(self, call: Callable[..., object], *args: object) -> object:
+        """`call(connection, *args)` once every earlier call is done; its result."""
+        self._wait_queued()
+        return self._thread.submit(call, self._con, *args).result()
+
+    def run_soon(self, call: Callable[..., object], *args: object) -> None:
+        """`call(connection, *args)`, started now if the thread is free; returns at once, unless an
+        earlier call made this way is still running: one table in flight, so memory holds at most
+        one row group more than writing in line did."""
+        self._wait_queued()
+        self._queued = self._thread.submit(call, self._con, *args)
+
+    def close(self) -> None:
+        """Close the connection once the last call is done. That call's error is not raised here:
+        a writer that succeeds has made a `run` since, which raised it, and one that is failing
+        raises its own error, which this must not replace."""
         try:
-            self._con.execute(sql)
+            self._wait_queued()
+        except Exception:  # noqa: BLE001,S110 (see above)
+            pass
         finally:
-            self._con.unregister("incoming")
+            self._thread.submit(self._con.close).result()
+            self._thread.shutdown()
+
+    def _wait_queued(self) -> None:
+        queued, self._queued = self._queued, None
+        if queued is not None:
+            queued.result()
+
+
+def _read(con: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
+    return con.sql(sql).to_arrow_table()
+
+
+def _execute_on(con: duckdb.DuckDBPyConnection, table: pa.Table, sql: str) -> None:
+    """Run `sql`, in which `incoming` is the Arrow table."""
+    con.register("incoming", table)
+    try:
+        con.execute(sql)
+    finally:
+        con.unregister("incoming")
 
 
 def write_tables(tables: dict[str, pa.Table], out: Path, settings: Settings) -> None:

@@ -29,6 +29,23 @@ def test_failed_build_leaves_the_previous_warehouse_intact(tmp_path, tiny_folder
     assert sorted(p.name for p in tmp_path.iterdir()) == ["download", "wh"]
 
 
+def test_a_failed_insert_into_duckdb_fails_the_build_and_publishes_nothing(tmp_path, tiny_folder, monkeypatch):
+    """Inserts run on the writer's own thread: their errors must still reach the build."""
+    Warehouse.build(tiny_folder, tmp_path / "wh")
+    execute_on = table_writer._execute_on
+
+    def failing_inserts(con, table, sql):
+        if sql.startswith("insert"):
+            raise OSError("database disk full")
+        execute_on(con, table, sql)
+
+    monkeypatch.setattr(table_writer, "_execute_on", failing_inserts)
+    with pytest.raises(OSError, match="database disk full"):
+        Warehouse.build(tiny_folder, tmp_path / "wh")
+    assert Warehouse(tmp_path / "wh").query("select count(*) from objects").item() == 8
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["download", "wh"]
+
+
 def test_publish_swaps_without_a_moment_of_absence(tmp_path, monkeypatch):
     old, new = tmp_path / "wh", tmp_path / "staging"
     for folder, text in ((old, "old"), (new, "new")):
