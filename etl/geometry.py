@@ -5,6 +5,8 @@ rings and `rings_per_object` groups rings into objects, the first ring being the
 Python loop runs per object or per vertex here.
 
 GEOS (through shapely) answers the hard questions: validity and its reason, and the centroid.
+Validity is first tried without it (`star_shaped`): a proof that holds for most outlines, exact
+in integers, at a tenth of the cost; GEOS judges the rest.
 The WKB is written from the vertex arrays (`polygons_wkb`), byte for byte what `shapely.to_wkb`
 writes, rings closed the way shapely closes them.
 """
@@ -16,6 +18,7 @@ import pyarrow as pa
 import shapely
 
 VALID = "Valid Geometry"
+EXACT_REACH = 2**31  # below it, a cross product of two vertices seen from a point fits int64
 
 
 def starts(lengths: np.ndarray) -> np.ndarray:
@@ -67,7 +70,9 @@ def measure(
     out_of_bounds = np.maximum.reduceat(outside, vertex_starts) > 0
 
     geoms = polygons(xy, ring_lengths, rings_per_object)
-    reason = shapely.is_valid_reason(geoms)
+    reason = np.full(len(geoms), VALID, dtype=object)
+    unproven = ~star_shaped(xy, ring_lengths, rings_per_object)
+    reason[unproven] = shapely.is_valid_reason(geoms[unproven])
     is_valid = reason == VALID
     centroids = shapely.centroid(geoms)  # GEOS's own summation order: not redone in numpy
     return {
@@ -89,6 +94,45 @@ def measure(
         "out_of_bounds": out_of_bounds,
         "geometry": polygons_wkb(xy, ring_lengths, rings_per_object),
     }
+
+
+def star_shaped(xy: np.ndarray, ring_lengths: np.ndarray, rings_per_object: np.ndarray) -> np.ndarray:
+    """Per object, whether it is proven a valid polygon: one ring, star-shaped around an integer point.
+
+    Seen from a point p, let every edge a -> b of the ring turn the same way around p (the cross
+    products (a - p) x (b - p) all > 0, or all < 0) and the ring go around p once (it crosses the
+    horizontal line through p once in that direction: Sunday's winding number is then exactly the
+    count of those crossings). The direction from p then turns strictly along the ring, by exactly
+    one turn in all, so no two points of the ring lie in the same direction from p and none
+    coincide: the ring is simple, and a polygon of one simple ring is valid. A repeated vertex, a
+    spike or a fold makes some cross product 0 or of the other sign, and the object is left to GEOS.
+    p is the vertices' mean, rounded: integers throughout, so the test is exact (a ring reaching
+    2**31 or more from p, far beyond any image, is left to GEOS: its products could overflow int64).
+    False only means "not proven here", never "invalid".
+    """
+    ring_lengths = np.asarray(ring_lengths, dtype=np.int64)
+    rings_per_object = np.asarray(rings_per_object, dtype=np.int64)
+    one_ring = rings_per_object == 1
+    if not len(ring_lengths):
+        return one_ring
+    ring_starts = starts(ring_lengths)
+    points = xy.astype(np.int64)
+    ring_of_vertex = np.repeat(np.arange(len(ring_lengths)), ring_lengths)
+    sums = np.add.reduceat(points, ring_starts, axis=0)
+    centre = (sums + ring_lengths[:, None] // 2) // ring_lengths[:, None]
+    a = points - centre[ring_of_vertex]  # each vertex seen from its ring's centre
+    nxt = np.arange(len(points)) + 1
+    nxt[ring_starts + ring_lengths - 1] = ring_starts
+    b = a[nxt]  # the edge's other end
+    near = np.maximum.reduceat(np.abs(a).max(axis=1), ring_starts) < EXACT_REACH
+    cross = a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]
+    left = np.add.reduceat((cross > 0).astype(np.int64), ring_starts) == ring_lengths
+    right = np.add.reduceat((cross < 0).astype(np.int64), ring_starts) == ring_lengths
+    up = np.add.reduceat(((a[:, 1] <= 0) & (b[:, 1] > 0)).astype(np.int64), ring_starts)
+    down = np.add.reduceat(((b[:, 1] <= 0) & (a[:, 1] > 0)).astype(np.int64), ring_starts)
+    proven_ring = near & ((left & (up == 1)) | (right & (down == 1)))
+    # an object of one ring is proven when that ring is
+    return one_ring & proven_ring[starts(rings_per_object)]
 
 
 def polygons(xy: np.ndarray, ring_lengths: np.ndarray, rings_per_object: np.ndarray) -> np.ndarray:
