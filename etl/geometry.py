@@ -100,15 +100,15 @@ def star_shaped(xy: np.ndarray, ring_lengths: np.ndarray, rings_per_object: np.n
     """Per object, whether it is proven a valid polygon: one ring, star-shaped around an integer point.
 
     Seen from a point p, let every edge a -> b of the ring turn the same way around p (the cross
-    products (a - p) x (b - p) all > 0, or all < 0) and the ring go around p once (it crosses the
-    horizontal line through p once in that direction: Sunday's winding number is then exactly the
-    count of those crossings). The direction from p then turns strictly along the ring, by exactly
-    one turn in all, so no two points of the ring lie in the same direction from p and none
-    coincide: the ring is simple, and a polygon of one simple ring is valid. A repeated vertex, a
-    spike or a fold makes some cross product 0 or of the other sign, and the object is left to GEOS.
-    p is the vertices' mean, rounded: integers throughout, so the test is exact (a ring reaching
-    2**31 or more from p, far beyond any image, is left to GEOS: its products could overflow int64).
-    False only means "not proven here", never "invalid".
+    products (a - p) x (b - p) all > 0, or all < 0) and the ring cross the horizontal line through
+    p upwards once (with all turns one way, Sunday's winding number counts exactly those crossings,
+    or the downward ones, which a closed ring has as many of). The direction from p then turns
+    strictly along the ring, by exactly one turn in all, so no two points of the ring lie in the
+    same direction from p and none coincide: the ring is simple, and a polygon of one simple ring
+    is valid. A repeated vertex, a spike or a fold makes some cross product 0 or of the other sign,
+    and the object is left to GEOS. p is the vertices' mean, rounded: integers throughout, so the
+    test is exact (a ring reaching 2**31 or more from p, far beyond any image, is left to GEOS: its
+    products could overflow int64). False only means "not proven here", never "invalid".
     """
     ring_lengths = np.asarray(ring_lengths, dtype=np.int64)
     rings_per_object = np.asarray(rings_per_object, dtype=np.int64)
@@ -116,23 +116,28 @@ def star_shaped(xy: np.ndarray, ring_lengths: np.ndarray, rings_per_object: np.n
     if not len(ring_lengths):
         return one_ring
     ring_starts = starts(ring_lengths)
-    points = xy.astype(np.int64)
-    ring_of_vertex = np.repeat(np.arange(len(ring_lengths)), ring_lengths)
-    sums = np.add.reduceat(points, ring_starts, axis=0)
-    centre = (sums + ring_lengths[:, None] // 2) // ring_lengths[:, None]
-    a = points - centre[ring_of_vertex]  # each vertex seen from its ring's centre
-    nxt = np.arange(len(points)) + 1
-    nxt[ring_starts + ring_lengths - 1] = ring_starts
-    b = a[nxt]  # the edge's other end
-    near = np.maximum.reduceat(np.abs(a).max(axis=1), ring_starts) < EXACT_REACH
-    cross = a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]
-    left = np.add.reduceat((cross > 0).astype(np.int64), ring_starts) == ring_lengths
-    right = np.add.reduceat((cross < 0).astype(np.int64), ring_starts) == ring_lengths
-    up = np.add.reduceat(((a[:, 1] <= 0) & (b[:, 1] > 0)).astype(np.int64), ring_starts)
-    down = np.add.reduceat(((b[:, 1] <= 0) & (a[:, 1] > 0)).astype(np.int64), ring_starts)
-    proven_ring = near & ((left & (up == 1)) | (right & (down == 1)))
+    ring_ends = ring_starts + ring_lengths - 1
+    # each vertex seen from its ring's centre (a), and the next vertex of the ring seen from there (b)
+    ax, ay = (_from_ring_mean(xy[:, i].astype(np.int64), ring_starts, ring_lengths) for i in (0, 1))
+    bx, by = (_next_in_ring(values, ring_starts, ring_ends) for values in (ax, ay))
+    reach = np.maximum.reduceat(np.maximum(np.abs(ax), np.abs(ay)), ring_starts)
+    turns = np.add.reduceat(np.sign(ax * by - ay * bx), ring_starts)  # +1 left, -1 right, 0 neither
+    crossings_up = np.add.reduceat((ay <= 0) & (by > 0), ring_starts, dtype=np.int64)
+    proven_ring = (reach < EXACT_REACH) & (np.abs(turns) == ring_lengths) & (crossings_up == 1)
     # an object of one ring is proven when that ring is
     return one_ring & proven_ring[starts(rings_per_object)]
+
+
+def _from_ring_mean(values: np.ndarray, ring_starts: np.ndarray, ring_lengths: np.ndarray) -> np.ndarray:
+    mean = (np.add.reduceat(values, ring_starts) + ring_lengths // 2) // ring_lengths  # rounded
+    return values - np.repeat(mean, ring_lengths)
+
+
+def _next_in_ring(values: np.ndarray, ring_starts: np.ndarray, ring_ends: np.ndarray) -> np.ndarray:
+    following = np.empty_like(values)
+    following[:-1] = values[1:]
+    following[ring_ends] = values[ring_starts]  # the last vertex of a ring is followed by its first
+    return following
 
 
 def polygons(xy: np.ndarray, ring_lengths: np.ndarray, rings_per_object: np.ndarray) -> np.ndarray:
