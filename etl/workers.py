@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from multiprocessing.context import BaseContext
 
 from . import archive_budget
+from .arrow_memory import use_build_pool
 
 STOP_WAIT_S = 1.0  # a terminated worker is given this long to go before it is killed
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
@@ -42,11 +43,12 @@ def worker_pool(
 
 def _start_worker(initializer: Callable[[], None] | None, budget: tuple) -> None:
     """Every worker's start: it dies with its parent, leaves Ctrl-C to the parent, charges the
-    build's archive budget, and does not import pandas."""
+    build's archive budget, does not import pandas, and allocates Arrow memory as builds do."""
     end_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     archive_budget.adopt(budget)
     without_pandas()
+    use_build_pool()
     if initializer is not None:
         initializer()
 

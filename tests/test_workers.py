@@ -41,3 +41,16 @@ def test_importing_pandas_in_a_worker_fails_with_a_message_and_the_parent_keeps_
         said = pool.submit(_import_pandas).result()
     assert "not imported in the package's worker processes" in said
     assert _import_pandas() == "imported"  # the refusal is the workers' alone
+
+
+def _arrow_pool() -> str:
+    import pyarrow as pa
+
+    return pa.default_memory_pool().backend_name
+
+
+def test_a_worker_allocates_arrow_memory_from_the_build_pool():
+    from cityscapes_warehouse.arrow_memory import build_pool
+
+    with worker_pool(1, worker_context()) as pool:
+        assert pool.submit(_arrow_pool).result() == build_pool().backend_name
