@@ -25,6 +25,7 @@ from .views import create_views
 # DuckDB writes its newest storage format unless told otherwise, and older DuckDBs refuse to open
 # it: written for the oldest DuckDB the package declares, the file opens in every supported one.
 STORAGE_COMPATIBILITY = f"v{oldest_duckdb()}"
+PARQUET_THREADS = 2  # objects and polygons, the tables whose row groups take long to write
 
 
 class TableWriter:
@@ -33,6 +34,14 @@ class TableWriter:
     Each table becomes one Parquet file and one DuckDB table; rows are buffered up to a row group,
     then written to both, in order. File-level metadata known only at the end, such as
     GeoParquet's bounding box, is given to `close`.
+
+    The writing runs on threads (pyarrow and DuckDB write without Python's lock): a row group goes
+    to its Parquet file on one of PARQUET_THREADS and to DuckDB on the database's own thread, while
+    the caller buffers the next rows. The two big tables fill their last row groups together, at
+    the end of a build, when the parsing workers are done: then both cores write. At most one row
+    group per table is in flight to Parquet, and one in all to DuckDB; an error in writing one is
+    raised by a later call. Measured on the release, alternating eight runs each: 8.47 s against
+    8.71 s with Parquet written by the caller, 13 MB more at the peak.
     """
 
     def __init__(self, out: Path, settings: Settings):
@@ -40,6 +49,8 @@ class TableWriter:
         self.out, self.settings = out, settings
         self._parquet: dict[str, pq.ParquetWriter] = {}
         self._pending: dict[str, list[pa.Table]] = {}
+        self._parquet_threads = ThreadPoolExecutor(PARQUET_THREADS, thread_name_prefix="parquet-writer")
+        self._writing: dict[str, Future] = {}  # per table, its row group being written to Parquet
         # unlimited, DuckDB keeps the rows it was given in memory until the checkpoint, so a build's
         # memory grew with the dataset (1.2 GB at twice the release); limited, it writes as it goes
         self._database = DatabaseThread(
@@ -58,14 +69,17 @@ class TableWriter:
     def close(self, file_metadata: dict[str, dict[str, str]] | None = None) -> None:
         """Write what is buffered, the file metadata and the views; checkpoint the database."""
         try:
-            for name, writer in self._parquet.items():
+            for name in self._parquet:
                 self._flush(name)
+            for name, writer in self._parquet.items():
+                self._written(name)
                 if file_metadata and name in file_metadata:
                     writer.add_key_value_metadata(file_metadata[name])
                 writer.close()
             self._database.run(create_views)
             self._database.run(duckdb.DuckDBPyConnection.execute, "checkpoint")
         finally:
+            self._parquet_threads.shutdown()
             self._database.close()
 
     def tables(self, columns: dict[str, tuple[str, ...]]) -> dict[str, pa.Table]:
@@ -79,6 +93,7 @@ class TableWriter:
         return {name: self._database.run(_read, _select(name, names)) for name, names in columns.items()}
 
     def abort(self) -> None:
+        self._parquet_threads.shutdown(cancel_futures=True)  # what runs is waited for: then the files close
         for writer in self._parquet.values():
             writer.close()
         self._database.close()
@@ -116,11 +131,18 @@ class TableWriter:
         # DuckDB pays a lot per insert (a list column in 50 small inserts took 6x one large one),
         # so it gets the same row-group-sized chunks as Parquet, inserted while Parquet writes them
         self._database.run_soon(_execute_on, table, f'insert into "{name}" select * from incoming')
-        self._parquet[name].write_table(table, row_group_size=rows)
+        self._written(name)
+        self._writing[name] = self._parquet_threads.submit(self._parquet[name].write_table, table, rows)
+
+    def _written(self, name: str) -> None:
+        """Wait for the row group of `name` being written to Parquet, if any; raise its error."""
+        writing = self._writing.pop(name, None)
+        if writing is not None:
+            writing.result()
 
 
 class DatabaseThread:
-    """The DuckDB file, written from a thread of its own while the calling thread writes Parquet.
+    """The DuckDB file, written from a thread of its own while the Parquet files are written.
 
     Inserting a row group into DuckDB costs about as much as writing it to Parquet, and both run
     in native code without Python's lock, so side by side they take the time of one. Above all at

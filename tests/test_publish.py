@@ -46,6 +46,22 @@ def test_a_failed_insert_into_duckdb_fails_the_build_and_publishes_nothing(tmp_p
     assert sorted(p.name for p in tmp_path.iterdir()) == ["download", "wh"]
 
 
+def test_a_failed_parquet_write_fails_the_build_and_publishes_nothing(tmp_path, tiny_folder, monkeypatch):
+    """Row groups are written to Parquet on the writer's threads: their errors must still reach the build."""
+    import pyarrow.parquet as pq
+
+    Warehouse.build(tiny_folder, tmp_path / "wh")
+
+    def failing_write(self, table, row_group_size=None):
+        raise OSError("parquet disk full")
+
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", failing_write)
+    with pytest.raises(OSError, match="parquet disk full"):
+        Warehouse.build(tiny_folder, tmp_path / "wh")
+    assert Warehouse(tmp_path / "wh").query("select count(*) from objects").item() == 8
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["download", "wh"]
+
+
 def test_publish_swaps_without_a_moment_of_absence(tmp_path, monkeypatch):
     old, new = tmp_path / "wh", tmp_path / "staging"
     for folder, text in ((old, "old"), (new, "new")):
