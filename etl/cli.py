@@ -18,7 +18,7 @@ from .catalog import suites_help, views_help
 from .checks.render import render_html, render_markdown, render_text
 from .config import DEFAULT_WAREHOUSE
 from .demo import cached_replica, default_cache
-from .display import FORMATS, print_frame, shown_path, synthetic_banner, terminal_width
+from .display import FORMATS, shown_path, synthetic_banner, terminal_width
 from .errors import EXIT_CHECKS_FAILED, exit_codes_help, run_guarded
 from .export import EXPORTERS
 from .outputs import write_file
@@ -309,6 +309,8 @@ def print_summary(summary: BuildSummary) -> None:
 
 
 def _stats(args) -> int:
+    from .frames import print_frame  # polars, which only the commands that print a table need
+
     wh = Warehouse(args.warehouse)
     frame = wh.stats(args.by)
     show_banner(wh.info()["synthetic"], args.format)
@@ -317,6 +319,8 @@ def _stats(args) -> int:
 
 
 def _query(args) -> int:
+    from .frames import print_frame
+
     wh = Warehouse(args.warehouse)
     limit = None if args.all else args.limit or (DEFAULT_ROWS if args.format == "table" else None)
     # one row more than shown says whether there are more, without counting them all
@@ -403,6 +407,8 @@ def demo_report_path(out: Path) -> Path:
 
 
 def _demo(args) -> int:
+    from .frames import print_frame
+
     show_banner(True)
     progress = Progress("writing replica files", unit="files")
     started = time.perf_counter()

@@ -10,7 +10,8 @@ import pytest
 import shapely
 
 from cityscapes_warehouse.cli import DEFAULT_ROWS, main
-from cityscapes_warehouse.display import BANNER, print_frame, render_table, synthetic_banner
+from cityscapes_warehouse.display import BANNER, synthetic_banner
+from cityscapes_warehouse.frames import print_frame, render_table
 
 WIDE = pl.DataFrame({f"column_number_{i}": [i * 1000.5, i * 2.25] for i in range(12)})
 

@@ -10,11 +10,9 @@ import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from ..config import worker_context
-from ..pixels.official import label_images
 from ..sources.gtfine import LABEL_PNG_KINDS, file_text, label_image_path, object_text, polygon_file_path
 from ..workers import worker_pool
 from .allocate import ImagePlan, scale_key
@@ -75,6 +73,11 @@ def _write_batch(job: tuple[str, int, int, list[ImagePlan], bool]) -> tuple[int,
 
 def _write_label_pngs(out: Path, plan: ImagePlan, objects: list[tuple[str, np.ndarray, dict | None]]) -> None:
     """The official labelIds (8-bit) and instanceIds (16-bit) PNGs, drawn by the official rules."""
+    # OpenCV and Pillow only where PNGs are asked for: the command line imports this module for every command
+    import cv2
+
+    from ..pixels.official import label_images
+
     drawn = [(label, polygon) for label, polygon, keys in objects if not (keys and keys.get("deleted"))]
     images = label_images(WIDTH_PX, HEIGHT_PX, drawn)
     encodings = {"labelIds": images["labelIds"], "instanceIds": images["instanceIds"].astype(np.uint16)}
