@@ -5,8 +5,9 @@ rings and `rings_per_object` groups rings into objects, the first ring being the
 Python loop runs per object or per vertex here.
 
 GEOS (through shapely) answers the hard questions: validity and its reason, and the centroid.
-Validity is first tried without it (`star_shaped`): a proof that holds for most outlines, exact
-in integers, at a tenth of the cost; GEOS judges the rest.
+Validity is first tried without it (`star_shaped`): an exact proof, in integers, for an outline
+star-shaped around its vertices' mean (96 % of the replica's, which draws them so), at a tenth of
+the cost; GEOS judges the rest.
 The WKB is written from the vertex arrays (`polygons_wkb`), byte for byte what `shapely.to_wkb`
 writes, rings closed the way shapely closes them.
 """
