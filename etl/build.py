@@ -77,7 +77,7 @@ def _where(reject: dict) -> str:
     return reject["source_path"] if order is None else f"{reject['source_path']} object {order}"
 
 
-@build_pool_in_use()  # arrow_memory.py: less memory and time than pyarrow's default allocator
+@build_pool_in_use()  # arrow_memory.py: a lower peak than pyarrow's default allocator
 def build(
     source: str | Path,
     out: Path,
