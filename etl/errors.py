@@ -27,6 +27,9 @@ EXIT_CHECKS_FAILED = 1
 EXIT_USER_ERROR = 2
 EXIT_BUG = 70  # EX_SOFTWARE in sysexits.h: an internal error
 EXIT_INTERRUPTED = 130
+# What DuckDB raises, as a plain RuntimeError, when Ctrl-C stops a query it runs (the audit's, a
+# query's): the KeyboardInterrupt is its, and the user's Ctrl-C is the cause, not a bug
+DUCKDB_INTERRUPTED = "Query interrupted"
 EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader went away
 EXIT_CODES = {
     EXIT_DONE: "done",
@@ -89,20 +92,32 @@ def run_guarded(who: str, run: Callable[[], int]) -> int:
     except duckdb.IOException as exc:  # DuckDB's own file errors: a full disk, a damaged file
         _error(who, _first_line(exc))
     except KeyboardInterrupt:
-        print(f"{who}: interrupted; the published warehouse was not changed", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return _interrupted(who)
     except (SystemExit, GeneratorExit):
         raise
+    except RuntimeError as exc:
+        if _first_line(exc) != DUCKDB_INTERRUPTED:
+            return _bug(who, exc)
+        return _interrupted(who)
     except BaseException as exc:  # noqa: BLE001  (a Rust panic from polars is a BaseException)
-        traceback.print_exc()
-        print(
-            f"{who}: internal error: {type(exc).__name__}: {_first_line(exc)}\n"
-            f"This is a bug in cityscapes-warehouse, not in your input: please report it to {REPORT_URL} "
-            "with the command you ran and the lines above.",
-            file=sys.stderr,
-        )
-        return EXIT_BUG
+        return _bug(who, exc)
     return EXIT_USER_ERROR
+
+
+def _interrupted(who: str) -> int:
+    print(f"{who}: interrupted; the published warehouse was not changed", file=sys.stderr)
+    return EXIT_INTERRUPTED
+
+
+def _bug(who: str, exc: BaseException) -> int:
+    traceback.print_exc()
+    print(
+        f"{who}: internal error: {type(exc).__name__}: {_first_line(exc)}\n"
+        f"This is a bug in cityscapes-warehouse, not in your input: please report it to {REPORT_URL} "
+        "with the command you ran and the lines above.",
+        file=sys.stderr,
+    )
+    return EXIT_BUG
 
 
 def os_error_text(exc: OSError) -> str:

@@ -141,3 +141,34 @@ def test_help_lists_every_exit_code(capsys):
     out = capsys.readouterr().out
     assert all(f"  {code:<4} {meaning[:20]}" in out for code, meaning in EXIT_CODES.items())
     assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_ctrl_c_during_a_duckdb_query_is_an_interruption_not_a_bug(capsys):
+    """DuckDB turns Ctrl-C in a query it runs into a plain RuntimeError: the exit is still 130."""
+    import signal
+    import threading
+
+    import duckdb
+
+    from cityscapes_warehouse.errors import EXIT_INTERRUPTED, run_guarded
+
+    con = duckdb.connect()
+
+    def long_query() -> int:
+        threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+        con.execute("select count(*) from range(1000000000000) a")
+        return 0
+
+    assert run_guarded("query", long_query) == EXIT_INTERRUPTED
+    err = capsys.readouterr().err
+    assert "interrupted" in err and "Traceback" not in err and "bug" not in err
+
+
+def test_another_runtime_error_is_still_a_bug(capsys):
+    from cityscapes_warehouse.errors import run_guarded
+
+    def broken() -> int:
+        raise RuntimeError("something else")
+
+    assert run_guarded("query", broken) == EXIT_BUG
+    assert "internal error: RuntimeError: something else" in capsys.readouterr().err
