@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from pathlib import Path
 
 import duckdb
@@ -78,9 +79,11 @@ class TableWriter:
                 writer.close()
             self._database.run(create_views)
             self._database.run(duckdb.DuckDBPyConnection.execute, "checkpoint")
-        finally:
-            self._parquet_threads.shutdown()
-            self._database.close()
+        except BaseException:
+            self.abort()
+            raise
+        self._parquet_threads.shutdown()
+        self._database.close()
 
     def tables(self, columns: dict[str, tuple[str, ...]]) -> dict[str, pa.Table]:
         """Tables written so far, read back from the database with the columns named per table
@@ -90,12 +93,16 @@ class TableWriter:
         """
         for name in columns:
             self._flush(name)
+            self._written(name)  # a failed write fails the build now, not after the pixel stage
         return {name: self._database.run(_read, _select(name, names)) for name, names in columns.items()}
 
     def abort(self) -> None:
+        """Stop after a failure: the threads ended, every file closed. An error in closing one is not
+        raised: the failure's own error is the one the caller must see."""
         self._parquet_threads.shutdown(cancel_futures=True)  # what runs is waited for: then the files close
         for writer in self._parquet.values():
-            writer.close()
+            with suppress(Exception):
+                writer.close()
         self._database.close()
 
     def _open(self, name: str, schema: pa.Schema) -> None:

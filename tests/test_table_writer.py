@@ -1,0 +1,92 @@
+"""TableWriter writes on threads: errors reach the caller, and a failure leaves no thread or open file."""
+
+from __future__ import annotations
+
+import threading
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from cityscapes_warehouse.config import Settings
+from cityscapes_warehouse.table_writer import TableWriter
+
+WRITER_THREADS = ("parquet-writer", "duckdb-writer")
+
+
+def rows(n: int, start: int = 0) -> pa.Table:
+    return pa.table({"a": pa.array(range(start, start + n), pa.int64())})
+
+
+def writer_threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith(WRITER_THREADS)]
+
+
+@pytest.fixture
+def open_writers(monkeypatch) -> list[pq.ParquetWriter]:
+    """Every ParquetWriter the test opens, to check afterwards that none is left open."""
+    opened = []
+    init = pq.ParquetWriter.__init__
+
+    def recording_init(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        opened.append(self)
+
+    monkeypatch.setattr(pq.ParquetWriter, "__init__", recording_init)
+    return opened
+
+
+def test_a_failure_while_closing_closes_every_file_and_ends_every_thread(tmp_path, monkeypatch, open_writers):
+    writer = TableWriter(tmp_path / "wh", Settings(row_group_rows=4))
+    writer.append({"first": rows(10), "second": rows(10), "third": rows(3)})
+    add_metadata = pq.ParquetWriter.add_key_value_metadata
+
+    def failing_on_second(self, metadata):
+        if metadata.get("table") == "second":
+            raise OSError("no space left for the footer")
+        add_metadata(self, metadata)
+
+    monkeypatch.setattr(pq.ParquetWriter, "add_key_value_metadata", failing_on_second)
+    with pytest.raises(OSError, match="no space left"):
+        writer.close({name: {"table": name} for name in ("first", "second", "third")})
+    assert len(open_writers) == 3 and not any(w.is_open for w in open_writers)
+    assert writer_threads() == []
+
+
+def test_abort_survives_a_file_that_fails_to_close(tmp_path, monkeypatch, open_writers):
+    writer = TableWriter(tmp_path / "wh", Settings(row_group_rows=4))
+    writer.append({"first": rows(10), "second": rows(10)})
+    close = pq.ParquetWriter.close
+
+    def failing_close(self):
+        close(self)
+        raise OSError("footer not written")
+
+    monkeypatch.setattr(pq.ParquetWriter, "close", failing_close)
+    writer.abort()  # raises nothing: the caller is already failing with its own error
+    assert not any(w.is_open for w in open_writers)
+    assert writer_threads() == []
+
+
+def test_reading_back_raises_a_failed_parquet_write_at_once(tmp_path, monkeypatch):
+    writer = TableWriter(tmp_path / "wh", Settings(row_group_rows=1000))
+    writer.append({"first": rows(10)})
+
+    def failing_write(self, table, row_group_size=None):
+        raise OSError("parquet disk full")
+
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", failing_write)
+    with pytest.raises(OSError, match="parquet disk full"):
+        writer.tables({"first": ("a",)})
+    writer.abort()
+    assert writer_threads() == []
+
+
+def test_rows_come_back_in_order_from_both_copies(tmp_path):
+    writer = TableWriter(tmp_path / "wh", Settings(row_group_rows=7))
+    for start in range(0, 100, 9):
+        writer.append({"t": rows(9, start)})
+    assert writer.tables({"t": ("a",)})["t"]["a"].to_pylist() == list(range(0, 108))
+    writer.abort()  # closes the Parquet file whole (close would also create the warehouse's views)
+    assert pq.read_table(tmp_path / "wh" / "tables" / "t").column("a").to_pylist() == list(range(0, 108))
+    assert writer_threads() == []
