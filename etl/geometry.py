@@ -19,7 +19,9 @@ import pyarrow as pa
 import shapely
 
 VALID = "Valid Geometry"
-EXACT_REACH = 2**31  # below it, a cross product of two vertices seen from a point fits int64
+# below it, vertices seen from a point of their ring differ by less than 2**31 each way, so their
+# cross products fit int64, and float64 (GEOS) holds every coordinate exactly
+EXACT_COORDINATE = 2**30
 
 
 def starts(lengths: np.ndarray) -> np.ndarray:
@@ -108,8 +110,9 @@ def star_shaped(xy: np.ndarray, ring_lengths: np.ndarray, rings_per_object: np.n
     same direction from p and none coincide: the ring is simple, and a polygon of one simple ring
     is valid. A repeated vertex, a spike or a fold makes some cross product 0 or of the other sign,
     and the object is left to GEOS. p is the vertices' mean, rounded: integers throughout, so the
-    test is exact (a ring reaching 2**31 or more from p, far beyond any image, is left to GEOS: its
-    products could overflow int64). False only means "not proven here", never "invalid".
+    test is exact. A ring with a coordinate of EXACT_COORDINATE or more (far beyond any image; the
+    parser admits 2**20) is left to GEOS: its products could overflow int64, and GEOS, in float64,
+    might not see the ring this test sees. False only means "not proven here", never "invalid".
     """
     ring_lengths = np.asarray(ring_lengths, dtype=np.int64)
     rings_per_object = np.asarray(rings_per_object, dtype=np.int64)
@@ -118,13 +121,14 @@ def star_shaped(xy: np.ndarray, ring_lengths: np.ndarray, rings_per_object: np.n
         return one_ring
     ring_starts = starts(ring_lengths)
     ring_ends = ring_starts + ring_lengths - 1
+    x, y = xy[:, 0].astype(np.int64), xy[:, 1].astype(np.int64)
+    reach = np.maximum.reduceat(np.maximum(np.abs(x), np.abs(y)), ring_starts)
     # each vertex seen from its ring's centre (a), and the next vertex of the ring seen from there (b)
-    ax, ay = (_from_ring_mean(xy[:, i].astype(np.int64), ring_starts, ring_lengths) for i in (0, 1))
+    ax, ay = (_from_ring_mean(values, ring_starts, ring_lengths) for values in (x, y))
     bx, by = (_next_in_ring(values, ring_starts, ring_ends) for values in (ax, ay))
-    reach = np.maximum.reduceat(np.maximum(np.abs(ax), np.abs(ay)), ring_starts)
     turns = np.add.reduceat(np.sign(ax * by - ay * bx), ring_starts)  # +1 left, -1 right, 0 neither
     crossings_up = np.add.reduceat((ay <= 0) & (by > 0), ring_starts, dtype=np.int64)
-    proven_ring = (reach < EXACT_REACH) & (np.abs(turns) == ring_lengths) & (crossings_up == 1)
+    proven_ring = (reach < EXACT_COORDINATE) & (np.abs(turns) == ring_lengths) & (crossings_up == 1)
     # an object of one ring is proven when that ring is
     return one_ring & proven_ring[starts(rings_per_object)]
 
