@@ -15,9 +15,12 @@ import time
 from pathlib import Path
 
 
-def run_measured(command: list[str], interval_s: float) -> tuple[subprocess.CompletedProcess, float]:
-    """Run `command` to its end; its output, and the peak MB of its process tree."""
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def run_measured(
+    command: list[str], interval_s: float, env: dict[str, str] | None = None
+) -> tuple[subprocess.CompletedProcess, float]:
+    """Run `command` to its end (in `env`, else this process's environment); its output, and the
+    peak MB of its process tree."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     peak = [0.0]
 
     def sample() -> None:
