@@ -28,7 +28,7 @@ EXIT_USER_ERROR = 2
 EXIT_BUG = 70  # EX_SOFTWARE in sysexits.h: an internal error
 EXIT_INTERRUPTED = 130
 # What DuckDB raises, as a plain RuntimeError, when Ctrl-C stops a query it runs (the audit's, a
-# query's): the KeyboardInterrupt is its, and the user's Ctrl-C is the cause, not a bug
+# query's): it takes the KeyboardInterrupt and raises this instead. The cause is the user's Ctrl-C.
 DUCKDB_INTERRUPTED = "Query interrupted"
 EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader went away
 EXIT_CODES = {
