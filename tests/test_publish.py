@@ -16,22 +16,19 @@ def test_rebuild_replaces_the_warehouse_and_leaves_no_staging(tmp_path, tiny_fol
     assert sorted(p.name for p in tmp_path.iterdir()) == ["download", "wh"]
 
 
-def test_failed_build_leaves_the_previous_warehouse_intact(tmp_path, tiny_folder, monkeypatch):
-    Warehouse.build(tiny_folder, tmp_path / "wh")
-
+def _raising(message: str):
     def broken(*args, **kwargs):
-        raise OSError("disk full")
+        raise OSError(message)
 
-    monkeypatch.setattr(table_writer.TableWriter, "append", broken)
-    with pytest.raises(OSError, match="disk full"):
-        Warehouse.build(tiny_folder, tmp_path / "wh")
-    assert Warehouse(tmp_path / "wh").query("select count(*) from objects").item() == 8
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["download", "wh"]
+    return broken
 
 
-def test_a_failed_insert_into_duckdb_fails_the_build_and_publishes_nothing(tmp_path, tiny_folder, monkeypatch):
+def _appending_fails(monkeypatch) -> None:
+    monkeypatch.setattr(table_writer.TableWriter, "append", _raising("disk full"))
+
+
+def _inserting_fails(monkeypatch) -> None:
     """Inserts run on the writer's own thread: their errors must still reach the build."""
-    Warehouse.build(tiny_folder, tmp_path / "wh")
     execute_on = table_writer._execute_on
 
     def failing_inserts(con, table, sql):
@@ -40,23 +37,24 @@ def test_a_failed_insert_into_duckdb_fails_the_build_and_publishes_nothing(tmp_p
         execute_on(con, table, sql)
 
     monkeypatch.setattr(table_writer, "_execute_on", failing_inserts)
-    with pytest.raises(OSError, match="database disk full"):
-        Warehouse.build(tiny_folder, tmp_path / "wh")
-    assert Warehouse(tmp_path / "wh").query("select count(*) from objects").item() == 8
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["download", "wh"]
 
 
-def test_a_failed_parquet_write_fails_the_build_and_publishes_nothing(tmp_path, tiny_folder, monkeypatch):
-    """Row groups are written to Parquet on the writer's threads: their errors must still reach the build."""
+def _writing_parquet_fails(monkeypatch) -> None:
+    """Row groups go to Parquet on the writer's threads: their errors must still reach the build."""
     import pyarrow.parquet as pq
 
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", _raising("parquet disk full"))
+
+
+@pytest.mark.parametrize(
+    ("breaks", "message"),
+    [(_appending_fails, "disk full"), (_inserting_fails, "database disk full"), (_writing_parquet_fails, "parquet")],
+    ids=["appending", "inserting into duckdb", "writing parquet"],
+)
+def test_failed_build_leaves_the_previous_warehouse_intact(tmp_path, tiny_folder, monkeypatch, breaks, message):
     Warehouse.build(tiny_folder, tmp_path / "wh")
-
-    def failing_write(self, table, row_group_size=None):
-        raise OSError("parquet disk full")
-
-    monkeypatch.setattr(pq.ParquetWriter, "write_table", failing_write)
-    with pytest.raises(OSError, match="parquet disk full"):
+    breaks(monkeypatch)
+    with pytest.raises(OSError, match=message):
         Warehouse.build(tiny_folder, tmp_path / "wh")
     assert Warehouse(tmp_path / "wh").query("select count(*) from objects").item() == 8
     assert sorted(p.name for p in tmp_path.iterdir()) == ["download", "wh"]
