@@ -12,9 +12,7 @@ checked out into a temporary git worktree, which is removed at the end. Figures,
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -22,12 +20,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from processes import run_measured
+from run import run_job
 
 from cityscapes_warehouse.demo import cached_replica, default_cache
 
-HERE = Path(__file__).resolve().parent
-CHECKOUT = HERE.parent
+CHECKOUT = Path(__file__).resolve().parent.parent
 
 
 def main() -> int:
@@ -49,13 +46,13 @@ def main() -> int:
                 for side in ("old", "new") if run % 2 == 0 else ("new", "old"):
                     result = _run(args.job, source, Path(work) / f"out-{side}", sides[side])
                     results[side].append(result)
-                    print(_line(side, result["seconds"], result["cpu_s"], result["peak_mb"]), flush=True)
+                    print(_line(side, result["seconds"], result["cpu_s"], result["peak_rss_mb"]), flush=True)
         finally:
             subprocess.run(["git", "-C", str(CHECKOUT), "worktree", "remove", "--force", str(Path(work) / "old")])
     print(f"\n{args.job} of {source}, {args.runs} runs each, medians (peak: the largest):")
     for side, runs in results.items():
         medians = (statistics.median(r[key] for r in runs) for key in ("seconds", "cpu_s"))
-        print(_line(side, *medians, max(r["peak_mb"] for r in runs)))
+        print(_line(side, *medians, max(r["peak_rss_mb"] for r in runs)))
     return 0
 
 
@@ -81,17 +78,7 @@ def _imported_from(env: dict[str, str]) -> str:
 
 def _run(job: str, source: Path, out: Path, env: dict[str, str]) -> dict:
     shutil.rmtree(out, ignore_errors=True)  # each run writes anew: replacing a warehouse costs more
-    before = _children_cpu_s()
-    done, peak_mb = run_measured([sys.executable, str(HERE / "jobs.py"), job, str(source), str(out)], 0.05, env)
-    if done.returncode != 0:
-        raise RuntimeError(f"bench job {job} failed:\n{done.stderr[-2000:]}")
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    return {**result, "cpu_s": _children_cpu_s() - before, "peak_mb": peak_mb}
-
-
-def _children_cpu_s() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+    return run_job(job, source, out, env=env)
 
 
 if __name__ == "__main__":

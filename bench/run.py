@@ -34,10 +34,11 @@ SCALES = (0.1, 0.25, 0.5, 1.0, 2.0)
 CORES = Settings().workers  # the pixel stage's workers: one per core
 
 
-def run_job(job: str, *args: str) -> dict:
-    """Run one job in its own process; add its peak memory (every process of it at once) and CPU time."""
+def run_job(job: str, *args: str, env: dict[str, str] | None = None) -> dict:
+    """Run one job in its own process (in `env`, else this one's environment); add its peak memory
+    (every process of it at once) and CPU time."""
     cpu_before = _children_cpu_s()
-    done, peak_mb = run_measured([sys.executable, str(HERE / "jobs.py"), job, *map(str, args)], 0.05)
+    done, peak_mb = run_measured([sys.executable, str(HERE / "jobs.py"), job, *map(str, args)], 0.05, env)
     if done.returncode != 0:
         raise RuntimeError(f"bench job {job} failed:\n{done.stderr[-2000:]}")
     result = json.loads(done.stdout.strip().splitlines()[-1])
