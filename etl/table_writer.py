@@ -162,6 +162,7 @@ class DatabaseThread:
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="duckdb-writer")
         self._con = self._thread.submit(duckdb.connect, str(path), config=config).result()
         self._queued: Future | None = None
+        self._closed = False
 
     def run(self, call: Callable[..., object], *args: object) -> object:
         """`call(connection, *args)` once every earlier call is done; its result."""
@@ -178,7 +179,11 @@ class DatabaseThread:
     def close(self) -> None:
         """Close the connection once the last call is done. That call's error is not raised here:
         a writer that succeeds has made a `run` since, which raised it, and one that is failing
-        raises its own error, which this must not replace."""
+        raises its own error, which this must not replace. Closing again does nothing (an abort
+        after a failed close)."""
+        if self._closed:
+            return
+        self._closed = True
         try:
             self._wait_queued()
         except Exception:  # noqa: BLE001,S110 (see above)

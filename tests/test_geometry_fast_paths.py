@@ -49,7 +49,7 @@ CASES = {
     "out_of_roi_frame_and_region": [FRAME, [[10, 10], [20, 10], [20, 20], [10, 20]]],
     "negative_coordinates": [[[-5, -5], [-1, -5], [-1, -1], [-5, -1]]],
     "near_the_coordinate_limit": [[[0, 0], [2**20, 0], [2**20, 2**20], [0, 2**20]]],
-    "beyond_exact_int64_turns": [[[0, 0], [2**30, 0], [2**30, 2**30], [0, 2**30]]],
+    "at_the_exact_coordinate_bound": [[[0, 0], [2**30, 0], [2**30, 2**30], [0, 2**30]]],
 }
 
 

@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from cityscapes_warehouse.config import Settings
-from cityscapes_warehouse.table_writer import TableWriter
+from cityscapes_warehouse.table_writer import DatabaseThread, TableWriter
 
 WRITER_THREADS = ("parquet-writer", "duckdb-writer")
 
@@ -89,4 +89,12 @@ def test_rows_come_back_in_order_from_both_copies(tmp_path):
     assert writer.tables({"t": ("a",)})["t"]["a"].to_pylist() == list(range(0, 108))
     writer.abort()  # closes the Parquet file whole (close would also create the warehouse's views)
     assert pq.read_table(tmp_path / "wh" / "tables" / "t").column("a").to_pylist() == list(range(0, 108))
+    assert writer_threads() == []
+
+
+def test_the_database_thread_closes_once_however_often_it_is_closed(tmp_path):
+    database = DatabaseThread(tmp_path / "db.duckdb", {})
+    database.run_soon(lambda con: con.execute("create table t as select 1 as a"))
+    database.close()
+    database.close()  # an abort after a failed close closes again: nothing left to do, nothing raised
     assert writer_threads() == []
