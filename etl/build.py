@@ -65,11 +65,35 @@ class StrictError(Exception):
         self.summary = summary
         faults = summary.faults_by_reason
         reasons = ", ".join(f"{reason} {count}" for reason, count in faults.items())
-        shown = "\n".join(f"  {_where(r)}: {r['reason']}: {r['detail']}" for r in examples)
         super().__init__(
             f"--strict: {sum(faults.values())} reject(s) for a fault of the source ({reasons}), "
-            f"so nothing was published:\n{shown}"
+            f"so nothing was published:{_examples(examples, sum(faults.values()))}"
         )
+
+
+class NothingReadError(Exception):
+    """No image of the source could be read: every file was rejected, and nothing was published.
+
+    A truncated download or a folder of broken files would otherwise replace a good warehouse with
+    an empty one, and every check of an empty table passes.
+    """
+
+    def __init__(self, summary: BuildSummary, examples: list[dict]):
+        self.summary = summary
+        reasons = ", ".join(f"{reason} {count}" for reason, count in summary.rejects_by_reason.items())
+        super().__init__(
+            f"no image could be read from {summary.source}: {summary.files_read} file(s), every one "
+            f"rejected ({reasons or 'nothing to read'}), so nothing was published:"
+            f"{_examples(examples, summary.rejects)}"
+        )
+
+
+def _examples(examples: list[dict], total: int) -> str:
+    """The first rejects, a line each, and how many more there are."""
+    lines = "".join(f"\n  {_where(r)}: {r['reason']}: {r['detail']}" for r in examples)
+    if total > len(examples):
+        lines += f"\n  ... and {total - len(examples)} more (the first {len(examples)} shown)"
+    return lines
 
 
 def _where(reject: dict) -> str:
@@ -122,6 +146,8 @@ def build(
                     rejects_by_reason=dict(sorted(tally.rejects.items())),
                     pixels=pixels,
                 )
+                if not summary.images:
+                    raise NothingReadError(summary, tally.first_faults)
                 if strict and summary.faults_by_reason:
                     raise StrictError(summary, tally.first_faults)
                 if pixels:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import duckdb
 
 from .audit import AuditError
-from .build import StrictError
+from .build import NothingReadError, StrictError
 from .export import ExportError
 from .outputs import OutputError
 from .publish import PublishError
@@ -50,6 +50,7 @@ USER_ERRORS = (
     WarehouseError,
     AuditError,
     StrictError,
+    NothingReadError,
     ExportError,
     OutputError,
 )

@@ -155,6 +155,9 @@ def test_a_tar_gz_of_many_large_members_is_read_a_few_at_a_time(tmp_path):
         header.size = size
         # a gzip file may hold several members: the header, then the zeros compressed once, then padding
         parts += [gzip.compress(header.tobuf(format=tarfile.GNU_FORMAT)), zeros]
+    # one readable image: a source of which nothing can be read is refused before anything is written
+    readable = {"size": {"height": 50, "width": 100}, "tags": [], "objects": []}
+    parts.append(_tar_member_gz("train/ann/ulm_000100_000019_leftImg8bit.png.json", json.dumps(readable).encode()))
     parts.append(gzip.compress(b"\0" * 1024))  # the end-of-archive blocks
     archive = tmp_path / "project.tar.gz"
     archive.write_bytes(b"".join(parts))

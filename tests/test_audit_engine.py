@@ -103,6 +103,10 @@ MUTATIONS = {
         [f"insert into polygons values ({FIRST_OBJECT}, 7, 2, [{{'x': 0, 'y': 0}}, {{'x': 5, 'y': 5}}])"],
         ("polygons.integrity", "vertices per ring", "n_vertices >= 3"),
     ),
+    "no image": (  # a source of which nothing could be read: every other check passes on nothing
+        ["delete from images"],
+        ("images.integrity", "not empty", "at least one image"),
+    ),
     "gap in draw_order": (
         [f"update objects set draw_order = draw_order + 100 where object_id = {FIRST_OBJECT}"],
         ("check_draw_order.integrity", "draw_order contiguous", "objects + rejects of each image are 0..n-1"),

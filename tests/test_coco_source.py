@@ -14,6 +14,8 @@ from cityscapes_warehouse.sources.coco import raw_to_gtfine
 SQUARE = [10, 10, 20, 10, 20, 20, 10, 20]
 IMAGE = {"id": 1, "file_name": "aachen/aachen_000000_000019_leftImg8bit.png", "width": 100, "height": 50}
 CATEGORIES = [{"id": 7, "name": "road"}, {"id": 26, "name": "car"}, {"id": 99, "name": "spaceship"}]
+# a second, readable image: a source of which nothing can be read is refused whole (NothingReadError)
+READABLE = {"id": 2, "file_name": "aachen/aachen_000001_000019_leftImg8bit.png", "width": 100, "height": 50}
 
 
 def write_coco(folder: Path, annotations, images=(IMAGE,), categories=CATEGORIES, split="train") -> Path:
@@ -182,7 +184,7 @@ def test_a_file_that_is_no_instances_document_is_one_file_reject(tmp_path, doc, 
     folder = tmp_path / "coco"
     folder.mkdir()
     (folder / "instances_train.json").write_text(doc if isinstance(doc, str) else json.dumps(doc))
-    (folder / "instances_val.json").write_text(json.dumps({"images": [], "annotations": [], "categories": []}))
+    (folder / "instances_val.json").write_text(json.dumps({"images": [READABLE], "annotations": [], "categories": []}))
     wh = build(folder, tmp_path / "wh")
     assert rejects(wh) == [("instances_train.json", None, reason)]
 
@@ -198,7 +200,7 @@ def test_a_file_that_is_no_instances_document_is_one_file_reject(tmp_path, doc, 
     ],
 )
 def test_an_image_that_cannot_be_placed_is_rejected_whole(tmp_path, image, reason):
-    wh = build(write_coco(tmp_path / "coco", [], images=[image]), tmp_path / "wh")
+    wh = build(write_coco(tmp_path / "coco", [], images=[image, READABLE]), tmp_path / "wh")
     assert rejects(wh) == [("instances_train.json#images[0]", None, reason)]
 
 
@@ -209,5 +211,6 @@ def test_an_image_listed_twice_keeps_its_first_entry(tmp_path):
 
 
 def test_an_unknown_split_is_one_file_reject(tmp_path):
+    write_coco(tmp_path / "coco", [], images=[READABLE])
     wh = build(write_coco(tmp_path / "coco", [annotation()], split="minival"), tmp_path / "wh")
     assert rejects(wh) == [("instances_minival.json", None, "bad_path")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cityscapes_warehouse import Warehouse, publish, table_writer
+from cityscapes_warehouse.build import NothingReadError
 from cityscapes_warehouse.manifest import write_manifest
 
 
@@ -58,6 +59,24 @@ def test_failed_build_leaves_the_previous_warehouse_intact(tmp_path, tiny_folder
         Warehouse.build(tiny_folder, tmp_path / "wh")
     assert Warehouse(tmp_path / "wh").query("select count(*) from objects").item() == 8
     assert sorted(p.name for p in tmp_path.iterdir()) == ["download", "wh"]
+
+
+def test_a_source_of_which_nothing_can_be_read_replaces_no_warehouse(tmp_path, tiny_folder):
+    """A truncated download or a folder of broken files: refused, naming each file, and the
+    warehouse built before is still there (an empty one would pass every check of its tables)."""
+    Warehouse.build(tiny_folder, tmp_path / "wh")
+    broken = tmp_path / "broken" / "gtFine" / "val" / "ulm"
+    broken.mkdir(parents=True)
+    for frame in range(12):
+        (broken / f"ulm_{frame:06d}_000019_gtFine_polygons.json").write_text('{"imgHeight": 1024, "objects": [')
+    with pytest.raises(NothingReadError) as refused:
+        Warehouse.build(tmp_path / "broken", tmp_path / "wh")
+    message = str(refused.value)
+    assert "12 file(s), every one rejected (malformed_json 12), so nothing was published" in message
+    assert "gtFine/val/ulm/ulm_000000_000019_gtFine_polygons.json: malformed_json" in message
+    assert "... and 2 more (the first 10 shown)" in message
+    assert Warehouse(tmp_path / "wh").query("select count(*) from objects").item() == 8
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken", "download", "wh"]
 
 
 def test_publish_swaps_without_a_moment_of_absence(tmp_path, monkeypatch):

@@ -70,6 +70,10 @@ TINY_SLY = {
 }
 
 
+# a readable image beside the broken one: a source of which nothing can be read is refused whole
+READABLE = {"val/ann/ulm_000001_000019_leftImg8bit.png.json": annotation([])}
+
+
 def write_project(root: Path, files: dict[str, dict] = TINY_SLY, project_meta: dict | None = None) -> Path:
     root.mkdir(parents=True)
     (root / "meta.json").write_text(json.dumps(meta() if project_meta is None else project_meta))
@@ -132,13 +136,13 @@ def test_city_datasets_take_the_published_split_of_their_city(tmp_path):
 
 
 def test_dataset_folder_that_is_neither_split_nor_city_is_rejected(tmp_path):
-    files = {"misc/ann/ulm_000000_000019_leftImg8bit.png.json": annotation([])}
+    files = {"misc/ann/ulm_000000_000019_leftImg8bit.png.json": annotation([]), **READABLE}
     wh, summary = Warehouse.build(write_project(tmp_path / "project", files), tmp_path / "wh")
     assert summary.rejects_by_reason == {"bad_path": 1}
 
 
 def test_city_tag_disagreeing_with_the_image_name_is_a_city_mismatch(tmp_path):
-    files = {"train/ann/ulm_000000_000019_leftImg8bit.png.json": annotation([], city="aachen")}
+    files = {"train/ann/ulm_000000_000019_leftImg8bit.png.json": annotation([], city="aachen"), **READABLE}
     wh, summary = Warehouse.build(write_project(tmp_path / "project", files), tmp_path / "wh")
     assert summary.rejects_by_reason == {"city_mismatch": 1}
     assert "tagged with city 'aachen'" in wh.query("select detail from rejects").item()
@@ -269,6 +273,6 @@ def test_non_polygon_geometry_is_rejected(tmp_path):
 
 
 def test_annotation_without_size_is_a_file_reject(tmp_path):
-    files = {"train/ann/ulm_000000_000019_leftImg8bit.png.json": {"objects": []}}
+    files = {"train/ann/ulm_000000_000019_leftImg8bit.png.json": {"objects": []}, **READABLE}
     wh, summary = Warehouse.build(write_project(tmp_path / "project", files), tmp_path / "wh")
     assert summary.rejects_by_reason == {"missing_field": 1}
