@@ -22,7 +22,7 @@ from .demo import cached_replica, default_cache
 from .display import FORMATS, shown_path, synthetic_banner, terminal_width
 from .errors import EXIT_CHECKS_FAILED, exit_codes_help, run_guarded
 from .export import EXPORTERS
-from .outputs import write_file
+from .outputs import check_output_file, write_file
 from .progress import Progress, reporting
 from .replica import write_replica
 from .version import __version__
@@ -171,7 +171,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="a suite by name, e.g. class_stats.published (repeatable; default: all, listed above)",
     )
-    p.add_argument("--report", type=Path, metavar="FILE", help="also write a report: FILE.html or FILE.md")
+    p.add_argument(
+        "--report",
+        type=_report_file,
+        metavar="FILE",
+        help="also write a report: FILE.html (HTML) or FILE.md (Markdown); any other name is refused",
+    )
     p.add_argument("--force", action="store_true", help="replace FILE even if this tool did not write it")
     p.set_defaults(run=_validate)
 
@@ -274,6 +279,12 @@ def _positive(text: str) -> int:
     return int(text)
 
 
+def _report_file(text: str) -> Path:
+    if Path(text).suffix.lower() not in (".html", ".md"):
+        raise argparse.ArgumentTypeError(f"must end in .html or .md (the report's format), got '{text}'")
+    return Path(text)
+
+
 def _seed(text: str) -> int:
     # numpy's generators, which the replica seeds, take no negative seed
     if not (text.isascii() and text.isdigit()):
@@ -374,6 +385,8 @@ def _query(args) -> int:
 
 
 def _validate(args) -> int:
+    if args.report:
+        check_output_file(args.report, args.force)  # before validating: a refusal after it loses the verdict
     wh = Warehouse(args.warehouse)
     show_banner(wh.info()["synthetic"])
     report = wh.validate(args.suite)
