@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib.machinery
 import json
+import math
 import sys
 import time
 from pathlib import Path
@@ -21,7 +22,7 @@ from .demo import cached_replica, default_cache
 from .display import FORMATS, shown_path, synthetic_banner, terminal_width
 from .errors import EXIT_CHECKS_FAILED, exit_codes_help, run_guarded
 from .export import EXPORTERS
-from .outputs import write_file
+from .outputs import check_output_file, write_file
 from .progress import Progress, reporting
 from .replica import write_replica
 from .version import __version__
@@ -170,7 +171,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="a suite by name, e.g. class_stats.published (repeatable; default: all, listed above)",
     )
-    p.add_argument("--report", type=Path, metavar="FILE", help="also write a report: FILE.html or FILE.md")
+    p.add_argument(
+        "--report",
+        type=_report_file,
+        metavar="FILE",
+        help="also write a report: FILE.html (HTML) or FILE.md (Markdown); any other name is refused",
+    )
     p.add_argument("--force", action="store_true", help="replace FILE even if this tool did not write it")
     p.set_defaults(run=_validate)
 
@@ -214,8 +220,20 @@ def _parser() -> argparse.ArgumentParser:
         f"{PROG} replica replica/ --scale 0.02 --zip",
     )
     p.add_argument("out", type=Path, help="folder to write gtFine/ and truth.json into")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
-    p.add_argument("--scale", type=float, default=1.0, help="fraction of the full release (default: %(default)s)")
+    p.add_argument(
+        "--seed",
+        type=_seed,
+        default=0,
+        metavar="N",
+        help="random seed, a whole number 0 or more (default: %(default)s)",
+    )
+    p.add_argument(
+        "--scale",
+        type=_scale,
+        default=1.0,
+        metavar="F",
+        help="fraction of the full release, in (0, 1] (default: %(default)s)",
+    )
     p.add_argument("--zip", action="store_true", help="also write gtFine_trainvaltest.zip")
     p.add_argument(
         "--label-pngs",
@@ -231,8 +249,20 @@ def _parser() -> argparse.ArgumentParser:
         f"{PROG} demo --out demo-warehouse",
     )
     p.add_argument("--out", type=Path, default=Path("demo-warehouse"), help="default: %(default)s")
-    p.add_argument("--seed", type=int, default=0, help="replica seed (default: %(default)s)")
-    p.add_argument("--scale", type=float, default=1.0, help="replica scale (default: %(default)s)")
+    p.add_argument(
+        "--seed",
+        type=_seed,
+        default=0,
+        metavar="N",
+        help="replica seed, a whole number 0 or more (default: %(default)s)",
+    )
+    p.add_argument(
+        "--scale",
+        type=_scale,
+        default=1.0,
+        metavar="F",
+        help="replica scale: a fraction of the full release, in (0, 1] (default: %(default)s)",
+    )
     p.add_argument(
         "--cache",
         type=Path,
@@ -247,6 +277,29 @@ def _positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number of rows, 1 or more, got '{text}'")
     return int(text)
+
+
+def _report_file(text: str) -> Path:
+    if Path(text).suffix.lower() not in (".html", ".md"):
+        raise argparse.ArgumentTypeError(f"must end in .html or .md (the report's format), got '{text}'")
+    return Path(text)
+
+
+def _seed(text: str) -> int:
+    # numpy's generators, which the replica seeds, take no negative seed
+    if not (text.isascii() and text.isdigit()):
+        raise argparse.ArgumentTypeError(f"must be a whole number, 0 or more, got '{text}'")
+    return int(text)
+
+
+def _scale(text: str) -> float:
+    try:
+        scale = float(text)
+    except ValueError:
+        scale = math.nan
+    if not 0 < scale <= 1:  # also refuses nan, which compares false with everything
+        raise argparse.ArgumentTypeError(f"must be a number in (0, 1], a fraction of the full release, got '{text}'")
+    return scale
 
 
 def show_banner(synthetic: bool, fmt: str = "table") -> None:
@@ -332,6 +385,8 @@ def _query(args) -> int:
 
 
 def _validate(args) -> int:
+    if args.report:
+        check_output_file(args.report, args.force)  # before validating: a refusal after it loses the verdict
     wh = Warehouse(args.warehouse)
     show_banner(wh.info()["synthetic"])
     report = wh.validate(args.suite)

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from multiprocessing.context import BaseContext
 from pathlib import Path
 
+import pyarrow as pa
+
 from .archive_budget import MAX_ARCHIVE_BYTES
 from .layout import DATABASE_FILE  # noqa: F401  (layout.py owns the warehouse's file names)
 
@@ -37,12 +39,22 @@ def available_cores() -> int:
     return os.cpu_count() or 1
 
 
+# The codecs pyarrow writes Parquet with ("none": uncompressed).
+PARQUET_CODECS = ("zstd", "snappy", "gzip", "brotli", "lz4", "none")
+
+
+def codec_takes_level(codec: str) -> bool:
+    """Whether `codec` takes a compression level: pyarrow refuses one for snappy and none."""
+    return codec != "none" and pa.Codec.supports_compression_level(codec)
+
+
 @dataclass(frozen=True)
 class Settings:
     """How a warehouse is written.
 
     parquet_compression / parquet_compression_level: zstd at its fastest level: level 3 wrote 38 % slower
-    for files 3 % smaller.
+    for files 3 % smaller. Any of PARQUET_CODECS; the level is ignored by a codec without levels
+    (snappy, none).
     dictionary_columns: the columns worth dictionary-encoding (few distinct values). Trying it on
     every column, Parquet's default, costs time on unique ids, WKB and vertices for nothing.
     row_group_rows: rows per Parquet row group (small enough for readers to skip by statistics) and
@@ -52,6 +64,9 @@ class Settings:
     keeps the build's memory flat as the dataset grows. 128 MB took 90 MB off the peak of a build
     of twice the release (256 MB: 1,048 and 1,079 MB; 128 MB: 953 and 992 MB) at no measured cost
     in time; 64 MB doubled the CPU time of inserting `objects`.
+    Every count is a whole number of 1 or more, and the two thresholds (parallel_min_files,
+    pixel_min_images) 0 or more; the dataclass refuses anything else when it is made (ValueError), so a
+    bad value fails where it is written, not in a worker thread or a loop that never ends.
     workers: processes that parse, measure and rasterise in parallel, and write the replica
     (default: the cores this process may use, at most 8).
     batch_files: files per batch sent to a worker: large enough to amortise the hand-over, small
@@ -80,3 +95,46 @@ class Settings:
     pixel_batch_images: int = 100
     pixel_min_images: int = 400
     archive_bytes: int = MAX_ARCHIVE_BYTES
+
+    def __post_init__(self) -> None:
+        for name in _POSITIVE_COUNTS:
+            _check_whole_number(name, getattr(self, name), 1)
+        for name in _THRESHOLDS:
+            _check_whole_number(name, getattr(self, name), 0)
+        _check_compression(self.parquet_compression, self.parquet_compression_level)
+        # a plain string would pass `column in ...` as a substring test and encode the wrong columns
+        if not isinstance(self.dictionary_columns, (set, frozenset)) or not all(
+            isinstance(column, str) for column in self.dictionary_columns
+        ):
+            raise ValueError(
+                f"Settings.dictionary_columns must be a set of column names, got {self.dictionary_columns!r}"
+            )
+        limit = self.duckdb_memory_limit
+        if not isinstance(limit, str) or not limit.strip():
+            raise ValueError(f"Settings.duckdb_memory_limit must be a size DuckDB reads, e.g. '128MB', got {limit!r}")
+
+
+# Sizes of a batch, a row group or a pool: 0 divides by zero, or a batch of 0 never advances.
+_POSITIVE_COUNTS = ("row_group_rows", "workers", "batch_files", "pixel_batch_images", "archive_bytes")
+# Below these a stage runs in one process; 0 runs it in parallel whatever its size.
+_THRESHOLDS = ("parallel_min_files", "pixel_min_images")
+
+
+def _check_whole_number(name: str, value: object, least: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise ValueError(f"Settings.{name} must be a whole number, {least} or more, got {value!r}")
+
+
+def _check_compression(codec: object, level: object) -> None:
+    written = [c for c in PARQUET_CODECS if c == "none" or pa.Codec.is_available(c)]
+    if codec not in written:
+        raise ValueError(f"Settings.parquet_compression must be one of {', '.join(written)}, got {codec!r}")
+    if isinstance(level, bool) or not isinstance(level, int):
+        raise ValueError(f"Settings.parquet_compression_level must be a whole number, got {level!r}")
+    if codec_takes_level(codec):
+        # outside its range, gzip fails only when a writer thread first compresses a row group
+        least, most = pa.Codec.minimum_compression_level(codec), pa.Codec.maximum_compression_level(codec)
+        if not least <= level <= most:
+            raise ValueError(
+                f"Settings.parquet_compression_level must be from {least} to {most} for {codec}, got {level!r}"
+            )

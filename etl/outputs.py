@@ -49,15 +49,7 @@ def write_file(path: Path, write: Callable[[Path], object], force: bool = False)
     write (unless `force`). The move is atomic, so a failed write (a full disk) leaves no half file.
     """
     path = Path(path)
-    if path.is_dir():
-        raise OutputError(f"{path}: is a folder; name the file to write, e.g. {path / 'report.html'}")
-    _check_parents(path)
-    _refuse_inside_warehouse(path)
-    if (path.exists() or path.is_symlink()) and not force and not _written_by_us(path):
-        raise OutputError(
-            f"{path}: exists and was not written by cityscapes-warehouse; "
-            "choose another file, or pass --force to replace it"
-        )
+    check_output_file(path, force)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.{os.getpid()}.tmp"
     try:
@@ -68,6 +60,21 @@ def write_file(path: Path, write: Callable[[Path], object], force: bool = False)
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def check_output_file(path: Path, force: bool = False) -> None:
+    """Raise OutputError if `write_file` would refuse `path`; a command whose content takes long to make
+    (validate's report) asks first, so a refusal does not come after the work."""
+    path = Path(path)
+    if path.is_dir():
+        raise OutputError(f"{path}: is a folder; name the file to write, e.g. {path / 'report.html'}")
+    _check_parents(path)
+    _refuse_inside_warehouse(path)
+    if (path.exists() or path.is_symlink()) and not force and not _written_by_us(path):
+        raise OutputError(
+            f"{path}: exists and was not written by cityscapes-warehouse; "
+            "choose another file, or pass --force to replace it"
+        )
 
 
 def _check_parents(path: Path) -> None:

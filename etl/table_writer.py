@@ -17,7 +17,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .config import Settings
+from .config import Settings, codec_takes_level
 from .layout import DATABASE_FILE, PART_FILE, table_dir
 from .manifest import write_manifest
 from .version import oldest_duckdb
@@ -111,12 +111,13 @@ class TableWriter:
         # declared types round-trip through Parquet's own (tested).
         folder = table_dir(self.out, name)
         folder.mkdir(parents=True)
+        takes_level = codec_takes_level(self.settings.parquet_compression)  # snappy refuses any level
         self._parquet[name] = pq.ParquetWriter(
             folder / PART_FILE,
             schema.remove_metadata(),
             store_schema=False,
             compression=self.settings.parquet_compression,
-            compression_level=self.settings.parquet_compression_level,
+            compression_level=self.settings.parquet_compression_level if takes_level else None,
             use_dictionary=[c for c in schema.names if c in self.settings.dictionary_columns],
         )
         self._pending[name] = []

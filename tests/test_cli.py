@@ -133,6 +133,52 @@ def test_demo_builds_the_replica_and_reuses_it(tmp_path, capsys):
     assert "(reused)" in capsys.readouterr().out
 
 
+def replica_args(command: str, tmp_path: Path) -> list[str]:
+    if command == "replica":
+        return ["replica", str(tmp_path / "rep")]
+    return ["demo", "--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "wh")]
+
+
+def refused_by_the_parser(args: list[str], capsys) -> str:
+    """The parser's own error: exit 2 and its one line, the last on stderr."""
+    with pytest.raises(SystemExit) as exit_:
+        main(args)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return err.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("command", ["replica", "demo"])
+@pytest.mark.parametrize("scale", ["2", "0", "-1", "nan", "inf", "half"])
+def test_a_scale_outside_0_to_1_is_refused_before_anything_is_written(command, scale, tmp_path, capsys):
+    line = refused_by_the_parser([*replica_args(command, tmp_path), "--scale", scale], capsys)
+    assert line == (
+        f"cityscapes-warehouse {command}: error: argument --scale: "
+        f"must be a number in (0, 1], a fraction of the full release, got '{scale}'"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["replica", "demo"])
+@pytest.mark.parametrize("seed", ["-1", "1.5", "x"])
+def test_a_seed_that_is_not_a_whole_number_0_or_more_is_refused(command, seed, tmp_path, capsys):
+    line = refused_by_the_parser([*replica_args(command, tmp_path), "--seed", seed], capsys)
+    assert line == (
+        f"cityscapes-warehouse {command}: error: argument --seed: must be a whole number, 0 or more, got '{seed}'"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["replica", "demo"])
+def test_the_help_of_scale_and_seed_states_their_range(command, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "--seed N " in help_text and "a whole number 0 or more" in help_text
+    assert "--scale F " in help_text and "in (0, 1]" in help_text
+
+
 def test_validate_exits_1_and_names_each_difference(built, capsys):
     # the tiny warehouse holds 3 cities of 2 splits: held to those cities' figures, not the release's
     assert main(["validate", "--warehouse", str(built), "--suite", "city_stats.published"]) == 1

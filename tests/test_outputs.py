@@ -67,6 +67,34 @@ def test_validate_report_follows_the_same_rules(built, tmp_path, capsys):
     assert notes.read_text().startswith("# Warehouse validation")
 
 
+@pytest.mark.parametrize("target", ["someone else's file", "inside the warehouse"])
+def test_validate_refuses_its_report_target_before_validating(built, tmp_path, monkeypatch, capsys, target):
+    from cityscapes_warehouse import Warehouse
+
+    validated = []
+    monkeypatch.setattr(Warehouse, "validate", lambda self, suites=None: validated.append(suites))
+    notes = tmp_path / "notes.html"
+    notes.write_text("mine")
+    report = notes if target == "someone else's file" else built / "validation.html"
+    assert main(["validate", "--warehouse", str(built), "--report", str(report)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cityscapes-warehouse validate: error: ") and len(err.splitlines()) == 1
+    assert validated == []
+    assert notes.read_text() == "mine" and not (built / "validation.html").exists()
+
+
+@pytest.mark.parametrize("name", ["out.txt", "report", "report.html.bak"])
+def test_validate_refuses_a_report_that_is_not_html_or_markdown(built, tmp_path, capsys, name):
+    with pytest.raises(SystemExit) as exit_:
+        main(["validate", "--warehouse", str(built), "--report", str(tmp_path / name)])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"cityscapes-warehouse validate: error: argument --report: "
+        f"must end in .html or .md (the report's format), got '{tmp_path / name}'"
+    )
+    assert not (tmp_path / name).exists()
+
+
 def test_export_into_the_warehouse_is_refused(built, capsys):
     before = _digest(built)
     assert main(["export", "--format", "coco", str(built / "coco"), "--warehouse", str(built)]) == 2

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import sys
 from pathlib import Path
 
+import pyarrow.parquet as pq
+import pytest
+
 import cityscapes_warehouse
+from cityscapes_warehouse import Warehouse
 from cityscapes_warehouse.config import START_METHOD, Settings, available_cores, worker_context
 
 PACKAGE_DIR = Path(cityscapes_warehouse.__file__).parent
@@ -74,3 +79,54 @@ def test_another_programs_main_module_is_left_alone(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "__main__", program)
     cli._light_workers()
     assert program.__spec__ is None
+
+
+@pytest.mark.parametrize(
+    ("codec", "written_as"), [("snappy", "SNAPPY"), ("none", "UNCOMPRESSED"), ("gzip", "GZIP"), ("zstd", "ZSTD")]
+)
+def test_a_build_writes_its_parquet_files_with_the_codec_chosen(tmp_path, tiny_folder, codec, written_as):
+    # the default level (1) stays set: a codec without levels must ignore it, not fail in a writer thread
+    wh, _ = Warehouse.build(tiny_folder, tmp_path / "wh", settings=Settings(parquet_compression=codec))
+    files = sorted((wh.path / "tables").rglob("*.parquet"))
+    assert files
+    for file in files:
+        metadata = pq.ParquetFile(file).metadata
+        codecs = {metadata.row_group(0).column(i).compression for i in range(metadata.num_columns)}
+        assert codecs == {written_as}, file.relative_to(wh.path)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "allowed"),
+    [
+        ("parquet_compression", "uncompressed", "one of zstd, snappy, gzip, brotli, lz4, none"),
+        ("parquet_compression", "ZSTD", "one of zstd, snappy, gzip, brotli, lz4, none"),
+        ("parquet_compression_level", 10, "from 1 to 9 for gzip"),
+        ("parquet_compression_level", "1", "a whole number"),
+        ("row_group_rows", 0, "a whole number, 1 or more"),
+        ("pixel_batch_images", 0, "a whole number, 1 or more"),
+        ("batch_files", 2.5, "a whole number, 1 or more"),
+        ("workers", True, "a whole number, 1 or more"),
+        ("pixel_min_images", -1, "a whole number, 0 or more"),
+        ("dictionary_columns", "image_id", "a set of column names"),
+        ("duckdb_memory_limit", "", "a size DuckDB reads, e.g. '128MB'"),
+    ],
+)
+def test_a_bad_setting_is_refused_when_made_naming_the_field_value_and_what_is_allowed(name, value, allowed):
+    codec = {"parquet_compression": "gzip"} if name == "parquet_compression_level" else {}
+    with pytest.raises(ValueError) as refused:
+        Settings(**codec, **{name: value})
+    assert str(refused.value) == f"Settings.{name} must be {allowed}, got {value!r}"
+
+
+# every int field but the level, found by type so that a count added later is checked too
+COUNTS = [f.name for f in dataclasses.fields(Settings) if f.type == "int" and f.name != "parquet_compression_level"]
+
+
+@pytest.mark.parametrize("name", COUNTS)
+def test_every_count_refuses_a_negative_number(name):
+    with pytest.raises(ValueError, match=f"^Settings.{name} must be a whole number"):
+        Settings(**{name: -1})
+
+
+def test_a_threshold_of_0_is_allowed_it_means_always_in_parallel():
+    assert Settings(parallel_min_files=0, pixel_min_images=0).pixel_min_images == 0
