@@ -27,7 +27,13 @@ def check_out(out: Path) -> set[str]:
     Returns the files the existing warehouse's manifest lists (empty when there is none). Files
     the manifest does not list are the user's; one at a path the warehouse owns could not be kept.
     """
-    if not out.exists() and not out.is_symlink():
+    if out.is_symlink():
+        # publishing renames the staging folder onto `out`: the link itself would be replaced by a
+        # folder, and the one it points to left as it was
+        raise PublishError(
+            f"{out} is a symbolic link (to {out.resolve()}); give the folder itself as --out, or another --out"
+        )
+    if not out.exists():
         return set()
     if not out.is_dir():
         raise PublishError(f"{out} exists and is not a folder; choose another --out")
@@ -46,6 +52,14 @@ def check_out(out: Path) -> set[str]:
             "files; move them out, then build again"
         )
     return listed
+
+
+def check_out_beside(out: Path, read: str | Path) -> None:
+    """Refuse an `--out` inside the folder a build reads (a source's `location`): the next build of
+    it would read the warehouse's own files as annotation files (its manifest.json, badly named)."""
+    read = Path(read).resolve()
+    if read.is_dir() and out.resolve().is_relative_to(read):
+        raise PublishError(f"{out} lies inside {read}, the folder the build reads; choose an --out outside it")
 
 
 def staging_dir(out: Path) -> Path:

@@ -7,6 +7,7 @@ import pytest
 from cityscapes_warehouse import Warehouse, publish, table_writer
 from cityscapes_warehouse.build import NothingReadError
 from cityscapes_warehouse.manifest import write_manifest
+from cityscapes_warehouse.publish import PublishError
 
 
 def test_rebuild_replaces_the_warehouse_and_leaves_no_staging(tmp_path, tiny_folder):
@@ -77,6 +78,25 @@ def test_a_source_of_which_nothing_can_be_read_replaces_no_warehouse(tmp_path, t
     assert "... and 2 more (the first 10 shown)" in message
     assert Warehouse(tmp_path / "wh").query("select count(*) from objects").item() == 8
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken", "download", "wh"]
+
+
+def test_an_out_that_is_a_link_is_refused_and_left_as_it_was(tmp_path, tiny_folder):
+    """Publishing renames a folder onto --out: a link there would be replaced, its target left stale."""
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "wh").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(PublishError, match="is a symbolic link .* give the folder itself"):
+        Warehouse.build(tiny_folder, tmp_path / "wh")
+    assert (tmp_path / "wh").is_symlink() and not any((tmp_path / "elsewhere").iterdir())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["download", "elsewhere", "wh"]
+
+
+def test_an_out_inside_the_folder_read_is_refused(tmp_path, tiny_folder):
+    """Its manifest would be read as an annotation file by the next build of the same folder."""
+    with pytest.raises(PublishError, match="lies inside .* the folder the build reads"):
+        Warehouse.build(tiny_folder, tiny_folder / "gtFine" / "wh")
+    Warehouse.build(tiny_folder, tiny_folder / "wh")  # beside gtFine/, which is what is read: allowed
+    _, again = Warehouse.build(tiny_folder, tiny_folder / "wh")
+    assert again.rejects_by_reason == Warehouse.build(tiny_folder, tmp_path / "wh")[1].rejects_by_reason
 
 
 def test_publish_swaps_without_a_moment_of_absence(tmp_path, monkeypatch):
