@@ -22,8 +22,19 @@ class AuditError(Exception):
     def __init__(self, report, blocking: list):
         self.report = report
         self.blocking = blocking
-        lines = "\n".join(f"  {r.table}: {r.describe()}" for r in blocking)
+        lines = failure_lines([f"{r.table}: {r.describe()}" for r in blocking])
         super().__init__(f"{len(blocking)} check(s) failed, so the warehouse was not published:\n{lines}")
+
+
+SHOWN_FAILURES = 10  # an error is read in a terminal, a line per failure would fill it
+
+
+def failure_lines(failures: list[str]) -> str:
+    """The first failed checks, a line each, and how many more there are."""
+    lines = [f"  {failure}" for failure in failures[:SHOWN_FAILURES]]
+    if len(failures) > SHOWN_FAILURES:
+        lines.append(f"  ... and {len(failures) - SHOWN_FAILURES} more (the first {SHOWN_FAILURES} shown)")
+    return "\n".join(lines)
 
 
 def audit(staging: Path, expect_published: bool = False):

@@ -123,7 +123,8 @@ def _bug(who: str, exc: BaseException) -> int:
 
 def os_error_text(exc: OSError) -> str:
     """'PATH: cause' for an error of the file system, in words a user can act on."""
-    cause = _ERRNO_HINTS.get(exc.errno) or (exc.strerror or str(exc)).lower()
+    # the system's wording is lower-cased to follow the path; a message of our own is kept as written
+    cause = _ERRNO_HINTS.get(exc.errno) or (exc.strerror.lower() if exc.strerror else str(exc))
     paths = [str(p) for p in (exc.filename, exc.filename2) if p is not None]
     return f"{' -> '.join(paths)}: {cause}" if paths else cause
 

@@ -241,4 +241,12 @@ def _explain(exc: duckdb.Error) -> WarehouseError:
         return QueryRefused(f"queries are read-only: only a SELECT runs here ({message})")
     if "configuration has been locked" in message:
         return QueryRefused(f"queries are read-only: settings cannot be changed ({message})")
-    return WarehouseError(message)
+    return WarehouseError(message + "".join(f" ({hint})" for hint in _hints(exc)))
+
+
+# DuckDB's suggestions, on the lines after its message: the line that fixes a typo
+HINTS = ("Did you mean", "Candidate bindings", "Candidate tables")
+
+
+def _hints(exc: BaseException) -> list[str]:
+    return [line.strip() for line in str(exc).splitlines()[1:] if line.strip().startswith(HINTS)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cityscapes_warehouse import Warehouse, publish, table_writer
+from cityscapes_warehouse.audit import SHOWN_FAILURES, AuditError
 from cityscapes_warehouse.build import NothingReadError
 from cityscapes_warehouse.manifest import write_manifest
 from cityscapes_warehouse.publish import PublishError
@@ -97,6 +98,17 @@ def test_an_out_inside_the_folder_read_is_refused(tmp_path, tiny_folder):
     Warehouse.build(tiny_folder, tiny_folder / "wh")  # beside gtFine/, which is what is read: allowed
     _, again = Warehouse.build(tiny_folder, tiny_folder / "wh")
     assert again.rejects_by_reason == Warehouse.build(tiny_folder, tmp_path / "wh")[1].rejects_by_reason
+
+
+def test_a_failed_audit_names_its_first_failures_and_counts_the_rest(tmp_path, tiny_folder):
+    """A handful of files against the release's published counts: hundreds of failures, a screen of them."""
+    with pytest.raises(AuditError) as failed:
+        Warehouse.build(tiny_folder, tmp_path / "wh", expect_published=True)
+    first, *shown, rest = str(failed.value).splitlines()
+    assert first == f"{len(failed.value.blocking)} check(s) failed, so the warehouse was not published:"
+    assert len(shown) == SHOWN_FAILURES < len(failed.value.blocking)
+    assert rest == f"  ... and {len(failed.value.blocking) - SHOWN_FAILURES} more (the first {SHOWN_FAILURES} shown)"
+    assert not (tmp_path / "wh").exists()
 
 
 def test_publish_swaps_without_a_moment_of_absence(tmp_path, monkeypatch):

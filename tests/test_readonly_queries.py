@@ -13,7 +13,7 @@ import pytest
 
 from cityscapes_warehouse import Warehouse
 from cityscapes_warehouse.cli import main
-from cityscapes_warehouse.warehouse import QueryRefused
+from cityscapes_warehouse.warehouse import QueryRefused, WarehouseError
 from conftest import write_folder
 
 # {WH} is the warehouse folder, {PARQUET} one of its table files, {TMP} the temporary folder.
@@ -138,3 +138,17 @@ def test_a_checkpoint_function_leaves_the_warehouse_as_it_was(sandbox):
     before = _snapshot(wh)
     Warehouse(wh).query("select * from checkpoint()")
     assert _snapshot(wh) == before
+
+
+@pytest.mark.parametrize(
+    ("sql", "hint"),
+    [
+        ("select * from class_stat", 'Did you mean "class_stats"?'),
+        ("select labl from objects", 'Candidate bindings: "label"'),
+    ],
+)
+def test_a_typo_is_answered_with_duckdbs_suggestion(shared_warehouse, sql, hint):
+    """DuckDB says what was meant on the line after its error: the line that fixes the typo is kept."""
+    with pytest.raises(WarehouseError, match="not") as refused:
+        shared_warehouse.query(sql)
+    assert hint in str(refused.value) and "\n" not in str(refused.value)

@@ -244,10 +244,22 @@ def test_some_objects_carry_the_labelling_tool_keys(replica, annotations):
     assert {o["deleted"] for o in with_keys} == {0, 1}
 
 
-def test_refuses_to_overwrite_a_gtfine_folder_it_did_not_write(tmp_path):
-    (tmp_path / "gtFine").mkdir()
-    with pytest.raises(FileExistsError):
-        write_replica(tmp_path, scale=0.005)
+@pytest.mark.parametrize("theirs", ["gtFine", "gtFine_trainvaltest.zip", "truth.json"])
+def test_refuses_to_overwrite_what_it_did_not_write(tmp_path, theirs):
+    """The licensed download kept as a zip, as the README advises, is never replaced by a replica."""
+    if theirs == "gtFine":
+        (tmp_path / theirs).mkdir()
+    else:
+        (tmp_path / theirs).write_text("the user's own")
+    with pytest.raises(FileExistsError, match=f"{theirs} already there and not written by this tool"):
+        write_replica(tmp_path, scale=0.005, make_zip=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [theirs]
+    assert theirs == "gtFine" or (tmp_path / theirs).read_text() == "the user's own"
+
+
+def test_refuses_to_write_into_a_warehouse(tmp_path, tiny_warehouse):
+    with pytest.raises(FileExistsError, match="is a warehouse"):
+        write_replica(tiny_warehouse.path, scale=0.005)
 
 
 def test_rewriting_at_another_scale_leaves_no_stale_file(tmp_path):

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings
+from ..layout import DATABASE_FILE, MANIFEST_FILE
 from .allocate import plan_replica
 from .faults import FaultKind, fault_counts
 from .truth import replica_truth
@@ -32,18 +33,31 @@ INCOMPLETE_MARKER = ".replica-incomplete"
 
 
 def _clear_previous_replica(out: Path) -> None:
-    """Remove a replica written here before, so no stale file of another scale survives."""
-    truth = out / TRUTH_NAME
-    if not (out / "gtFine").exists():
+    """Remove a replica written here before, so no stale file of another scale survives.
+
+    What the replica writes (gtFine/, truth.json, the zip) may only replace a replica of this tool:
+    a user's own gtFine_trainvaltest.zip beside it, the licensed download, must never be overwritten.
+    """
+    if any((out / marker).is_file() for marker in (DATABASE_FILE, MANIFEST_FILE)):
+        raise FileExistsError(f"{out} is a warehouse; write the replica into another folder")
+    present = [name for name in ("gtFine", TRUTH_NAME, ZIP_NAME) if (out / name).exists() or (out / name).is_symlink()]
+    if not present:
         return
-    ours = (out / INCOMPLETE_MARKER).exists() or (
-        truth.exists() and json.loads(truth.read_text()).get("generator") == GENERATOR
-    )
-    if not ours:
-        raise FileExistsError(f"{out / 'gtFine'} exists and is not a replica written by this tool")
-    shutil.rmtree(out / "gtFine")
+    if not ((out / INCOMPLETE_MARKER).exists() or _written_by_us(out / TRUTH_NAME)):
+        raise FileExistsError(
+            f"{out}: {', '.join(present)} already there and not written by this tool (no truth.json of a "
+            "replica beside them); write the replica into another folder"
+        )
+    shutil.rmtree(out / "gtFine", ignore_errors=True)
     (out / ZIP_NAME).unlink(missing_ok=True)
-    truth.unlink(missing_ok=True)
+    (out / TRUTH_NAME).unlink(missing_ok=True)
+
+
+def _written_by_us(truth: Path) -> bool:
+    try:
+        return json.loads(truth.read_text()).get("generator") == GENERATOR
+    except (OSError, ValueError, AttributeError):  # absent, unreadable, not JSON, not an object
+        return False
 
 
 def write_replica(

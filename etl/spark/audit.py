@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import sqlglot
 
-from ..audit import AuditError
+from ..audit import AuditError, failure_lines
 from ..checks.duckdb_engine import condition_sql
 from ..checks.expectation_types import SUPPORTED
 from ..checks.runner import quote
@@ -125,7 +125,7 @@ class SparkAuditError(AuditError):
 
     def __init__(self, report: SparkAudit):
         self.report, self.blocking = report, report.failures()
-        lines = "\n".join(f"  {r.expectation}: observed {r.observed}" for r in report.failures())
+        lines = failure_lines([f"{r.expectation}: observed {r.observed}" for r in report.failures()])
         Exception.__init__(
             self, f"{len(report.failures())} check(s) failed, so the warehouse was not published:\n{lines}"
         )
