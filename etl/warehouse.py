@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import duckdb
 
@@ -20,6 +22,9 @@ from .schemas import TABLES
 
 if TYPE_CHECKING:
     import polars as pl
+
+T = TypeVar("T")
+INTERRUPT_POLL_S = 0.1  # how often a query's caller looks for Ctrl-C (see interruptible)
 
 STATS_VIEWS = {"class": "class_stats", "city": "city_stats", "split": "split_stats", "class_city": "class_city_stats"}
 
@@ -120,19 +125,24 @@ class Warehouse:
         """
         _check_read_only(sql)
         con = self.connect()
-        try:
+
+        def answer() -> pl.DataFrame | None:
             relation = con.sql(sql, params=params)
             if relation is None:
-                import polars as pl
+                return None
+            return _as_polars(relation if limit is None else relation.limit(limit))
 
-                return pl.DataFrame()
-            if limit is not None:
-                relation = relation.limit(limit)
-            return _as_polars(relation)
+        try:
+            frame = interruptible(con, answer)
         except duckdb.Error as exc:
             raise _explain(exc) from exc
         finally:
             con.close()
+        if frame is None:
+            import polars as pl
+
+            return pl.DataFrame()
+        return frame
 
     def table(self, name: str) -> pl.LazyFrame:
         """A table as a polars LazyFrame over its Parquet files (`tables/<name>/*.parquet`)."""
@@ -225,6 +235,29 @@ def _as_polars(relation: duckdb.DuckDBPyRelation) -> pl.DataFrame:
     names = relation.columns
     frame = relation.query("result", f"select {columns} from result").pl()
     return frame.rename(dict(zip(frame.columns, names, strict=True))) if len(set(names)) == len(names) else frame
+
+
+def interruptible(con: duckdb.DuckDBPyConnection, work: Callable[[], T]) -> T:
+    """`work`, a query on `con`, on a thread of its own, so that Ctrl-C stops it at once.
+
+    DuckDB looks for Ctrl-C only now and then while it runs a query: a long join ran on for minutes
+    after it. Here the calling thread waits, takes the KeyboardInterrupt and interrupts the
+    connection, which ends the query within moments; then the interruption goes on up. It waits in
+    short steps: polars, once imported, handles SIGINT with SA_RESTART, so a wait without a timeout
+    is resumed by the kernel and Python would see the signal only when the query ends
+    (pola-rs/polars#21739).
+    """
+    with ThreadPoolExecutor(1, thread_name_prefix="duckdb-query") as pool:
+        running = pool.submit(work)
+        try:
+            while True:
+                with suppress(TimeoutError):
+                    return running.result(timeout=INTERRUPT_POLL_S)
+        except KeyboardInterrupt:
+            con.interrupt()
+            with suppress(duckdb.Error):  # the query's own end: "Interrupted!"
+                running.result()
+            raise
 
 
 def _first_line(exc: BaseException) -> str:

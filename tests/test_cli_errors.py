@@ -189,3 +189,28 @@ def test_another_runtime_error_is_still_a_bug(capsys):
 
     assert run_guarded("query", broken) == EXIT_BUG
     assert "internal error: RuntimeError: something else" in capsys.readouterr().err
+
+
+def test_ctrl_c_stops_a_long_query_at_once(built):
+    """A query of minutes, and Ctrl-C a few seconds in: the command ends with 130 in moments, not at
+    the query's end (DuckDB looks for Ctrl-C only now and then, and polars' SIGINT handler keeps a
+    plain wait from seeing it)."""
+    import signal
+
+    long_query = "select count(*) from range(300000) a, range(300000) b where a.range > b.range"
+    started = subprocess.Popen(
+        [sys.executable, "-m", "cityscapes_warehouse", "query", "-q", long_query, "--warehouse", str(built)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # a shell's background job ignores it
+    )
+    try:
+        with pytest.raises(subprocess.TimeoutExpired):
+            started.communicate(timeout=4)  # the query is running: nothing has ended it yet
+        started.send_signal(signal.SIGINT)
+        _, err = started.communicate(timeout=30)  # the join alone runs for minutes
+    finally:
+        started.kill()
+    assert started.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
