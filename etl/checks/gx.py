@@ -10,7 +10,9 @@ returns empty results on DuckDB, so DuckDB computes the frames and GX sees them 
 from __future__ import annotations
 
 import os
+import sys
 import warnings
+from contextlib import contextmanager
 from functools import cache
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
@@ -22,10 +24,31 @@ DATASOURCE = "warehouse"
 BATCH_DEFINITION = "whole frame"
 
 
+@contextmanager
+def _without_pyspark_doctest_exit():
+    """Keep PySpark's doctest guard from ending the interpreter while GX imports it.
+
+    GX imports pyspark.sql.connect when PySpark is installed (the [spark] extra); without Spark
+    Connect's own dependencies (grpc) that module calls sys.exit(0) at import if `__main__` has
+    neither `__spec__` nor `__file__` and `sys.ps1` is unset, taking it for a doctest run: exactly
+    `python -c`. A `sys.ps1` for the length of the import fails that test, so the module raises
+    ImportError as it does under a script, which GX handles. Of everything GX imports only that
+    guard reads `sys.ps1` at import time; `__main__` is left alone (multiprocessing reads it).
+    """
+    if hasattr(sys, "ps1"):
+        yield
+        return
+    sys.ps1 = ""
+    try:
+        yield
+    finally:
+        del sys.ps1
+
+
 @cache
 def gx_modules() -> SimpleNamespace:
     os.environ["GX_ANALYTICS_ENABLED"] = "false"
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _without_pyspark_doctest_exit():
         # GX imports PySpark when it is installed (the [spark] extra), which warns about the pandas
         # version on every validate; it concerns PySpark's pandas API, which nothing here uses
         warnings.filterwarnings("ignore", message="PySpark does not yet fully support", category=FutureWarning)

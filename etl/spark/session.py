@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
+
+LOG4J2_CONFIG = Path(__file__).with_name("log4j2.properties")
 
 LOCAL_CONFIG = {
     "spark.ui.enabled": "false",
+    # the command prints its own progress, and none with --quiet: Spark's stage bars on stderr were
+    # mixed into it
+    "spark.ui.showConsoleProgress": "false",
+    # Spark's log4j banner and start-up WARN lines come from the driver's JVM, which spark-submit starts
+    # before any session: only a system property of that JVM keeps them off stderr. The default (not
+    # the extra) options, so that a user's spark.driver.extraJavaOptions, read after them, still win.
+    "spark.driver.defaultJavaOptions": f"-Dlog4j2.configurationFile={LOG4J2_CONFIG.as_uri()}",
     # Spark's WARN lines (a truncated plan's text, the native Hadoop library missing) are about Spark,
     # not the data, and buried the build's own output; errors still show
     "spark.log.level": "ERROR",
