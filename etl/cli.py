@@ -350,9 +350,14 @@ def print_summary(summary: BuildSummary) -> None:
     if summary.pixels:
         print(f"  pixels       {summary.images:>9,}  images rasterised (pixel statistics, visibility, heatmaps)")
     if summary.label_pngs_compared is not None:
+        compared = summary.label_pngs_compared
         print(
-            f"  label PNGs   {summary.label_pngs_compared:>9,}  images compared with their polygons "
-            "(differences in label_image_mismatches)"
+            f"  label PNGs   {compared:>9,}  images compared with their polygons "
+            + (
+                "(differences in label_image_mismatches)"
+                if compared
+                else "(--check-label-pngs: the source holds no *_gtFine_labelIds.png or *_gtFine_instanceIds.png)"
+            )
         )
     if summary.checks is not None:
         checked = len(summary.checks.results)

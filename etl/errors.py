@@ -105,8 +105,13 @@ def run_guarded(who: str, run: Callable[[], int]) -> int:
     return EXIT_USER_ERROR
 
 
+# the commands that publish a warehouse: Ctrl-C leaves the one published before as it was
+PUBLISHING = ("build", "demo")
+
+
 def _interrupted(who: str) -> int:
-    print(f"{who}: interrupted; the published warehouse was not changed", file=sys.stderr)
+    unchanged = "; the published warehouse was not changed" if who.split()[-1] in PUBLISHING else ""
+    print(f"{who}: interrupted{unchanged}", file=sys.stderr)
     return EXIT_INTERRUPTED
 
 

@@ -229,3 +229,9 @@ def test_report_writes_one_self_contained_page(built, tmp_path, capsys):
     assert "Report written to" in capsys.readouterr().out
     html = page.read_text()
     assert html.lstrip().lower().startswith("<!doctype html>") and "<link" not in html
+
+
+def test_comparing_label_pngs_of_a_source_without_any_says_so(tmp_path, tiny_folder, capsys):
+    assert main(["build", str(tiny_folder), "--out", str(tmp_path / "wh"), "--check-label-pngs", "-q"]) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines() if "label PNGs" in line)
+    assert line.split()[2] == "0" and "the source holds no *_gtFine_labelIds.png" in line
