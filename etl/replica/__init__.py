@@ -48,7 +48,8 @@ def _clear_previous_replica(out: Path) -> None:
             f"{out}: {', '.join(present)} already there and not written by this tool (no truth.json of a "
             "replica beside them); write the replica into another folder"
         )
-    shutil.rmtree(out / "gtFine", ignore_errors=True)
+    if (out / "gtFine").exists():
+        shutil.rmtree(out / "gtFine")
     (out / ZIP_NAME).unlink(missing_ok=True)
     (out / TRUTH_NAME).unlink(missing_ok=True)
 
