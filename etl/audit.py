@@ -12,11 +12,12 @@ from pathlib import Path
 from .checks.duckdb_engine import validate_in_duckdb
 from .checks.suites import load_suites
 from .layout import DATABASE_FILE
+from .user_error import WarehouseError
 
 PUBLISHED = "published"
 
 
-class AuditError(Exception):
+class AuditError(WarehouseError):
     """The staged warehouse failed a check it had to pass; the published one was left unchanged."""
 
     def __init__(self, report, blocking: list):

@@ -25,6 +25,7 @@ from .progress import stage
 from .publish import check_out, check_out_beside, publish, staging_dir
 from .table_writer import TableWriter
 from .tables import TableBuilder, batch_bbox, geo_metadata, labels_table, union_bbox
+from .user_error import WarehouseError
 from .version import __version__
 
 STRICT_EXAMPLES = 10  # rejects shown when --strict refuses a build
@@ -58,7 +59,7 @@ class BuildSummary:
         return {r: n for r, n in self.rejects_by_reason.items() if r not in reasons.CONVENTIONS}
 
 
-class StrictError(Exception):
+class StrictError(WarehouseError):
     """A --strict build rejected something for a fault of the source; nothing was published."""
 
     def __init__(self, summary: BuildSummary, examples: list[dict]):
@@ -71,7 +72,7 @@ class StrictError(Exception):
         )
 
 
-class NothingReadError(Exception):
+class NothingReadError(WarehouseError):
     """No image of the source could be read: every file was rejected, and nothing was published.
 
     A truncated download or a folder of broken files would otherwise replace a good warehouse with

@@ -12,12 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .layout import DATABASE_FILE, MANIFEST_FILE
+from .user_error import WarehouseError
 
 OWN_MARK = "\n<!-- written by cityscapes-warehouse: it may overwrite this file -->\n"
 WAREHOUSE_MARKERS = (DATABASE_FILE, MANIFEST_FILE)
 
 
-class OutputError(Exception):
+class OutputError(WarehouseError):
     """The file or folder a command was asked to write cannot be written there."""
 
 

@@ -15,9 +15,10 @@ from pathlib import Path
 
 from .layout import MANIFEST_FILE, OWNED
 from .manifest import ManifestError, listed_files, read_manifest, write_manifest
+from .user_error import WarehouseError
 
 
-class PublishError(Exception):
+class PublishError(WarehouseError):
     """`--out` is not a place a warehouse may be published: nothing was changed."""
 
 

@@ -12,13 +12,15 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
+from .user_error import WarehouseError
+
 # staging views map 1:1 onto the tables; marts read only staging; checks (the frames the
 # integrity suites validate) and dn (Dataset Ninja's statistics, column for column) read staging
 # and marts. Each layer is created after the ones it reads.
 SQL_LAYERS = ("staging", "marts", "checks", "dn")
 
 
-class ResourceError(Exception):
+class ResourceError(WarehouseError):
     """The package's views or suites are missing: the installation is broken."""
 
 

@@ -19,6 +19,7 @@ from .manifest import ManifestError, read_manifest
 from .outputs import check_output_folder, write_file
 from .progress import stage
 from .schemas import TABLES
+from .user_error import WarehouseError
 
 if TYPE_CHECKING:
     import polars as pl
@@ -43,10 +44,6 @@ READ_ONLY_CONFIG = {
 QUERY_STATEMENTS = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
 # DuckDB types polars cannot hold: the query returns them as DuckDB's own text for them.
 _AS_TEXT_TYPES = ("INTERVAL", "UNION", "BIT", "BIGNUM", "VARINT")
-
-
-class WarehouseError(Exception):
-    """A warehouse cannot be opened or a request to it cannot be answered."""
 
 
 class QueryRefused(WarehouseError):

@@ -215,3 +215,21 @@ def test_ctrl_c_stops_a_long_query_at_once(built):
     assert started.returncode == 130, err
     # a query publishes nothing: it does not speak of the published warehouse
     assert err.strip().endswith("query: interrupted") and "Traceback" not in err
+
+
+def test_every_error_of_the_input_is_a_warehouse_error(tmp_path, tiny_folder):
+    """A caller of the Python API catches one exception, whichever step refused its request."""
+    from cityscapes_warehouse import WarehouseError
+    from cityscapes_warehouse.errors import USER_ERRORS
+
+    assert all(issubclass(error, WarehouseError) for error in USER_ERRORS)
+    (tmp_path / "theirs").mkdir()
+    (tmp_path / "theirs" / "notes.txt").write_text("mine")
+    refusals = [
+        lambda: Warehouse.build(tmp_path / "nowhere", tmp_path / "wh"),  # SourceError
+        lambda: Warehouse.build(tiny_folder, tmp_path / "theirs"),  # PublishError
+        lambda: Warehouse.build(tiny_folder, tmp_path / "wh", expect_published=True),  # AuditError
+    ]
+    for refused in refusals:
+        with pytest.raises(WarehouseError):
+            refused()

@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 
 from ..formats import format_of
 from ..layout import table_dir
+from ..user_error import WarehouseError
 
 OBJECT_COLUMNS = [
     "object_id",
@@ -36,7 +37,7 @@ OBJECT_COLUMNS = [
 ]
 
 
-class ExportError(Exception):
+class ExportError(WarehouseError):
     """The export cannot be written (an unknown split, an output folder in the way)."""
 
 

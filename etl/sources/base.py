@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Protocol
 
 from .. import reasons
+from ..user_error import WarehouseError
 
 # Beside a source (in the folder holding it, or beside its archive), either file marks the data as
 # synthetic: the replica generator writes truth.json, an export of a synthetic warehouse SYNTHETIC.txt,
@@ -117,7 +118,7 @@ def marked_synthetic(folder: Path) -> bool:
     return any((folder / name).is_file() for name in SYNTHETIC_MARKERS)
 
 
-class SourceError(Exception):
+class SourceError(WarehouseError):
     """The source as a whole cannot be read (missing, not a dataset, a broken archive)."""
 
 
