@@ -14,7 +14,7 @@ import duckdb
 
 from .build import BuildSummary, build
 from .config import DEFAULT_WAREHOUSE, Settings
-from .layout import DATABASE_FILE, table_dir
+from .layout import DATABASE_FILE, MANIFEST_FILE, table_dir
 from .manifest import ManifestError, read_manifest
 from .outputs import check_output_folder, write_file
 from .progress import stage
@@ -65,9 +65,15 @@ class Warehouse:
         self.path = Path(path)
         if self.path.name == DATABASE_FILE and self.path.is_file():
             self.path = self.path.parent
+        if self.path.is_file():
+            raise WarehouseError(
+                f"{self.path}: a file, not a warehouse; give the warehouse's folder or its {DATABASE_FILE}"
+            )
         try:
             read_manifest(self.path)
         except ManifestError as exc:
+            if (self.path / MANIFEST_FILE).exists():  # damaged: a build would refuse the folder too
+                raise WarehouseError(f"{exc}; build the warehouse again into a new folder") from exc
             raise WarehouseError(f"{exc}; build one with: cityscapes-warehouse build SOURCE --out {self.path}") from exc
         if not (self.path / DATABASE_FILE).is_file():
             raise WarehouseError(f"{self.path}: the warehouse has lost its {DATABASE_FILE}; build it again")
@@ -110,6 +116,10 @@ class Warehouse:
         try:
             return duckdb.connect(str(self.database), read_only=True, config=READ_ONLY_CONFIG)
         except duckdb.Error as exc:
+            if "lock" in _first_line(exc).lower():  # DuckDB lets one process write, and then no other open it
+                raise WarehouseError(
+                    f"{self.database}: in use by another process that opened it for writing ({_first_line(exc)})"
+                ) from exc
             raise WarehouseError(
                 f"{self.database}: cannot be opened as a DuckDB database ({_first_line(exc)})"
             ) from exc

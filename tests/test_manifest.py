@@ -4,7 +4,10 @@ nothing else."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
+import duckdb
 import pytest
 
 import cityscapes_warehouse.build as build_module
@@ -92,3 +95,25 @@ def test_manifest_of_a_newer_format_is_refused(tiny_warehouse):
     path.write_text(json.dumps({**manifest, "format_version": FORMAT_VERSION + 1}))
     with pytest.raises(WarehouseError, match="upgrade"):
         Warehouse(tiny_warehouse.path)
+
+
+def test_a_damaged_manifest_advises_a_new_folder_not_the_same_one(tiny_warehouse):
+    """build refuses a folder whose manifest it cannot read: advising it again would lead nowhere."""
+    (tiny_warehouse.path / "manifest.json").write_text("{ cut")
+    with pytest.raises(WarehouseError, match="unreadable .* build the warehouse again into a new folder"):
+        Warehouse(tiny_warehouse.path)
+
+
+def test_a_file_given_as_the_warehouse_is_named_as_one(tiny_warehouse):
+    with pytest.raises(WarehouseError, match="manifest.json: a file, not a warehouse"):
+        Warehouse(tiny_warehouse.path / "manifest.json")
+
+
+def test_a_database_locked_by_a_writer_is_said_to_be_in_use(tiny_warehouse):
+    writer = duckdb.connect(str(tiny_warehouse.database))  # this process writes: no other may open it
+    try:
+        probe = f"from cityscapes_warehouse import Warehouse; Warehouse({str(tiny_warehouse.path)!r}).connect()"
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    finally:
+        writer.close()
+    assert "in use by another process that opened it for writing" in done.stderr
