@@ -23,8 +23,21 @@ class AuditError(WarehouseError):
     def __init__(self, report, blocking: list):
         self.report = report
         self.blocking = blocking
-        lines = failure_lines([f"{r.table}: {r.describe()}" for r in blocking])
+        lines = failure_lines([f"{r.table}: {r.describe()}" for r in _varied(blocking)])
         super().__init__(f"{len(blocking)} check(s) failed, so the warehouse was not published:\n{lines}")
+
+
+def _varied(failures: list) -> list:
+    """The failures, the first of each suite leading, then the first of each group, then the rest:
+    the lines an error has room for tell of every suite that failed, not of one city after another."""
+    leading: list = []
+    for kind in (lambda r: r.suite, lambda r: (r.suite, r.group)):
+        seen = {kind(r) for r in leading}
+        for failure in failures:
+            if kind(failure) not in seen and all(failure is not r for r in leading):
+                leading.append(failure)
+                seen.add(kind(failure))
+    return leading + [r for r in failures if all(r is not first for first in leading)]
 
 
 SHOWN_FAILURES = 10  # an error is read in a terminal, a line per failure would fill it

@@ -206,7 +206,14 @@ def test_build_expect_published_refuses_a_subset_and_keeps_the_old_warehouse(bui
     before = (built / "warehouse.duckdb").stat().st_mtime_ns
     assert main(["build", str(tiny_folder), "--out", str(built), "--expect-published"]) == 2
     err = capsys.readouterr().err
-    assert "was not published" in err and "images per split: train expected 2975, found 2" in err
+    assert "was not published" in err and "split_stats: total: images expected 5000, found 3" in err
+    # every failed suite is named among the lines shown, before a second failure of any suite
+    assert [line.split(":")[0].strip() for line in err.splitlines()[-11:-7]] == [
+        "city_stats",
+        "class_stats",
+        "images",
+        "split_stats",
+    ]
     assert (built / "warehouse.duckdb").stat().st_mtime_ns == before
 
 
