@@ -30,24 +30,27 @@ class AuditError(WarehouseError):
 def _varied(failures: list) -> list:
     """The failures, the first of each suite leading, then the first of each group, then the rest:
     the lines an error has room for tell of every suite that failed, not of one city after another."""
-    leading: list = []
+    leading, taken = [], set()
     for kind in (lambda r: r.suite, lambda r: (r.suite, r.group)):
         seen = {kind(r) for r in leading}
         for failure in failures:
-            if kind(failure) not in seen and all(failure is not r for r in leading):
+            if id(failure) not in taken and kind(failure) not in seen:
                 leading.append(failure)
+                taken.add(id(failure))
                 seen.add(kind(failure))
-    return leading + [r for r in failures if all(r is not first for first in leading)]
+    return leading + [r for r in failures if id(r) not in taken]
 
 
 SHOWN_FAILURES = 10  # an error is read in a terminal, a line per failure would fill it
 
 
-def failure_lines(failures: list[str]) -> str:
-    """The first failed checks, a line each, and how many more there are."""
-    lines = [f"  {failure}" for failure in failures[:SHOWN_FAILURES]]
-    if len(failures) > SHOWN_FAILURES:
-        lines.append(f"  ... and {len(failures) - SHOWN_FAILURES} more (the first {SHOWN_FAILURES} shown)")
+def failure_lines(failures: list[str], total: int | None = None) -> str:
+    """The first failures, a line each, and how many more there are of `total` (default: all given)."""
+    shown = failures[:SHOWN_FAILURES]
+    lines = [f"  {failure}" for failure in shown]
+    more = (len(failures) if total is None else total) - len(shown)
+    if more > 0:
+        lines.append(f"  ... and {more} more (the first {len(shown)} shown)")
     return "\n".join(lines)
 
 

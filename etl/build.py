@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from . import archive_budget, reasons, schemas
 from .arrow_memory import build_pool_in_use
-from .audit import audit
+from .audit import SHOWN_FAILURES, audit, failure_lines
 from .batches import parsed_batches
 from .config import Settings, worker_context
 from .display import shown_path
@@ -28,7 +28,7 @@ from .tables import TableBuilder, batch_bbox, geo_metadata, labels_table, union_
 from .user_error import WarehouseError
 from .version import __version__
 
-STRICT_EXAMPLES = 10  # rejects shown when --strict refuses a build
+STRICT_EXAMPLES = SHOWN_FAILURES  # rejects shown when --strict or an unreadable source refuses a build
 
 
 @dataclass
@@ -90,11 +90,9 @@ class NothingReadError(WarehouseError):
 
 
 def _examples(examples: list[dict], total: int) -> str:
-    """The first rejects, a line each, and how many more there are."""
-    lines = "".join(f"\n  {_where(r)}: {r['reason']}: {r['detail']}" for r in examples)
-    if total > len(examples):
-        lines += f"\n  ... and {total - len(examples)} more (the first {len(examples)} shown)"
-    return lines
+    """The first rejects, a line each after a line break, and how many more there are of `total`."""
+    lines = failure_lines([f"{_where(r)}: {r['reason']}: {r['detail']}" for r in examples], total)
+    return f"\n{lines}" if lines else ""
 
 
 def _where(reject: dict) -> str:
