@@ -24,7 +24,7 @@ from .demo import cached_replica, default_cache
 from .display import FORMATS, shown_path, synthetic_banner, terminal_width
 from .errors import EXIT_CHECKS_FAILED, exit_codes_help, run_guarded
 from .export import EXPORTERS
-from .outputs import check_output_file, write_file
+from .outputs import HTML_SUFFIXES, check_output_file, write_file
 from .progress import Progress, reporting
 from .replica import write_replica
 from .version import __version__
@@ -188,7 +188,7 @@ def _parser() -> argparse.ArgumentParser:
         "Write one self-contained HTML page of charts, parity statistics and findings.",
         f"{PROG} report --out report.html",
     )
-    p.add_argument("--out", type=Path, default=Path("report.html"), help="default: %(default)s")
+    p.add_argument("--out", type=_html_file, default=Path("report.html"), help="an .html file (default: %(default)s)")
     p.add_argument("--force", action="store_true", help="replace --out even if this tool did not write it")
     _warehouse_option(p)
     p.set_defaults(run=_report)
@@ -284,6 +284,12 @@ def _positive(text: str) -> int:
 def _report_file(text: str) -> Path:
     if Path(text).suffix.lower() not in (".html", ".md"):
         raise argparse.ArgumentTypeError(f"must end in .html or .md (the report's format), got '{text}'")
+    return Path(text)
+
+
+def _html_file(text: str) -> Path:
+    if Path(text).suffix.lower() not in HTML_SUFFIXES:
+        raise argparse.ArgumentTypeError(f"must end in .html (the report is one HTML page), got '{text}'")
     return Path(text)
 
 

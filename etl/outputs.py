@@ -15,6 +15,7 @@ from .layout import DATABASE_FILE, MANIFEST_FILE
 from .user_error import WarehouseError
 
 OWN_MARK = "\n<!-- written by cityscapes-warehouse: it may overwrite this file -->\n"
+HTML_SUFFIXES = (".html", ".htm")
 WAREHOUSE_MARKERS = (DATABASE_FILE, MANIFEST_FILE)
 
 
@@ -61,6 +62,12 @@ def write_file(path: Path, write: Callable[[Path], object], force: bool = False)
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def check_html_name(path: Path) -> None:
+    """An HTML page goes into a file named as one: `report --out notes.txt` wrote HTML into a .txt."""
+    if Path(path).suffix.lower() not in HTML_SUFFIXES:
+        raise OutputError(f"{path}: the report is one HTML page; name a file ending in .html")
 
 
 def check_output_file(path: Path, force: bool = False) -> None:

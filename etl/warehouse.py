@@ -16,7 +16,7 @@ from .build import BuildSummary, build
 from .config import DEFAULT_WAREHOUSE, Settings
 from .layout import DATABASE_FILE, MANIFEST_FILE, table_dir
 from .manifest import ManifestError, read_manifest
-from .outputs import check_output_folder, write_file
+from .outputs import check_html_name, check_output_folder, write_file
 from .progress import stage
 from .schemas import TABLES
 from .user_error import WarehouseError
@@ -192,10 +192,12 @@ class Warehouse:
     def report(self, out: str | Path, progress: Callable[[int, int], None] | None = None, force: bool = False) -> Path:
         """Write the one-page HTML report (charts, parity statistics, data quality) to `out`.
 
-        Never inside a warehouse; over an existing file only if this tool wrote it, or with `force`.
+        `out` ends in .html; never inside a warehouse; over an existing file only if this tool wrote it,
+        or with `force`.
         """
         from .report import render_report
 
+        check_html_name(out)
         return write_file(Path(out), lambda tmp: render_report(self.path, tmp, progress), force)
 
     def info(self) -> dict:

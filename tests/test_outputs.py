@@ -24,11 +24,39 @@ def _digest(folder: Path) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("force", [[], ["--force"]])
-def test_report_onto_the_warehouse_database_is_refused_even_forced(built, capsys, force):
+def test_report_onto_the_warehouse_database_is_refused_even_forced(built, force):
+    from cityscapes_warehouse import Warehouse
+    from cityscapes_warehouse.outputs import OutputError
+
     before = _digest(built)
-    assert main(["report", "--out", str(built / "warehouse.duckdb"), "--warehouse", str(built), *force]) == 2
-    assert "inside the warehouse" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:  # the CLI refuses the name before anything else
+        main(["report", "--out", str(built / "warehouse.duckdb"), "--warehouse", str(built), *force])
+    assert exit_.value.code == 2
+    with pytest.raises(OutputError, match="inside the warehouse"):  # and the API, named as a page, the place
+        Warehouse(built).report(built / "warehouse.html", force=bool(force))
     assert _digest(built) == before
+
+
+@pytest.mark.parametrize("name", ["notes.txt", "report", "report.md", "report.html.bak"])
+def test_report_refuses_a_file_not_named_html(built, tmp_path, capsys, name):
+    with pytest.raises(SystemExit) as exit_:
+        main(["report", "--warehouse", str(built), "--out", str(tmp_path / name)])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"cityscapes-warehouse report: error: argument --out: "
+        f"must end in .html (the report is one HTML page), got '{tmp_path / name}'"
+    )
+    assert not (tmp_path / name).exists()
+
+
+def test_report_from_python_refuses_a_file_not_named_html(built, tmp_path):
+    from cityscapes_warehouse import Warehouse
+    from cityscapes_warehouse.outputs import OutputError
+
+    with pytest.raises(OutputError, match=r"notes\.txt: the report is one HTML page"):
+        Warehouse(built).report(tmp_path / "notes.txt")
+    assert not (tmp_path / "notes.txt").exists()
+    assert Warehouse(built).report(tmp_path / "page.HTM").is_file()  # any case, either HTML suffix
 
 
 def test_report_into_the_warehouse_folder_is_refused(built, capsys):
