@@ -210,18 +210,28 @@ def _check_read_only(sql: str) -> None:
         statements = duckdb.extract_statements(sql)
     except duckdb.Error as exc:
         raise WarehouseError(_first_line(exc)) from exc
-    if len(statements) != 1:
+    if not statements:
+        raise QueryRefused("the query holds no statement; give one SELECT, e.g. 'select * from class_stats'")
+    if len(statements) > 1:
         raise QueryRefused(
             f"queries are read-only and run one statement at a time; this text holds {len(statements)} "
-            f"({', '.join(s.type.name for s in statements) or 'nothing'})"
+            f"({', '.join(_kind(s) for s in statements)})"
         )
     statement = statements[0]
     if statement.type not in QUERY_STATEMENTS or (
         statement.type == duckdb.StatementType.EXPLAIN and not _explains_a_select(statement.query)
     ):
         raise QueryRefused(
-            f"queries are read-only: only a SELECT (or EXPLAIN of one) runs here, not {statement.type.name}"
+            f"queries are read-only: only a SELECT (or EXPLAIN of one) runs here, not {_kind(statement)}"
         )
+
+
+def _kind(statement: duckdb.Statement) -> str:
+    # DuckDB files INSTALL under LOAD; a refusal of "install httpfs" saying "not LOAD" confused
+    first_word = statement.query.split(None, 1)[0].upper() if statement.query.strip() else ""
+    if statement.type == duckdb.StatementType.LOAD and first_word in ("INSTALL", "FORCE"):
+        return "INSTALL"
+    return statement.type.name
 
 
 def _explains_a_select(sql: str) -> bool:

@@ -152,3 +152,24 @@ def test_a_typo_is_answered_with_duckdbs_suggestion(shared_warehouse, sql, hint)
     with pytest.raises(WarehouseError, match="not") as refused:
         shared_warehouse.query(sql)
     assert hint in str(refused.value) and "\n" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("sql", "named"),
+    [
+        ("install httpfs", "not INSTALL"),  # DuckDB's own type for it is LOAD
+        ("force install httpfs", "not INSTALL"),
+        ("load httpfs", "not LOAD"),
+        ("select 1; install httpfs", "holds 2 (SELECT, INSTALL)"),
+    ],
+)
+def test_a_refusal_names_the_statement_as_written(shared_warehouse, sql, named):
+    with pytest.raises(QueryRefused) as refused:
+        shared_warehouse.query(sql)
+    assert str(refused.value).endswith(named)
+
+
+@pytest.mark.parametrize("sql", ["", "   ", " ; ", "-- only a comment"])
+def test_an_empty_query_is_called_empty(shared_warehouse, sql):
+    with pytest.raises(QueryRefused, match="holds no statement; give one SELECT"):
+        shared_warehouse.query(sql)
