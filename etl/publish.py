@@ -64,9 +64,11 @@ def check_out_beside(out: Path, read: str | Path) -> None:
 
 
 def staging_dir(out: Path) -> Path:
-    """A fresh directory beside `out` (same file system, so the final rename is atomic).
+    """A new, empty directory beside `out` (same file system, so the final rename is atomic).
 
     Staging directories left by builds that were killed are removed here: their process is gone.
+    A folder that cannot be made there is an error naming `out`, the folder the user asked for
+    (`--out /proc/x` named `/proc/.x.staging-123`, a name the user never gave).
     """
     for stale in out.parent.glob(f".{out.name}.staging-*"):
         pid = stale.name.rsplit("-", 1)[-1]
@@ -75,6 +77,10 @@ def staging_dir(out: Path) -> Path:
     staging = out.parent / f".{out.name}.staging-{os.getpid()}"
     if staging.exists():
         shutil.rmtree(staging)
+    try:
+        staging.mkdir(parents=True)
+    except OSError as exc:
+        raise type(exc)(exc.errno, exc.strerror, str(out)) from exc
     return staging
 
 

@@ -46,7 +46,7 @@ class TableWriter:
     """
 
     def __init__(self, out: Path, settings: Settings):
-        out.mkdir(parents=True)
+        out.mkdir(parents=True, exist_ok=True)  # a build's staging folder is made new and empty (staging_dir)
         self.out, self.settings = out, settings
         self._parquet: dict[str, pq.ParquetWriter] = {}
         self._pending: dict[str, list[pa.Table]] = {}

@@ -44,6 +44,19 @@ def test_a_read_only_disk_exits_2_naming_the_folder(tmp_path, tiny_folder, monke
     _one_line_error(capsys, str(out), "read-only")
 
 
+def test_an_out_where_no_folder_can_be_made_is_named_as_given(tmp_path, tiny_folder, monkeypatch, capsys):
+    """The system names the staging folder it could not make; the user gave --out, so that is named."""
+    out = tmp_path / "forbidden" / "wh"
+
+    def refuse(self, *args, **kwargs):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(self))
+
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    assert main(["build", str(tiny_folder), "--out", str(out)]) == EXIT_USER_ERROR
+    line = _one_line_error(capsys, f"{out}: permission denied")
+    assert ".staging" not in line
+
+
 def test_a_full_disk_while_writing_a_report_exits_2_and_leaves_no_half_file(built, tmp_path, monkeypatch, capsys):
     page = tmp_path / "report.html"
     monkeypatch.setattr(os, "replace", _failing(errno.ENOSPC, page))
