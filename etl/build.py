@@ -22,7 +22,7 @@ from .display import shown_path
 from .formats import open_source
 from .pixels import empty_pixel_tables
 from .progress import stage
-from .publish import check_out, check_out_beside, publish, staging_dir
+from .publish import check_out, check_out_outside_source, publish, staging_dir
 from .table_writer import TableWriter
 from .tables import TableBuilder, batch_bbox, geo_metadata, labels_table, union_bbox
 from .user_error import WarehouseError
@@ -126,7 +126,7 @@ def build(
     check_out(out)  # before reading a single source file: a folder that is not a warehouse is refused
     pixels = pixels or check_label_pngs
     src = open_source(source)
-    check_out_beside(out, src.location)
+    check_out_outside_source(out, src.location)
     staging = staging_dir(out)
     try:
         # what the build's processes together may inflate from an archive (archive_budget.py)

@@ -55,7 +55,7 @@ def check_out(out: Path) -> set[str]:
     return listed
 
 
-def check_out_beside(out: Path, read: str | Path) -> None:
+def check_out_outside_source(out: Path, read: str | Path) -> None:
     """Refuse an `--out` inside the folder a build reads (a source's `location`): the next build of
     it would read the warehouse's own files as annotation files (its manifest.json, badly named)."""
     read = Path(read).resolve()

@@ -181,13 +181,10 @@ class Warehouse:
 
         OUT is a new (or empty) folder, never a link and never inside a warehouse.
         """
-        from .export import ExportError, export
+        from .export import export
 
         check_output_folder(Path(out))
-        try:
-            return export(self.path, fmt, out, split, progress)
-        except ExportError as exc:
-            raise WarehouseError(str(exc)) from exc
+        return export(self.path, fmt, out, split, progress)  # its ExportError is a WarehouseError
 
     def report(self, out: str | Path, progress: Callable[[int, int], None] | None = None, force: bool = False) -> Path:
         """Write the one-page HTML report (charts, parity statistics, data quality) to `out`.

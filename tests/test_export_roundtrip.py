@@ -132,3 +132,12 @@ def test_progress_reports_every_image(tiny_warehouse, tmp_path):
     calls = []
     export(tiny_warehouse, "gtfine", tmp_path / "out", progress=lambda done, total: calls.append((done, total)))
     assert calls == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_the_method_raises_the_export_error_itself(tiny_warehouse, tmp_path):
+    """A caller of the API catches ExportError (or WarehouseError, its base), not a copy of its text."""
+    from cityscapes_warehouse import Warehouse, WarehouseError
+
+    with pytest.raises(ExportError, match="no images of split 'tset'") as refused:
+        Warehouse(tiny_warehouse).export("gtfine", tmp_path / "out", split="tset")
+    assert isinstance(refused.value, WarehouseError)

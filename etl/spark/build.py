@@ -29,7 +29,7 @@ from ..config import Settings
 from ..formats import open_source
 from ..layout import DATABASE_FILE, TABLES_DIR
 from ..pixels import PIXEL_TABLES, empty_pixel_tables
-from ..publish import check_out, check_out_beside, publish, staging_dir
+from ..publish import check_out, check_out_outside_source, publish, staging_dir
 from ..tables import labels_table
 from ..views import create_views
 from ..warehouse import WarehouseError
@@ -75,7 +75,7 @@ def build_on_spark(
         ) from exc
     check_out(out)  # before reading a single source file: a folder that is not a warehouse is refused
     src = open_source(source)
-    check_out_beside(out, src.location)
+    check_out_outside_source(out, src.location)
     if src.kind != "gtfine-folder":
         raise SparkBuildError(
             f"{source}: the Spark build reads the extracted gtFine folder, whose files Spark spreads over "
