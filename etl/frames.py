@@ -19,6 +19,7 @@ import shapely
 MAX_CELL = 48  # a value wider than this is cut in a table, even on a wide terminal
 MIN_CELL = 8  # columns are narrowed down to this before any is left out
 SHOWN_VERTICES = 3
+WRITE_PIECE_CHARS = 1 << 20
 _DAYS_SHOWN = 91_250_000  # about 250,000 years either side of 1970: what polars can print
 
 
@@ -26,12 +27,21 @@ def print_frame(df: pl.DataFrame, fmt: str, out: TextIO, width: int | None = Non
     """Write `df` as a table (fitted to `width`), CSV or JSON; `more` says rows were left out."""
     df = _temporal_as_text(df)
     if fmt == "csv":
-        out.write(_as_text_columns(df, nested=True).write_csv())
+        text = _as_text_columns(df, nested=True).write_csv()
     elif fmt == "json":
         rows = _as_text_columns(df, nested=False).to_dicts()
-        out.write(json.dumps(_json_safe(rows), indent=1, allow_nan=False) + "\n")
+        text = json.dumps(_json_safe(rows), indent=1, allow_nan=False) + "\n"
     else:
-        out.write(render_table(df, width, more))
+        text = render_table(df, width, more)
+    _write_in_pieces(out, text)
+
+
+def _write_in_pieces(out: TextIO, text: str) -> None:
+    # One write of a large text to a pipe whose reader leaves (`| head`) ends after the part the pipe
+    # took, with no error (CPython's buffered writer takes the partial write as the end), so the
+    # command exited 0 as if all was written. Written in pieces, the next piece raises BrokenPipeError.
+    for start in range(0, len(text), WRITE_PIECE_CHARS):
+        out.write(text[start : start + WRITE_PIECE_CHARS])
 
 
 def render_table(df: pl.DataFrame, width: int | None = None, more: bool = False) -> str:

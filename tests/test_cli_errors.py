@@ -116,6 +116,22 @@ def test_a_closed_pipe_ends_quietly(built):
     assert done.returncode == EXIT_PIPE_CLOSED and done.stderr == ""
 
 
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_a_reader_leaving_mid_output_is_a_closed_pipe(built, fmt):
+    """`query ... --format csv | head`: megabytes of rows, a reader that takes one line and leaves."""
+    sql = "select range as n, repeat('x', 200) as pad from range(100000)"  # about 20 MB
+    with subprocess.Popen(
+        [sys.executable, "-m", "cityscapes_warehouse.cli", "query", sql, "--format", fmt, "--warehouse", str(built)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as command:
+        assert command.stdout.readline()  # the header line (csv) or the opening bracket (json)
+        command.stdout.close()
+        stderr = command.stderr.read().decode()
+    assert command.returncode == EXIT_PIPE_CLOSED
+    assert "Traceback" not in stderr and "error" not in stderr
+
+
 @pytest.mark.parametrize(
     ("sql", "shown"),
     [
