@@ -163,9 +163,10 @@ def random_images(seed: int, n_images: int, max_objects: int, extent: int = 130)
     return images
 
 
-def full_canvas_reference(images: dict) -> tuple[dict, dict]:
-    """Dataset Ninja's way, literally: one H x W mask per object, painted in order on an index canvas."""
-    coverage, visible = {}, {}
+def full_canvas_reference(images: dict, cell_px: int = 32) -> dict[str, dict]:
+    """Dataset Ninja's way, literally: one H x W mask per object, painted in order on an index canvas;
+    per label the union of its masks, and the sum of its masks per cell_px x cell_px cell."""
+    coverage, visible, mask_area, heatmap = {}, {}, {}, {}
     for image_id, (width, height, objects) in images.items():
         painter = np.zeros((height, width), np.int32)
         unions: dict[str, np.ndarray] = {}
@@ -176,10 +177,18 @@ def full_canvas_reference(images: dict) -> tuple[dict, dict]:
                 cv2.fillPoly(mask, [np.array(r, np.int32) for r in rings[1:]], 0)
             painter[mask > 0] = order + 1
             unions[label] = unions.get(label, np.zeros_like(mask, bool)) | (mask > 0)
+            mask_area[f"{image_id}#{order}"] = int(mask.sum())
+            for (y, x), px in np.ndenumerate(
+                np.add.reduceat(
+                    np.add.reduceat(mask.astype(np.int64), range(0, height, cell_px), 0), range(0, width, cell_px), 1
+                )
+            ):
+                if px:
+                    heatmap[(label, x, y)] = heatmap.get((label, x, y), 0) + int(px)
         counts = np.bincount(painter.ravel(), minlength=len(objects) + 1)
         visible.update({f"{image_id}#{k}": int(counts[k + 1]) for k in range(len(objects))})
         coverage.update({(image_id, label): int(union.sum()) for label, union in unions.items()})
-    return coverage, visible
+    return {"coverage": coverage, "visible": visible, "mask_area": mask_area, "heatmap": heatmap}
 
 
 @pytest.mark.parametrize(
@@ -189,19 +198,16 @@ def full_canvas_reference(images: dict) -> tuple[dict, dict]:
 )
 def test_patches_give_the_same_pixels_as_full_canvases(max_objects, extent):
     images = random_images(seed=max_objects, n_images=6, max_objects=max_objects, extent=extent)
-    got = pixel_tables(tables_for(images), workers=1)
-    coverage, visible = full_canvas_reference(images)
-    assert {(r["image_id"], r["label"]): r["covered_px"] for r in got["image_class_coverage"].to_pylist()} == coverage
-    assert (
-        dict(
-            zip(
-                got["object_visible_area"]["object_id"].to_pylist(),
-                got["object_visible_area"]["opencv_visible_area_px"].to_pylist(),
-                strict=True,
-            )
-        )
-        == visible
+    got = pixel_tables(tables_for(images), workers=1, cell_px=16)
+    reference = full_canvas_reference(images, cell_px=16)
+    assert {(r["image_id"], r["label"]): r["covered_px"] for r in got["image_class_coverage"].to_pylist()} == (
+        reference["coverage"]
     )
+    areas = got["object_visible_area"].to_pylist()
+    assert {r["object_id"]: r["opencv_visible_area_px"] for r in areas} == reference["visible"]
+    assert {r["object_id"]: r["opencv_mask_area_px"] for r in areas} == reference["mask_area"]
+    heatmap = {(r["label"], r["cell_x"], r["cell_y"]): r["coverage_px"] for r in got["class_heatmap"].to_pylist()}
+    assert heatmap == reference["heatmap"] and len(heatmap) > 10
 
 
 def test_worker_processes_give_the_same_tables():
