@@ -100,6 +100,19 @@ def test_spark_build_writes_part_files_under_tables(builds):
         assert files and all(f.suffix == ".parquet" for f in files), table
 
 
+def test_spark_build_splits_files_into_a_few_tasks_per_core(spark, builds):
+    """Spark's 4 MB guess per file made a task of every 31 files of 130 kB: 161 tasks per step and
+    161 Parquet files per table for the release on 2 cores. Now at least three tasks per core, no more
+    files per table than the files' bytes need, and the session's settings as they were."""
+    _, spark_wh, _ = builds
+    cores = spark.sparkContext.defaultParallelism
+    parsed = list((spark_wh.path / "tables" / "objects").glob("*.parquet"))
+    assert cores * 3 <= len(parsed) <= cores * 3 + 2  # the copies' own task, and a rounding remainder
+    # the session's settings as they were: Spark's default open cost back, no minimum of tasks left set
+    assert spark.conf.get("spark.sql.files.openCostInBytes").rstrip("b") == str(4 * 1024 * 1024)
+    assert spark.conf.get("spark.sql.files.minPartitionNum", None) is None
+
+
 def test_spark_build_passed_the_audit_in_spark_sql(builds):
     _, _, summary = builds
     assert summary.checks.results and not summary.checks.failures()

@@ -16,6 +16,8 @@ from __future__ import annotations
 import shutil
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
@@ -41,6 +43,8 @@ from .tasks import PARSED_TABLES, PARTS_DDL, decode, parse_copies, parse_files
 from .types import spark_schema
 
 FILE_NAME_ID = r"([a-z]+(?:_[a-z]+)*_[0-9]{6}_[0-9]{6})_gtFine_polygons\.json$"
+OPEN_COST_BYTES = 256 * 1024  # what a file counts for beyond its size when files are split into tasks
+TASKS_PER_CORE = 3  # enough for the cores to share the files evenly, few enough to start quickly
 
 
 class SparkBuildError(WarehouseError):
@@ -151,9 +155,7 @@ def _write_parsed_tables(
     copies = files.join(F.broadcast(copied_ids), "image_id", "left_semi").select(*columns)
     task = partial(parse_files, qualified, pixels=settings if pixels else None)
     copies_task = partial(parse_copies, qualified, pixels=settings if pixels else None)
-    previous = spark.conf.get("spark.sql.execution.arrow.maxRecordsPerBatch")
-    spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(settings.batch_files))
-    try:
+    with _session_conf(spark, _read_conf(spark, settings)):
         parts = single.mapInArrow(task, PARTS_DDL).unionByName(copies.coalesce(1).mapInArrow(copies_task, PARTS_DDL))
         # on disk only: kept in the JVM's heap as well, the parts of 4x the replica (20,000 files) and
         # the Parquet writers' buffers ran a local[2] session out of its 1 GB heap
@@ -164,8 +166,6 @@ def _write_parsed_tables(
             rows.write.option("compression", settings.parquet_compression).parquet(str(staging / TABLES_DIR / name))
         counts = parts.agg(F.sum("objects_read"), F.sum("label_pngs_compared")).collect()[0]
         parts.unpersist()
-    finally:
-        spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", previous)
     read = partial(_read_table, spark, staging)
     rejects = Counter({row["reason"]: row["count"] for row in read("rejects").groupBy("reason").count().collect()})
     return {
@@ -176,6 +176,39 @@ def _write_parsed_tables(
         "label_pngs_compared": (counts[1] or 0) if check_label_pngs else None,
         "rejects": dict(sorted(rejects.items())),
     }
+
+
+def _read_conf(spark, settings: Settings) -> dict[str, str]:
+    """How the annotation files are read into tasks: batches of `batch_files` between the JVM and
+    Python, and about three tasks per core.
+
+    By Spark's defaults each file counts as 4 MB more than it holds (its guess of the cost of
+    opening one), so 5,000 files of 130 kB made 161 tasks per step on 2 cores: each table then
+    written as 161 small Parquet files, every step paying 161 task starts. Here a file counts
+    OPEN_COST_BYTES more, and the files are split into at least three tasks per core (still at
+    most spark.sql.files.maxPartitionBytes each), so a large source still gets many tasks.
+    """
+    return {
+        "spark.sql.execution.arrow.maxRecordsPerBatch": str(settings.batch_files),
+        "spark.sql.files.openCostInBytes": str(OPEN_COST_BYTES),
+        "spark.sql.files.minPartitionNum": str(TASKS_PER_CORE * spark.sparkContext.defaultParallelism),
+    }
+
+
+@contextmanager
+def _session_conf(spark, conf: dict[str, str]) -> Iterator[None]:
+    """`conf` set in the session for the duration, then what was there before put back."""
+    previous = {key: spark.conf.get(key, None) for key in conf}  # None: not set in the session
+    for key, value in conf.items():
+        spark.conf.set(key, value)
+    try:
+        yield
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                spark.conf.unset(key)
+            else:
+                spark.conf.set(key, value)
 
 
 def _read_table(spark, staging: Path, name: str):
