@@ -214,3 +214,10 @@ def test_an_unknown_split_is_one_file_reject(tmp_path):
     write_coco(tmp_path / "coco", [], images=[READABLE])
     wh = build(write_coco(tmp_path / "coco", [annotation()], split="minival"), tmp_path / "wh")
     assert rejects(wh) == [("instances_minival.json", None, "bad_path")]
+
+
+def test_a_file_named_instances_without_a_split_is_no_coco_file(tmp_path):
+    folder = write_coco(tmp_path / "coco", [annotation()])
+    (folder / "instances_.json").write_text(json.dumps({"images": [], "annotations": [], "categories": []}))
+    wh = build(folder, tmp_path / "wh")
+    assert wh.query("select count(*) from objects").item() == 1
