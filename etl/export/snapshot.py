@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 
 from ..formats import format_of
 from ..layout import table_dir
+from ..schemas import TABLES
 from ..user_error import WarehouseError
 
 OBJECT_COLUMNS = [
@@ -118,7 +119,20 @@ def load_snapshot(warehouse: str | PathLike, split: str | None = None) -> Snapsh
 
 
 def _read(root: Path, name: str, columns: list[str] | None = None) -> pa.Table:
-    return pq.read_table(table_dir(root, name), columns=columns)
+    """A table from its Parquet files; ExportError naming its folder when they are cut, altered or gone
+    (a folder without its file reads as a table without columns)."""
+    folder = table_dir(root, name)
+    try:
+        table = pq.read_table(folder, columns=columns)
+    except (pa.ArrowException, OSError) as exc:
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ExportError(f"{folder}: cannot be read ({message}); build the warehouse again") from exc
+    missing = [column for column in columns or TABLES[name].names if column not in table.column_names]
+    if missing:
+        raise ExportError(
+            f"{folder}: no column {', '.join(missing)} (a file lost or altered); build the warehouse again"
+        )
+    return table
 
 
 def _starts(lengths: np.ndarray) -> np.ndarray:
