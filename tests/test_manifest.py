@@ -64,6 +64,24 @@ def test_rebuild_keeps_a_file_the_user_put_in_the_warehouse(tmp_path, tiny_folde
     assert "notes/todo.txt" not in listed
 
 
+# A DuckDB session that wrote to the warehouse and ended without a checkpoint (killed) leaves its WAL.
+LEAVE_A_WAL = """
+import os, sys, duckdb
+con = duckdb.connect(sys.argv[1])
+con.execute("set checkpoint_threshold = '1TB'")
+con.execute("create table notes as select 42 as x")
+os._exit(0)
+"""
+
+
+def test_rebuild_over_a_warehouse_with_a_stale_wal_publishes_one_that_opens(tmp_path, tiny_folder):
+    wh, _ = Warehouse.build(tiny_folder, tmp_path / "wh")
+    subprocess.run([sys.executable, "-c", LEAVE_A_WAL, str(wh.database)], check=True)
+    assert (wh.path / "warehouse.duckdb.wal").exists()
+    Warehouse.build(tiny_folder, tmp_path / "wh")
+    assert Warehouse(tmp_path / "wh").query("select count(*) from images").item() == 3
+
+
 def test_rebuild_replaces_the_files_the_manifest_lists(tmp_path, tiny_folder):
     wh, _ = Warehouse.build(tiny_folder, tmp_path / "wh")
     stale = wh.path / "tables" / "objects" / "part-1.parquet"  # as if written by an earlier (Spark) build
