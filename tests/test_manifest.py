@@ -122,6 +122,19 @@ def test_a_damaged_manifest_advises_a_new_folder_not_the_same_one(tiny_warehouse
         Warehouse(tiny_warehouse.path)
 
 
+def test_a_manifest_nested_too_deep_is_a_damaged_one(tiny_warehouse):
+    (tiny_warehouse.path / "manifest.json").write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(WarehouseError, match="unreadable"):
+        Warehouse(tiny_warehouse.path)
+
+
+def test_build_over_a_manifest_nested_too_deep_is_refused(tmp_path, tiny_folder):
+    wh, _ = Warehouse.build(tiny_folder, tmp_path / "wh")
+    (wh.path / "manifest.json").write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(PublishError, match="unreadable"):
+        Warehouse.build(tiny_folder, wh.path)
+
+
 def test_a_file_given_as_the_warehouse_is_named_as_one(tiny_warehouse):
     with pytest.raises(WarehouseError, match="manifest.json: a file, not a warehouse"):
         Warehouse(tiny_warehouse.path / "manifest.json")
