@@ -43,7 +43,7 @@ def read_manifest(warehouse: Path) -> dict:
         manifest = json.loads(path.read_text())
     except FileNotFoundError:
         raise ManifestError(f"{warehouse}: no {MANIFEST_FILE}, so not a warehouse") from None
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: nested too deep
         raise ManifestError(f"{path}: unreadable ({exc})") from exc
     if not isinstance(manifest, dict) or manifest.get("tool") != "cityscapes-warehouse":
         raise ManifestError(f"{path}: not a cityscapes-warehouse manifest")
