@@ -99,6 +99,18 @@ FILE_CASES = {
         {"duplicate_key": 1},
         0,
     ),
+    # deep enough for orjson (its limit is 1024) but not for the json module writing it back
+    "a polygon nested 1000 deep beside a good object": (
+        doc([]).replace(
+            b"[]",
+            b'[{"label": "road", "polygon": [[0, 0], [10, 0], [0, 10]]}, {"label": "car", "polygon": '
+            + b"[" * 1000
+            + b"]" * 1000
+            + b"}]",
+        ),
+        {"too_few_points": 1},
+        1,
+    ),
     "a colon inside a string is no duplicate": (
         doc([{"label": "car", "polygon": TRIANGLE, "date": "28-Jan-2016 13:57:26"}]),
         {},
