@@ -128,3 +128,21 @@ def test_export_into_the_warehouse_is_refused(built, capsys):
     assert main(["export", "--format", "coco", str(built / "coco"), "--warehouse", str(built)]) == 2
     assert "inside the warehouse" in capsys.readouterr().err
     assert _digest(built) == before and not (built / "coco").exists()
+
+
+@pytest.mark.parametrize("fmt", ["gtfine", "supervisely", "coco"])
+@pytest.mark.parametrize("column", ["split", "city", "image_id"])
+def test_export_of_an_altered_warehouse_writes_nothing_outside_its_folder(built, tmp_path, fmt, column):
+    """A warehouse is handed over as a folder; its images table names the files an export writes."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    images = built / "tables" / "images" / "part-0.parquet"
+    table = pq.read_table(images)
+    escaping = pa.array(["../../../escaped"] * table.num_rows)
+    pq.write_table(table.set_column(table.schema.get_field_index(column), column, escaping), images)
+    out = tmp_path / "exports" / "deeper" / "out"
+    before = {p for p in tmp_path.rglob("*") if p.is_file()}
+    main(["export", "--format", fmt, str(out), "--warehouse", str(built)])
+    written = {p for p in tmp_path.rglob("*") if p.is_file()} - before
+    assert all(p.is_relative_to(out) for p in written), sorted(map(str, written))
