@@ -4,6 +4,7 @@ nothing else."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -148,3 +149,36 @@ def test_a_database_locked_by_a_writer_is_said_to_be_in_use(tiny_warehouse):
     finally:
         writer.close()
     assert "in use by another process that opened it for writing" in done.stderr
+
+
+# Warehouse(...) in a child process, bounded: a manifest read without bounds hangs or fills memory
+OPEN_WAREHOUSE = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+from cityscapes_warehouse import Warehouse, WarehouseError
+try:
+    Warehouse(sys.argv[1])
+except WarehouseError as exc:
+    print("refused:", exc)
+"""
+
+
+def _open_in_child(folder) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", OPEN_WAREHOUSE, str(folder)], capture_output=True, text=True, timeout=60
+    )
+    return done.stdout + done.stderr
+
+
+def test_a_manifest_that_is_a_fifo_is_refused_without_waiting_for_a_writer(tiny_warehouse):
+    manifest = tiny_warehouse.path / "manifest.json"
+    manifest.unlink()
+    os.mkfifo(manifest)
+    assert "refused: " in _open_in_child(tiny_warehouse.path)
+
+
+def test_a_manifest_linked_to_a_device_is_refused_without_reading_it(tiny_warehouse):
+    manifest = tiny_warehouse.path / "manifest.json"
+    manifest.unlink()
+    manifest.symlink_to("/dev/zero")
+    assert "refused: " in _open_in_child(tiny_warehouse.path)
