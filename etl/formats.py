@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import parse, reasons
-from .sources import Source, SourceFile, coco, gtfine, supervisely
+from .sources import Source, SourceError, SourceFile, coco, gtfine, release_inside, supervisely
 from .sources import open_source as open_release
 
 
@@ -55,6 +55,12 @@ def open_source(path: str | Path) -> Source:
     for fmt in FORMATS.values():
         found = fmt.detect(path) if fmt.detect and path.exists() else None
         if found is not None:
+            other = release_inside(path) if path.is_dir() else None
+            if other:
+                raise SourceError(
+                    f"{path}: holds {fmt.name.upper()} files and {other} as well; "
+                    "point at the folder of the one to read"
+                )
             return found
     return open_release(path)
 

@@ -21,6 +21,9 @@ MIN_CELL = 8  # columns are narrowed down to this before any is left out
 SHOWN_VERTICES = 3
 WRITE_PIECE_CHARS = 1 << 20
 _DAYS_SHOWN = 91_250_000  # about 250,000 years either side of 1970: what polars can print
+# Control characters (C0 but the line break, DEL, C1) as escapes in a table: values come from the
+# data, and an ESC sequence in a label or file name would otherwise be run by the terminal.
+_CONTROLS_SHOWN = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)] if c != 0x0A}
 
 
 def print_frame(df: pl.DataFrame, fmt: str, out: TextIO, width: int | None = None, more: bool = False) -> None:
@@ -45,7 +48,7 @@ def _write_in_pieces(out: TextIO, text: str) -> None:
 
 
 def render_table(df: pl.DataFrame, width: int | None = None, more: bool = False) -> str:
-    columns = [(name, _cells(df[name])) for name in df.columns]
+    columns = [(_visible(name), [_visible(cell) for cell in _cells(df[name])]) for name in df.columns]
     numeric = [df.schema[name].is_numeric() for name in df.columns]
     widths = [_natural_width(name, cells) for name, cells in columns]
     shown = _fit(widths, width)
@@ -53,7 +56,7 @@ def render_table(df: pl.DataFrame, width: int | None = None, more: bool = False)
     rows = f"{df.height} row{'s' if df.height != 1 else ''}"
     if more:
         rows = f"the first {rows} shown; there are more: --limit N or --all to see them, or --format csv"
-    hidden = [name for i, name in enumerate(df.columns) if i not in shown]
+    hidden = [_visible(name) for i, name in enumerate(df.columns) if i not in shown]
     if hidden:
         rows += (
             f"; {len(hidden)} more column{'s' if len(hidden) != 1 else ''} not shown: {', '.join(hidden)} "
@@ -61,6 +64,10 @@ def render_table(df: pl.DataFrame, width: int | None = None, more: bool = False)
         )
     footer = f"({rows})"
     return "\n".join(lines + (textwrap.wrap(footer, width) if width else [footer])) + "\n"
+
+
+def _visible(text: str) -> str:
+    return text.translate(_CONTROLS_SHOWN)
 
 
 def _natural_width(name: str, cells: list[str]) -> int:

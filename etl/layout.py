@@ -20,6 +20,21 @@ PART_FILE = "part-0.parquet"
 # the names a warehouse owns: anything at these paths belongs to the tool
 OWNED = (DATABASE_FILE, MANIFEST_FILE, TABLES_DIR)
 
+# How every reader of a published warehouse opens its database (queries, validate, the report, the
+# round trip). The tables live inside the database file, so reading needs no file access at all.
+# `read_only` alone still lets COPY ... TO, EXPORT DATABASE, ATTACH, INSTALL and LOAD touch the file
+# system, and so may the views stored in the file (a warehouse is copied and handed over: a view
+# altered to call read_text or enable_logging would run with the reader's rights); these settings
+# close that, and the lock stops a query from SETting them back. An empty temp_directory keeps a
+# large sort in memory instead of spilling files beside the warehouse.
+READ_ONLY_CONFIG = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "temp_directory": "",
+    "lock_configuration": True,
+}
+
 
 def table_dir(warehouse: Path, table: str) -> Path:
     return warehouse / TABLES_DIR / table

@@ -6,6 +6,7 @@ user's own files (which it refuses to touch), and publishing replaces only the f
 from __future__ import annotations
 
 import json
+import stat
 from pathlib import Path
 
 from .layout import MANIFEST_FILE
@@ -13,6 +14,8 @@ from .version import __version__
 
 # 1: tables/<table>/part-0.parquet, warehouse.duckdb, manifest.json (the first layout with a manifest)
 FORMAT_VERSION = 1
+# A manifest lists a few dozen files (a Spark build: its part files); far more is no manifest.
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
 
 
 class ManifestError(Exception):
@@ -40,10 +43,10 @@ def read_manifest(warehouse: Path) -> dict:
     """The manifest of the warehouse at `warehouse`; ManifestError when it is not one this tool reads."""
     path = warehouse / MANIFEST_FILE
     try:
-        manifest = json.loads(path.read_text())
+        manifest = json.loads(_read_bounded(path))
     except FileNotFoundError:
         raise ManifestError(f"{warehouse}: no {MANIFEST_FILE}, so not a warehouse") from None
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: nested too deep
         raise ManifestError(f"{path}: unreadable ({exc})") from exc
     if not isinstance(manifest, dict) or manifest.get("tool") != "cityscapes-warehouse":
         raise ManifestError(f"{path}: not a cityscapes-warehouse manifest")
@@ -57,6 +60,19 @@ def read_manifest(warehouse: Path) -> dict:
     if not isinstance(files, list) or not all(isinstance(f, dict) and isinstance(f.get("path"), str) for f in files):
         raise ManifestError(f"{path}: no valid file list")
     return manifest
+
+
+def _read_bounded(path: Path) -> bytes:
+    """The bytes of a regular file of at most MAX_MANIFEST_BYTES: a FIFO would block the open, a
+    device (a link to /dev/zero) never end the read."""
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError("not a regular file")
+    with path.open("rb") as file:
+        data = file.read(MAX_MANIFEST_BYTES + 1)
+    if len(data) > MAX_MANIFEST_BYTES:
+        raise ValueError(f"over {MAX_MANIFEST_BYTES} bytes")
+    return data
 
 
 def listed_files(manifest: dict) -> set[str]:

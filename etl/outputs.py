@@ -8,6 +8,7 @@ writing the same report again needs no `--force` while someone else's file does.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -102,9 +103,15 @@ def _refuse_inside_warehouse(path: Path) -> None:
 
 
 def _written_by_us(path: Path) -> bool:
+    """Whether the file ends with OWN_MARK. Only a regular file is opened, and only its tail read: a
+    FIFO would block the open, a device (a link to /dev/zero) never end the read."""
     try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            return False
+        tail = 4 * len(OWN_MARK)
         with path.open("rb") as file:
-            file.seek(max(0, path.stat().st_size - 4 * len(OWN_MARK)))
-            return OWN_MARK.strip().encode() in file.read()
+            file.seek(max(0, info.st_size - tail))
+            return OWN_MARK.strip().encode() in file.read(tail)
     except OSError:
         return False

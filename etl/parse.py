@@ -79,10 +79,16 @@ def printable(text: str) -> str:
 
 
 def raw_json(obj) -> str:
-    """An object as compact JSON, whatever it holds (huge integers, NaN, lone surrogates, deep nesting)."""
+    """An object as compact JSON, whatever it holds (huge integers, NaN, lone surrogates, deep nesting).
+
+    orjson reads 1024 levels of nesting, more than the json module writes back; repr() would recurse
+    as deep, so such an object is kept as a JSON string saying what it was (still JSON, for exports).
+    """
     try:
         return json.dumps(obj, separators=(",", ":"))
-    except (RecursionError, ValueError, TypeError):
+    except RecursionError:
+        return json.dumps(f"a {type(obj).__name__} nested too deep to be written back")
+    except (ValueError, TypeError):
         return printable(repr(obj))
 
 

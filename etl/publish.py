@@ -13,9 +13,14 @@ import os
 import shutil
 from pathlib import Path
 
-from .layout import MANIFEST_FILE, OWNED
+from .layout import DATABASE_FILE, MANIFEST_FILE, OWNED
 from .manifest import ManifestError, listed_files, read_manifest, write_manifest
 from .user_error import WarehouseError
+
+# DuckDB's journal of the old database, left by a writer that ended without a checkpoint: it belongs
+# to that database and goes with it. Carried over as a user's file, DuckDB would replay it onto the new
+# database, refuse ("WAL does not match database file"), and the new warehouse would not open.
+OLD_DATABASE_JOURNAL = DATABASE_FILE + ".wal"
 
 
 class PublishError(WarehouseError):
@@ -128,7 +133,7 @@ def _unlisted(folder: Path, listed: set[str]) -> list[str]:
         base = Path(dirpath).relative_to(folder)
         for name in filenames + [d for d in dirnames if (Path(dirpath) / d).is_symlink()]:
             rel = (base / name).as_posix()
-            if rel not in listed and rel != MANIFEST_FILE:
+            if rel not in listed and rel not in (MANIFEST_FILE, OLD_DATABASE_JOURNAL):
                 found.append(rel)
     return sorted(found)
 

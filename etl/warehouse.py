@@ -14,7 +14,7 @@ import duckdb
 
 from .build import BuildSummary, build
 from .config import DEFAULT_WAREHOUSE, Settings
-from .layout import DATABASE_FILE, MANIFEST_FILE, table_dir
+from .layout import DATABASE_FILE, MANIFEST_FILE, READ_ONLY_CONFIG, table_dir
 from .manifest import ManifestError, read_manifest
 from .outputs import check_html_name, check_output_folder, write_file
 from .progress import stage
@@ -29,17 +29,6 @@ INTERRUPT_POLL_S = 0.1  # how often a query's caller looks for Ctrl-C (see inter
 
 STATS_VIEWS = {"class": "class_stats", "city": "city_stats", "split": "split_stats", "class_city": "class_city_stats"}
 
-# The tables live inside the database file, so a query needs no file access at all. `read_only` alone
-# still lets COPY ... TO, EXPORT DATABASE, ATTACH, INSTALL and LOAD touch the file system; these
-# settings close that, and the lock stops a query from SETting them back. An empty temp_directory
-# keeps a large sort in memory instead of spilling files beside the warehouse.
-READ_ONLY_CONFIG = {
-    "enable_external_access": False,
-    "autoinstall_known_extensions": False,
-    "autoload_known_extensions": False,
-    "temp_directory": "",
-    "lock_configuration": True,
-}
 # Statement kinds a query may be; anything else (CREATE, COPY, SET, PRAGMA, ...) is refused before it runs.
 QUERY_STATEMENTS = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
 # DuckDB types polars cannot hold: the query returns them as DuckDB's own text for them.

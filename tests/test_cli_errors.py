@@ -154,6 +154,29 @@ def test_a_corrupt_warehouse_file_exits_2_naming_it(built, capsys):
     _one_line_error(capsys, "warehouse.duckdb", "cannot be opened")
 
 
+def test_report_of_a_database_that_lost_a_table_exits_2_naming_it(built, tmp_path, capsys):
+    import duckdb
+
+    con = duckdb.connect(str(built / "warehouse.duckdb"))
+    con.execute("drop table rejects cascade")
+    con.close()
+    assert main(["report", "--warehouse", str(built), "--out", str(tmp_path / "r.html")]) == EXIT_USER_ERROR
+    _one_line_error(capsys, "rejects")
+
+
+def test_export_of_a_damaged_parquet_file_exits_2_naming_it(built, tmp_path, capsys):
+    parquet = built / "tables" / "objects" / "part-0.parquet"
+    parquet.write_bytes(parquet.read_bytes()[:100])
+    assert main(["export", str(tmp_path / "out"), "--format", "gtfine", "--warehouse", str(built)]) == EXIT_USER_ERROR
+    _one_line_error(capsys, "objects")
+
+
+def test_export_of_a_warehouse_that_lost_a_parquet_file_exits_2_naming_it(built, tmp_path, capsys):
+    (built / "tables" / "rejects" / "part-0.parquet").unlink()
+    assert main(["export", str(tmp_path / "out"), "--format", "gtfine", "--warehouse", str(built)]) == EXIT_USER_ERROR
+    _one_line_error(capsys, "rejects")
+
+
 def test_a_bug_exits_70_with_a_hint_to_report_it(built, monkeypatch, capsys):
     def broken(self, by="class"):
         raise ZeroDivisionError("division by zero")

@@ -9,6 +9,7 @@ import pytest
 
 from cityscapes_warehouse import Warehouse
 from cityscapes_warehouse.export import export
+from cityscapes_warehouse.sources import SourceError
 from cityscapes_warehouse.sources.coco import raw_to_gtfine
 
 SQUARE = [10, 10, 20, 10, 20, 20, 10, 20]
@@ -214,3 +215,19 @@ def test_an_unknown_split_is_one_file_reject(tmp_path):
     write_coco(tmp_path / "coco", [], images=[READABLE])
     wh = build(write_coco(tmp_path / "coco", [annotation()], split="minival"), tmp_path / "wh")
     assert rejects(wh) == [("instances_minival.json", None, "bad_path")]
+
+
+def test_a_gtfine_folder_beside_an_instances_file_is_not_silently_left_unread(tmp_path):
+    folder = write_coco(tmp_path / "download", [annotation()])
+    polygons = folder / "gtFine" / "train" / "ulm" / "ulm_000000_000019_gtFine_polygons.json"
+    polygons.parent.mkdir(parents=True)
+    polygons.write_text(json.dumps({"imgHeight": 50, "imgWidth": 100, "objects": []}))
+    with pytest.raises(SourceError, match="gtFine"):
+        Warehouse.build(folder, tmp_path / "wh")
+
+
+def test_a_file_named_instances_without_a_split_is_no_coco_file(tmp_path):
+    folder = write_coco(tmp_path / "coco", [annotation()])
+    (folder / "instances_.json").write_text(json.dumps({"images": [], "annotations": [], "categories": []}))
+    wh = build(folder, tmp_path / "wh")
+    assert wh.query("select count(*) from objects").item() == 1

@@ -120,3 +120,11 @@ def test_the_synthetic_banner_fits_80_columns_and_keeps_every_word():
     lines = synthetic_banner(80).splitlines()
     assert max(len(line) for line in lines) <= 80
     assert " ".join(lines[1:-1]) == BANNER and lines[0] == lines[-1] == "=" * 80
+
+
+def test_a_table_shows_control_characters_from_the_data_as_escapes_not_as_terminal_commands():
+    """A label or file name may hold ESC sequences (set the title, clear the screen): shown, never run."""
+    hostile = "\x1b]0;owned\x07\x1b[2Jred\x9b"
+    table = render_table(pl.DataFrame({"label": [hostile], hostile: [1]}))
+    assert not any(ch in table for ch in "\x1b\x07\x9b")
+    assert "\\x1b" in table

@@ -99,6 +99,18 @@ FILE_CASES = {
         {"duplicate_key": 1},
         0,
     ),
+    # deep enough for orjson (its limit is 1024) but not for the json module writing it back
+    "a polygon nested 1000 deep beside a good object": (
+        doc([]).replace(
+            b"[]",
+            b'[{"label": "road", "polygon": [[0, 0], [10, 0], [0, 10]]}, {"label": "car", "polygon": '
+            + b"[" * 1000
+            + b"]" * 1000
+            + b"}]",
+        ),
+        {"too_few_points": 1},
+        1,
+    ),
     "a colon inside a string is no duplicate": (
         doc([{"label": "car", "polygon": TRIANGLE, "date": "28-Jan-2016 13:57:26"}]),
         {},
@@ -365,3 +377,17 @@ def _wait_for(check, seconds: float = 60.0):
             return result
         time.sleep(0.1)
     raise AssertionError("timed out")
+
+
+def test_a_file_of_two_million_bare_numbers_builds_in_under_1_gib(tmp_path):
+    """4 MB, a quarter of the size a file may have: each item of `objects` is a reject row, and
+    one reject must not cost hundreds of bytes of memory, or a file under the limit exceeds 1 GiB."""
+    from test_archive_bombs import PEAK_LIMIT_KIB, build_in_child
+
+    root = tmp_path / "src"
+    for rel, data in {GOOD_FILE: doc(GOOD_OBJECTS), named(1): doc([0] * 2_000_000)}.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(data)
+    rejects_by_reason, peak_kib = build_in_child(root, tmp_path / "wh")
+    assert rejects_by_reason == {"bad_object": 2_000_000}
+    assert peak_kib < PEAK_LIMIT_KIB

@@ -111,3 +111,18 @@ def test_a_png_of_the_wrong_size_is_unreadable_not_a_crash(png_replica, tmp_path
     wh, _ = Warehouse.build(copy, tmp_path / "warehouse", check_label_pngs=True)
     got = wh.connect().execute("select image_id, kind, pixels_png from label_image_mismatches").fetchall()
     assert got == [(polygon_file.name.removesuffix("_gtFine_polygons.json"), "instanceIds unreadable", None)]
+
+
+def test_a_label_png_in_colour_is_refused_from_its_header_before_decoding(monkeypatch):
+    """A 16-bit RGBA PNG of a 16384-pixel square inflates to 2 GiB: decoded first and refused after
+    (not one channel), two megabytes of PNG took a build over 6 GB."""
+    from cityscapes_warehouse.pixels import label_pngs
+
+    drawn = {"labelIds": np.zeros((4, 6), np.uint8), "instanceIds": np.zeros((4, 6), np.uint16)}
+    _, rgba = cv2.imencode(".png", np.zeros((4, 6, 4), np.uint16))
+
+    def no_decoding(*args):
+        raise AssertionError("decoded a PNG that its header already refuses")
+
+    monkeypatch.setattr(label_pngs.cv2, "imdecode", no_decoding)
+    assert label_pngs.compare(drawn, {"labelIds": rgba.tobytes}) == [("labelIds unreadable", None, None, None)]

@@ -4,6 +4,7 @@ nothing else."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -64,6 +65,24 @@ def test_rebuild_keeps_a_file_the_user_put_in_the_warehouse(tmp_path, tiny_folde
     assert "notes/todo.txt" not in listed
 
 
+# A DuckDB session that wrote to the warehouse and ended without a checkpoint (killed) leaves its WAL.
+LEAVE_A_WAL = """
+import os, sys, duckdb
+con = duckdb.connect(sys.argv[1])
+con.execute("set checkpoint_threshold = '1TB'")
+con.execute("create table notes as select 42 as x")
+os._exit(0)
+"""
+
+
+def test_rebuild_over_a_warehouse_with_a_stale_wal_publishes_one_that_opens(tmp_path, tiny_folder):
+    wh, _ = Warehouse.build(tiny_folder, tmp_path / "wh")
+    subprocess.run([sys.executable, "-c", LEAVE_A_WAL, str(wh.database)], check=True)
+    assert (wh.path / "warehouse.duckdb.wal").exists()
+    Warehouse.build(tiny_folder, tmp_path / "wh")
+    assert Warehouse(tmp_path / "wh").query("select count(*) from images").item() == 3
+
+
 def test_rebuild_replaces_the_files_the_manifest_lists(tmp_path, tiny_folder):
     wh, _ = Warehouse.build(tiny_folder, tmp_path / "wh")
     stale = wh.path / "tables" / "objects" / "part-1.parquet"  # as if written by an earlier (Spark) build
@@ -104,6 +123,19 @@ def test_a_damaged_manifest_advises_a_new_folder_not_the_same_one(tiny_warehouse
         Warehouse(tiny_warehouse.path)
 
 
+def test_a_manifest_nested_too_deep_is_a_damaged_one(tiny_warehouse):
+    (tiny_warehouse.path / "manifest.json").write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(WarehouseError, match="unreadable"):
+        Warehouse(tiny_warehouse.path)
+
+
+def test_build_over_a_manifest_nested_too_deep_is_refused(tmp_path, tiny_folder):
+    wh, _ = Warehouse.build(tiny_folder, tmp_path / "wh")
+    (wh.path / "manifest.json").write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(PublishError, match="unreadable"):
+        Warehouse.build(tiny_folder, wh.path)
+
+
 def test_a_file_given_as_the_warehouse_is_named_as_one(tiny_warehouse):
     with pytest.raises(WarehouseError, match="manifest.json: a file, not a warehouse"):
         Warehouse(tiny_warehouse.path / "manifest.json")
@@ -117,3 +149,36 @@ def test_a_database_locked_by_a_writer_is_said_to_be_in_use(tiny_warehouse):
     finally:
         writer.close()
     assert "in use by another process that opened it for writing" in done.stderr
+
+
+# Warehouse(...) in a child process, bounded: a manifest read without bounds hangs or fills memory
+OPEN_WAREHOUSE = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+from cityscapes_warehouse import Warehouse, WarehouseError
+try:
+    Warehouse(sys.argv[1])
+except WarehouseError as exc:
+    print("refused:", exc)
+"""
+
+
+def _open_in_child(folder) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", OPEN_WAREHOUSE, str(folder)], capture_output=True, text=True, timeout=60
+    )
+    return done.stdout + done.stderr
+
+
+def test_a_manifest_that_is_a_fifo_is_refused_without_waiting_for_a_writer(tiny_warehouse):
+    manifest = tiny_warehouse.path / "manifest.json"
+    manifest.unlink()
+    os.mkfifo(manifest)
+    assert "refused: " in _open_in_child(tiny_warehouse.path)
+
+
+def test_a_manifest_linked_to_a_device_is_refused_without_reading_it(tiny_warehouse):
+    manifest = tiny_warehouse.path / "manifest.json"
+    manifest.unlink()
+    manifest.symlink_to("/dev/zero")
+    assert "refused: " in _open_in_child(tiny_warehouse.path)

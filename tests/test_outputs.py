@@ -4,6 +4,7 @@ tool did not write unless --force says so."""
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,53 @@ def test_export_into_the_warehouse_is_refused(built, capsys):
     assert main(["export", "--format", "coco", str(built / "coco"), "--warehouse", str(built)]) == 2
     assert "inside the warehouse" in capsys.readouterr().err
     assert _digest(built) == before and not (built / "coco").exists()
+
+
+@pytest.mark.parametrize("fmt", ["gtfine", "supervisely", "coco"])
+@pytest.mark.parametrize("column", ["split", "city", "image_id"])
+def test_export_of_an_altered_warehouse_writes_nothing_outside_its_folder(built, tmp_path, fmt, column):
+    """A warehouse is handed over as a folder; its images table names the files an export writes."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    images = built / "tables" / "images" / "part-0.parquet"
+    table = pq.read_table(images)
+    escaping = pa.array(["../../../escaped"] * table.num_rows)
+    pq.write_table(table.set_column(table.schema.get_field_index(column), column, escaping), images)
+    out = tmp_path / "exports" / "deeper" / "out"
+    before = {p for p in tmp_path.rglob("*") if p.is_file()}
+    main(["export", "--format", fmt, str(out), "--warehouse", str(built)])
+    written = {p for p in tmp_path.rglob("*") if p.is_file()} - before
+    assert all(p.is_relative_to(out) for p in written), sorted(map(str, written))
+
+
+# check_output_file in a child process, bounded: a target read without bounds hangs or fills memory
+CHECK_TARGET = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+from cityscapes_warehouse.outputs import OutputError, check_output_file
+try:
+    check_output_file(__import__("pathlib").Path(sys.argv[1]))
+except OutputError as exc:
+    print("refused:", exc)
+"""
+
+
+def _check_target(path: Path) -> str:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", CHECK_TARGET, str(path)], capture_output=True, text=True, timeout=60)
+    return done.stdout + done.stderr
+
+
+def test_a_report_target_that_is_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path):
+    fifo = tmp_path / "report.html"
+    os.mkfifo(fifo)
+    assert "refused: " in _check_target(fifo)
+
+
+def test_a_report_target_linked_to_a_device_is_refused_without_reading_it(tmp_path):
+    link = tmp_path / "report.html"
+    link.symlink_to("/dev/zero")
+    assert "refused: " in _check_target(link)

@@ -7,8 +7,10 @@ the warehouse is byte-identical and neither folder holds a new file.
 from __future__ import annotations
 
 import hashlib
+import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from cityscapes_warehouse import Warehouse
@@ -173,3 +175,79 @@ def test_a_refusal_names_the_statement_as_written(shared_warehouse, sql, named):
 def test_an_empty_query_is_called_empty(shared_warehouse, sql):
     with pytest.raises(QueryRefused, match="holds no statement; give one SELECT"):
         shared_warehouse.query(sql)
+
+
+# --- a warehouse whose database was altered: its views run on no connection with file access ------
+
+SECRET = "a line of a file outside the warehouse"
+
+
+def _tampered(shared_warehouse: Warehouse, tmp_path: Path, *statements: str) -> Path:
+    """A copy of the warehouse whose database runs `statements` (as someone handing it over could)."""
+    copy = tmp_path / "tampered"
+    shutil.copytree(shared_warehouse.path, copy)
+    con = duckdb.connect(str(copy / "warehouse.duckdb"))
+    try:
+        for statement in statements:
+            con.execute(statement)
+    finally:
+        con.close()
+    return copy
+
+
+def _rejects_reading(secret: Path) -> list[str]:
+    return [
+        "create table kept_rejects as select * from rejects",
+        "drop table rejects cascade",
+        f"create view rejects as select (select content from read_text('{secret}')) as source_path, "
+        "image_id, draw_order, label, reason, detail, raw from kept_rejects",
+    ]
+
+
+def _logging_to(folder: Path) -> str:
+    return f"enable_logging(storage = 'file', storage_path = '{folder}')"
+
+
+def _staged_build_info_writing(folder: Path) -> list[str]:
+    """The view validate reads `synthetic` from (the banner reads the table, on the locked connection)."""
+    return [f"create or replace view stg_build_info as select b.* from build_info b, {_logging_to(folder)}"]
+
+
+def _build_info_writing(folder: Path) -> list[str]:
+    return [
+        "create table kept_build_info as select * from build_info",
+        "drop table build_info cascade",
+        f"create view build_info as select b.* from kept_build_info b, {_logging_to(folder)}",
+    ]
+
+
+def test_validate_of_a_tampered_warehouse_prints_no_other_file(shared_warehouse, tmp_path, capsys):
+    secret = tmp_path / "secret.txt"
+    secret.write_text(SECRET)
+    copy = _tampered(shared_warehouse, tmp_path, *_rejects_reading(secret))
+    main(["validate", "--warehouse", str(copy), "--quiet"])
+    captured = capsys.readouterr()
+    assert SECRET not in captured.out + captured.err
+
+
+def test_validate_of_a_tampered_warehouse_writes_no_file(shared_warehouse, tmp_path):
+    written = tmp_path / "written"
+    copy = _tampered(shared_warehouse, tmp_path, *_staged_build_info_writing(written))
+    main(["validate", "--warehouse", str(copy), "--quiet"])
+    assert not written.exists()
+
+
+def test_validate_of_a_tampered_warehouse_exits_2_in_one_line(shared_warehouse, tmp_path, capsys):
+    secret = tmp_path / "secret.txt"
+    secret.write_text(SECRET)
+    copy = _tampered(shared_warehouse, tmp_path, *_rejects_reading(secret))
+    assert main(["validate", "--warehouse", str(copy), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_report_of_a_tampered_warehouse_writes_no_file(shared_warehouse, tmp_path):
+    written = tmp_path / "written"
+    copy = _tampered(shared_warehouse, tmp_path, *_build_info_writing(written))
+    main(["report", "--warehouse", str(copy), "--out", str(tmp_path / "report.html"), "--quiet"])
+    assert not written.exists()

@@ -141,6 +141,12 @@ def test_dataset_folder_that_is_neither_split_nor_city_is_rejected(tmp_path):
     assert summary.rejects_by_reason == {"bad_path": 1}
 
 
+def test_an_annotation_in_a_folder_below_ann_is_a_bad_path_reject(tmp_path):
+    files = {"train/ann/more/ulm_000000_000019_leftImg8bit.png.json": annotation([]), **READABLE}
+    wh, summary = Warehouse.build(write_project(tmp_path / "project", files), tmp_path / "wh")
+    assert summary.rejects_by_reason == {"bad_path": 1}
+
+
 def test_city_tag_disagreeing_with_the_image_name_is_a_city_mismatch(tmp_path):
     files = {"train/ann/ulm_000000_000019_leftImg8bit.png.json": annotation([], city="aachen"), **READABLE}
     wh, summary = Warehouse.build(write_project(tmp_path / "project", files), tmp_path / "wh")

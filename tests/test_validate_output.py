@@ -117,3 +117,16 @@ def test_the_validation_report_does_not_import_its_renderers():
     tree = ast.parse((CHECKS / "report.py").read_text())
     imported = [node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
     assert imported and not [module for module in imported if module.split(".")[-1] == "render"]
+
+
+def test_markdown_cells_hold_no_raw_html_and_no_line_break():
+    """Keys and examples come from the data (file names, labels): a cell must stay one cell of text."""
+    hostile = "<img src=x onerror=alert(1)>\nsecond line"
+    suite = "rejects.completeness"
+    failed = ValidationReport(
+        database=Path("warehouse.duckdb"), suites=[suite], results=[result(suite, "g", hostile, False)]
+    )
+    markdown = render_markdown(failed)
+    rows = [line for line in markdown.splitlines() if "onerror" in line or "second line" in line]
+    assert rows and all(line.startswith("|") and line.endswith("|") for line in rows)
+    assert "<img" not in markdown

@@ -67,7 +67,10 @@ def _wrapped(line: str, width: int) -> str:
 
 
 def _cell(value: object) -> str:
-    return str(value if value is not None else "").replace("|", "\\|")
+    """A table cell of plain text: values come from the data (file names, labels), so HTML is escaped
+    (Markdown passes it through) and a line break, which would end the row, is written as \\n."""
+    text = escape(str(value if value is not None else ""), quote=False)
+    return text.replace("|", "\\|").replace("\r", "\\r").replace("\n", "\\n")
 
 
 def render_markdown(report: ValidationReport) -> str:

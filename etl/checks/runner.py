@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import numpy as np
 
-from ..layout import DATABASE_FILE
+from ..layout import DATABASE_FILE, READ_ONLY_CONFIG
 from ..resources import EXPECTATIONS_DIR
 from .expectation_types import SUPPORTED
 from .findings import read_findings
@@ -51,7 +51,7 @@ def validate_warehouse(
     started = time.perf_counter()
     results: list[CheckResult] = []
     suite_seconds: dict[str, float] = {}
-    con = duckdb.connect(str(database), read_only=True)
+    con = duckdb.connect(str(database), read_only=True, config=READ_ONLY_CONFIG)
     try:
         coverage = warehouse_coverage(con)
         if only_present:
@@ -64,6 +64,10 @@ def validate_warehouse(
             results.extend(collect_results(suite, validation))
             suite_seconds[suite.name] = time.perf_counter() - suite_started
         figures = read_findings(con)
+    except (duckdb.PermissionException, duckdb.CatalogException) as exc:
+        # a view asking for a file (refused) or a table gone: the database is not the one build wrote
+        message = str(exc).strip().splitlines()[0]
+        raise ChecksError(f"{database}: altered or damaged ({message}); build the warehouse again") from exc
     finally:
         con.close()
     return ValidationReport(

@@ -8,6 +8,7 @@ made per vertex.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -19,6 +20,8 @@ import pyarrow.parquet as pq
 
 from ..formats import format_of
 from ..layout import table_dir
+from ..published import SPLITS
+from ..schemas import TABLES
 from ..user_error import WarehouseError
 
 OBJECT_COLUMNS = [
@@ -35,6 +38,12 @@ OBJECT_COLUMNS = [
     "x_max",
     "y_max",
 ]
+
+
+# What a build writes in `images` (a city and image_id are read from a file name, a split from a
+# folder that must be one of SPLITS); the export makes file paths of them, so nothing else is taken.
+CITY = re.compile(r"[a-z]+(?:_[a-z]+)*")
+IMAGE_ID = re.compile(r"(?P<city>[a-z]+(?:_[a-z]+)*)_\d{6}_\d{6}")
 
 
 class ExportError(WarehouseError):
@@ -85,6 +94,7 @@ def load_snapshot(warehouse: str | PathLike, split: str | None = None) -> Snapsh
     """The warehouse directory's tables (or one split of them), in the order an exporter writes them."""
     root = Path(warehouse)
     images = _read(root, "images")
+    _check_names(root, images)
     splits = sorted(set(images["split"].to_pylist()))
     if split is not None:
         if split not in splits:
@@ -118,7 +128,33 @@ def load_snapshot(warehouse: str | PathLike, split: str | None = None) -> Snapsh
 
 
 def _read(root: Path, name: str, columns: list[str] | None = None) -> pa.Table:
-    return pq.read_table(table_dir(root, name), columns=columns)
+    """A table from its Parquet files; ExportError naming its folder when they are cut, altered or gone
+    (a folder without its file reads as a table without columns)."""
+    folder = table_dir(root, name)
+    try:
+        table = pq.read_table(folder, columns=columns)
+    except (pa.ArrowException, OSError) as exc:
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ExportError(f"{folder}: cannot be read ({message}); build the warehouse again") from exc
+    missing = [column for column in columns or TABLES[name].names if column not in table.column_names]
+    if missing:
+        raise ExportError(
+            f"{folder}: no column {', '.join(missing)} (a file lost or altered); build the warehouse again"
+        )
+    return table
+
+
+def _check_names(root: Path, images: pa.Table) -> None:
+    """Refuse images whose split, city or image_id no build writes: they name the files the export
+    writes, and a warehouse altered to hold '../..' there would have it write outside its folder."""
+    names = zip(*(images[column].to_pylist() for column in ("split", "city", "image_id")), strict=True)
+    for row, (split, city, image_id) in enumerate(names):
+        m = IMAGE_ID.fullmatch(image_id or "")
+        if split not in SPLITS or not CITY.fullmatch(city or "") or not m or m["city"] != city:
+            raise ExportError(
+                f"{table_dir(root, 'images')}: row {row} names split {split!r}, city {city!r} and image {image_id!r}, "
+                "which no build writes (the warehouse was altered); build it again"
+            )
 
 
 def _starts(lengths: np.ndarray) -> np.ndarray:

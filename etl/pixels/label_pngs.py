@@ -19,6 +19,7 @@ from ..sources.base import FileProblem
 
 KINDS = ("labelIds", "instanceIds")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+GREYSCALE = 0  # the IHDR colour type of a label image: one channel (8-bit label ids, 16-bit instance ids)
 UNREADABLE = " unreadable"  # appended to the kind of a PNG that cannot be decoded as a label image
 
 # (kind, label or instance id, pixels in the PNG, pixels from the polygons); None for an unreadable PNG
@@ -52,11 +53,12 @@ def _decode(reader: Callable[[], bytes], shape: tuple[int, int]) -> np.ndarray |
         data = reader()
     except FileProblem:
         return None
-    # the size is read from the header first: a PNG claiming a huge image is refused before decoding
-    if data[:8] != PNG_SIGNATURE or data[12:16] != b"IHDR":
+    # size and colour type are read from the header first: a PNG claiming a huge image, or several
+    # channels (a 16-bit RGBA square of 16384 pixels inflates to 2 GiB), is refused before decoding
+    if data[:8] != PNG_SIGNATURE or data[12:16] != b"IHDR" or len(data) < 26:
         return None
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-    if (height, width) != shape:
+    if (height, width) != shape or data[25] != GREYSCALE:
         return None
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     if image is None or image.ndim != 2 or image.dtype.kind != "u":

@@ -14,9 +14,11 @@ from pathlib import Path
 
 import duckdb
 
-from ..layout import DATABASE_FILE
+from ..layout import DATABASE_FILE, READ_ONLY_CONFIG
 from ..pixels import PIXEL_TABLES, pixel_tables
 from ..resources import sql_files
+from ..schemas import TABLES
+from ..user_error import WarehouseError
 from ..views import create_views
 
 
@@ -34,12 +36,20 @@ def report_connection(
         raise FileNotFoundError(f"{warehouse}: no warehouse here (no {DATABASE_FILE})")
     con = duckdb.connect()
     con.execute("attach ? as wh (read_only)", [str(database)])
+    # attached, the session needs no file: what the warehouse's own views might ask for is refused.
+    # File access goes off after temp_directory (which it freezes) and before the lock.
+    for name in sorted(READ_ONLY_CONFIG, key=("enable_external_access", "lock_configuration").__contains__):
+        con.execute(f"set {name} = ?", [READ_ONLY_CONFIG[name]])
     tables = [
         row[0]
         for row in con.execute(
             "select table_name from duckdb_tables() where database_name = 'wh' order by table_name"
         ).fetchall()
     ]
+    lost = [name for name in TABLES if name not in tables]
+    if lost:
+        con.close()
+        raise WarehouseError(f"{database}: altered or damaged (no table {', '.join(lost)}); build the warehouse again")
     built_with_pixels = bool(con.sql("select bool_and(pixels) from wh.build_info").fetchall()[0][0])
     for name in tables:
         if name in PIXEL_TABLES and not built_with_pixels:

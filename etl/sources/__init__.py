@@ -11,7 +11,7 @@ from .base import Source, SourceError, SourceFile
 from .gtfine import GtFineFolder, GtFineZip
 from .supervisely import META_FILE, SuperviselyFolder, SuperviselyTar
 
-__all__ = ["Source", "SourceError", "SourceFile", "open_source"]
+__all__ = ["Source", "SourceError", "SourceFile", "open_source", "release_inside"]
 
 TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz")
 
@@ -51,6 +51,18 @@ def open_source(path: str | Path) -> Source:
         "point at gtFine_trainvaltest.zip, the extracted gtFine/ folder, the folder holding it or a split "
         "or city folder inside it, or at a Supervisely project folder (or a dataset folder inside it) or .tar"
     )
+
+
+def release_inside(folder: Path) -> str | None:
+    """What open_source would read in `folder` (a gtFine folder, split folders, a Supervisely
+    project), in words; None when it holds none of them. A folder holding another format's files
+    as well is ambiguous: reading one would leave the other unread without a word."""
+    if (folder / META_FILE).is_file() or any(p.is_dir() for p in folder.glob("*/ann")):
+        return "a Supervisely project"
+    if (folder / "gtFine").is_dir():
+        return "a gtFine/ folder"
+    splits = [split for split in SPLITS if (folder / split).is_dir()]
+    return f"gtFine split folders ({', '.join(splits)})" if splits else None
 
 
 def _subset(path: Path) -> Source | None:

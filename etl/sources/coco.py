@@ -60,7 +60,9 @@ def detect(path: Path) -> CocoInstances | None:
     """The source when `path` is an instances_{split}.json or a folder holding such files."""
     if path.is_file():
         return CocoInstances([path], path) if FILE_NAME.match(path.name) else None
-    files = sorted(p for p in path.glob("instances_*.json") if p.is_file()) if path.is_dir() else []
+    # the glob also finds names the pattern does not (`instances_.json`): only the pattern's are files of it
+    found = path.glob("instances_*.json") if path.is_dir() else []
+    files = sorted(p for p in found if FILE_NAME.match(p.name) and p.is_file())
     return CocoInstances(files, path) if files else None
 
 

@@ -35,6 +35,7 @@ from .base import (
     no_annotation_error,
     read_regular_file,
     size_problem,
+    walk_files,
 )
 
 META_FILE = "meta.json"
@@ -99,6 +100,7 @@ class _Entry:
     dataset: str
     file_name: str
     missing_annotation: bool = False
+    misplaced: bool = False  # an annotation in a folder below ann/: read as a bad_path reject
 
 
 def plan_entries(rel_paths: list[str]) -> list[_Entry]:
@@ -111,6 +113,8 @@ def plan_entries(rel_paths: list[str]) -> list[_Entry]:
     entries = []
     for rel in sorted(rel_paths):
         parts = rel.split("/")
+        if len(parts) > 3 and parts[1] == "ann" and is_annotation_name(parts[-1]):
+            entries.append(_Entry(rel, parts[0], parts[-1], misplaced=True))
         if len(parts) != 3:
             continue
         dataset, folder, name = parts
@@ -135,6 +139,8 @@ def _source_file(
             reasons.MISSING_ANNOTATION,
             f"image without annotation: no {entry.dataset}/ann/{entry.file_name}",
         )
+    if entry.misplaced:
+        problem = problem or (reasons.BAD_PATH, f"expected {{dataset}}/ann/{{file}}, got {entry.rel}")
     problem = problem or place_problem
     return SourceFile(source_path, split, city, entry.file_name, None, problem, "supervisely", classes, read)
 
@@ -153,7 +159,9 @@ class SuperviselyFolder:
         self.classes = read_meta(read_regular_meta(meta), str(root))
         self.synthetic = marked_synthetic(root)
         pattern = dataset or "*"
-        paths = [*root.glob(f"{pattern}/ann/*"), *root.glob(f"{pattern}/img/*")]
+        # ann/ is walked, not globbed: a file in a folder below it is a reject, not skipped unseen
+        annotations = [path for ann in root.glob(f"{pattern}/ann") for path, error in walk_files(ann) if not error]
+        paths = [*annotations, *root.glob(f"{pattern}/img/*")]
         self._entries = plan_entries([p.relative_to(root).as_posix() for p in paths])
         if not self._entries:
             raise no_annotation_error(Path(self.location), LOOKED_FOR, paths)
