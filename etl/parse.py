@@ -38,6 +38,11 @@ MAX_HOLES = 32_767
 SIGNED_DIGITS = b"-0123456789"  # every character a JSON integer may have
 
 
+# The release's most crowded file holds 276 objects (Dataset Ninja's figures; 452 in the replica):
+# a file of more is no annotation file, and every item of its list would cost a row in memory.
+MAX_OBJECTS_PER_FILE = 5_000
+
+
 @dataclass
 class ParsedFile:
     source_path: str
@@ -146,6 +151,14 @@ def set_image(out: ParsedFile, m: re.Match, split: str, city: str, width: int, h
 def finish_objects(
     out: ParsedFile, objects: list, fmt: ObjectFormat, classes: frozenset[str] | None, duplicate_of: str | None
 ) -> ParsedFile:
+    if len(objects) > MAX_OBJECTS_PER_FILE:
+        # a bomb of items, not of bytes: two million bare numbers fit in 4 MB, and as many reject
+        # rows took a build to 1.5 GB. The file is refused whole, as a file too large is, unread.
+        out.image = None
+        out.reject(
+            reasons.TOO_LARGE, f"{len(objects):,} objects, over the {MAX_OBJECTS_PER_FILE:,} an annotation file holds"
+        )
+        return out
     out.objects_read = len(objects)
     if duplicate_of:
         detail = f"image already read from {duplicate_of}"

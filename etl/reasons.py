@@ -71,7 +71,7 @@ REASONS: dict[str, Reason] = {
         Reason(BAD_PATH, "file", "a place outside {split}/{city}/ (or a Supervisely dataset folder)"),
         Reason(CITY_MISMATCH, "file", "the city of the name, the folder or the tags disagree"),
         Reason(UNSAFE_PATH, "file", "an archive entry escaping the archive, or a link"),
-        Reason(TOO_LARGE, "file", "more bytes than an annotation file can hold (a bomb), counted as inflated"),
+        Reason(TOO_LARGE, "file", "more bytes (counted as inflated) or objects than an annotation file holds (a bomb)"),
         Reason(UNSUPPORTED_ENTRY, "file", "an encrypted archive entry, or one compressed with a method not read"),
         Reason(UNREADABLE, "file", "the bytes could not be read (I/O error, broken archive entry, a bad checksum)"),
         Reason(MISSING_ANNOTATION, "file", "a Supervisely image without its annotation file"),

@@ -379,9 +379,9 @@ def _wait_for(check, seconds: float = 60.0):
     raise AssertionError("timed out")
 
 
-def test_a_file_of_two_million_bare_numbers_builds_in_under_1_gib(tmp_path):
-    """4 MB, a quarter of the size a file may have: each item of `objects` is a reject row, and
-    one reject must not cost hundreds of bytes of memory, or a file under the limit exceeds 1 GiB."""
+def test_a_file_of_two_million_bare_numbers_is_refused_whole_in_under_1_gib(tmp_path):
+    """4 MB, a quarter of the size a file may have: as a reject row each (about 750 bytes in memory),
+    its items took the build to 1.5 GB, and a file under the size limit would have taken 6 GB."""
     from test_archive_bombs import PEAK_LIMIT_KIB, build_in_child
 
     root = tmp_path / "src"
@@ -389,5 +389,26 @@ def test_a_file_of_two_million_bare_numbers_builds_in_under_1_gib(tmp_path):
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_bytes(data)
     rejects_by_reason, peak_kib = build_in_child(root, tmp_path / "wh")
-    assert rejects_by_reason == {"bad_object": 2_000_000}
+    assert rejects_by_reason == {"too_large": 1}
     assert peak_kib < PEAK_LIMIT_KIB
+
+
+def test_a_file_of_as_many_objects_as_a_file_may_hold_is_read_object_by_object(tmp_path):
+    from cityscapes_warehouse.parse import MAX_OBJECTS_PER_FILE
+
+    wh, summary = build_folder(
+        tmp_path,
+        {
+            GOOD_FILE: doc(GOOD_OBJECTS),
+            named(1): doc([0] * MAX_OBJECTS_PER_FILE),
+            named(2): doc([0] * (MAX_OBJECTS_PER_FILE + 1)),
+        },
+    )
+    rejects = wh.query("select source_path, reason, count(*) as n from rejects group by all order by all").rows()
+    assert rejects == [
+        (f"gtFine/{named(1).removeprefix('gtFine/')}", "bad_object", MAX_OBJECTS_PER_FILE),
+        (f"gtFine/{named(2).removeprefix('gtFine/')}", "too_large", 1),
+    ]
+    detail = wh.query("select detail from rejects where reason = 'too_large'").item()
+    assert detail == f"{MAX_OBJECTS_PER_FILE + 1:,} objects, over the {MAX_OBJECTS_PER_FILE:,} an annotation file holds"
+    assert summary.objects_read == 1 + MAX_OBJECTS_PER_FILE  # the refused file's items were never read as objects
