@@ -73,7 +73,7 @@ def painted_counts(canvas: np.ndarray, boxes: np.ndarray, own: np.ndarray, deriv
     if canvas.dtype != np.uint8:
         return np.bincount(canvas.ravel(), minlength=n + 1)[1 : n + 1].astype(np.int64)
     counts = own.astype(np.int64, copy=True)
-    to_read = np.flatnonzero(~_unoccluded(boxes))
+    to_read = np.flatnonzero(~unoccluded(boxes))
     if derived is None and len(to_read):
         x0, y0, x1, y1 = boxes[to_read].T
         derived = int(to_read[np.argmax((x1 - x0 + 1) * (y1 - y0 + 1))])
@@ -101,7 +101,7 @@ def shares_with_own_label(boxes: np.ndarray, labels: np.ndarray, present: np.nda
     return pairs.any(axis=1)
 
 
-def _unoccluded(boxes: np.ndarray) -> np.ndarray:
+def unoccluded(boxes: np.ndarray) -> np.ndarray:
     """Per box, whether no later box meets it (empty boxes meet none)."""
     return ~np.triu(_meets(boxes), 1).any(axis=1)
 
