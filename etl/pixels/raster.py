@@ -36,6 +36,8 @@ from .label_pngs import compare as compare_label_pngs
 from .layout import PolygonLayout
 from .official import paint_counted as official_paint_counted
 
+MANY_CELLS = 32  # from this many cells on, an object's cell sums take the uint64 way (_cell_sums)
+
 
 @dataclass
 class RasterResult:
@@ -219,9 +221,7 @@ class _Image:
         cv2.fillPoly(on_image, rings[:1], 1, offset=offset)
         if len(rings) > 1:
             cv2.fillPoly(on_image, rings[1:], 0, offset=offset)
-        # per cell sums: c pixels of a row at a time, then c rows
-        row_sums = cv2.reduce(patch.reshape(-1, c), 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S)
-        cells = row_sums.reshape(cy1 - cy0, c, cx1 - cx0).sum(axis=1)
+        cells = _cell_sums(patch, c)
         self.heatmap[label, cy0:cy1, cx0:cx1] += cells
         area = self.mask_area[self.first + k] = cells.sum()
         if count_box is None:  # no later object's box meets it: all of it shows
@@ -244,6 +244,20 @@ class _Image:
                 cv2.bitwise_or(region, mask, dst=region)
         if count_box is not None:  # the pixels it added to the cover are those where it shows
             self.visible_area[self.first + k] = cv2.countNonZero(counted) - hidden_px
+
+
+def _cell_sums(patch: np.ndarray, c: int) -> np.ndarray:
+    """The sum of each c x c cell of a 0/1 patch of whole cells (C-contiguous)."""
+    rows, cols = patch.shape[0] // c, patch.shape[1] // c
+    if rows * cols < MANY_CELLS or c % 8 or c > 255:
+        # c pixels of a row at a time, then c rows
+        row_sums = cv2.reduce(patch.reshape(-1, c), 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S)
+        return row_sums.reshape(rows, c, cols).sum(axis=1)
+    # c rows first, as uint64 words: each byte sums one column of a cell and holds at most c, so
+    # never carries into the next; then the c column sums of a cell. Twice as fast on a whole image
+    columns = patch.view(np.uint64).reshape(rows, c, -1).sum(axis=1)
+    row_sums = cv2.reduce(columns.view(np.uint8).reshape(-1, c), 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S)
+    return row_sums.reshape(rows, cols)
 
 
 def _rings(layout: PolygonLayout, j: int) -> list[np.ndarray]:
