@@ -95,7 +95,7 @@ def paint_counted(
     own = np.zeros(len(point_lists), np.int64)
     last = len(point_lists) - 1
     for k, (points, box) in enumerate(zip(point_lists, boxes.tolist(), strict=True)):
-        draw.polygon(points.ravel().tolist(), fill=k + 1)
+        draw.polygon(pillow_path(points), fill=k + 1)
         if k < last:  # nothing covers the last object: all of it shows, and is counted as it shows
             own[k] = value_count(canvas, box, k + 1)
     visible = painted_counts(canvas, boxes, own, derived=last if last >= 0 else None)
@@ -106,7 +106,7 @@ def paint_counted(
 def _draw_all(image: Image.Image, point_lists: list[np.ndarray]) -> None:
     draw = ImageDraw.Draw(image)
     for k, points in enumerate(point_lists):
-        draw.polygon(points.ravel().tolist(), fill=k + 1)
+        draw.polygon(pillow_path(points), fill=k + 1)
 
 
 def _mask_areas(
@@ -124,11 +124,21 @@ def _mask_areas(
     for k, (points, (x0, y0, x1, y1)) in enumerate(zip(point_lists, boxes.tolist(), strict=True)):
         if x0 > x1 or y0 > y1:
             continue
-        draw.polygon(points.ravel().tolist(), fill=1)
+        draw.polygon(pillow_path(points), fill=1)
         box = canvas[y0 : y1 + 1, x0 : x1 + 1]
         areas[k] = np.count_nonzero(box)
         box.fill(0)
     return areas
+
+
+def pillow_path(points: np.ndarray) -> np.ndarray:
+    """A point list as `ImageDraw.polygon` takes it fastest: a buffer of float32 x, y pairs.
+
+    Pillow reads a buffer as float32 pairs, and casts each int of a list to float32 too (path.c), so
+    the polygon and its pixels are those of `points.ravel().tolist()`, without building and parsing
+    a Python list (about 3 us of an 8-point polygon's 7).
+    """
+    return np.ascontiguousarray(points, np.float32)
 
 
 def _shared_image(canvas: np.ndarray) -> Image.Image:
