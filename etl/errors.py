@@ -13,14 +13,7 @@ from collections.abc import Callable
 
 import duckdb
 
-from .audit import AuditError
-from .build import NothingReadError, StrictError
-from .export import ExportError
-from .outputs import OutputError
-from .publish import PublishError
-from .resources import ResourceError
-from .sources import SourceError
-from .warehouse import WarehouseError
+from .user_error import WarehouseError
 
 EXIT_DONE = 0
 EXIT_CHECKS_FAILED = 1
@@ -42,18 +35,10 @@ EXIT_CODES = {
 }
 REPORT_URL = "the project's issue tracker"
 
-# Exceptions that explain themselves: raised for bad input, a refused request or failed checks.
-USER_ERRORS = (
-    SourceError,
-    PublishError,
-    ResourceError,
-    WarehouseError,
-    AuditError,
-    StrictError,
-    NothingReadError,
-    ExportError,
-    OutputError,
-)
+# Exceptions that explain themselves: raised for bad input, a refused request or failed checks. Each
+# step's own class (SourceError, PublishError, AuditError, StrictError, OutputError, ...) derives
+# from WarehouseError (user_error.py), so the one class catches them all.
+USER_ERRORS = (WarehouseError,)
 _ERRNO_HINTS = {
     errno.ENOSPC: "no space left on the device",
     errno.EROFS: "the file system is read-only",

@@ -272,8 +272,27 @@ def test_ctrl_c_stops_a_long_query_at_once(built):
 def test_every_error_of_the_input_is_a_warehouse_error(tmp_path, tiny_folder):
     """A caller of the Python API catches one exception, whichever step refused its request."""
     from cityscapes_warehouse import WarehouseError
+    from cityscapes_warehouse.audit import AuditError
+    from cityscapes_warehouse.build import NothingReadError, StrictError
     from cityscapes_warehouse.errors import USER_ERRORS
+    from cityscapes_warehouse.export import ExportError
+    from cityscapes_warehouse.outputs import OutputError
+    from cityscapes_warehouse.publish import PublishError
+    from cityscapes_warehouse.resources import ResourceError
+    from cityscapes_warehouse.sources import SourceError
 
+    # the command line catches USER_ERRORS: every step's own error class must be one of them
+    steps = (
+        SourceError,
+        PublishError,
+        ResourceError,
+        AuditError,
+        StrictError,
+        NothingReadError,
+        ExportError,
+        OutputError,
+    )
+    assert all(issubclass(error, USER_ERRORS) for error in steps)
     assert all(issubclass(error, WarehouseError) for error in USER_ERRORS)
     (tmp_path / "theirs").mkdir()
     (tmp_path / "theirs" / "notes.txt").write_text("mine")
