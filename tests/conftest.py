@@ -39,6 +39,18 @@ def gtfine_text(objects: list[dict], width: int = 100, height: int = 50) -> str:
     return json.dumps(doc, indent=4, separators=(", ", ": "))
 
 
+def execute_on(database: Path, statements: list[str] | tuple[str, ...]) -> None:
+    """Run `statements` on a warehouse.duckdb (a copy a test breaks or tampers with)."""
+    import duckdb
+
+    con = duckdb.connect(str(database))
+    try:
+        for statement in statements:
+            con.execute(statement)
+    finally:
+        con.close()
+
+
 def write_folder(root: Path, files: dict[str, list[dict]] = TINY) -> Path:
     for rel, objects in files.items():
         path = root / rel

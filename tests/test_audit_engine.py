@@ -23,6 +23,7 @@ from cityscapes_warehouse.checks.published_suites import replica_figures, write_
 from cityscapes_warehouse.checks.render import render_text
 from cityscapes_warehouse.checks.suites import load_suites, suite_paths
 from cityscapes_warehouse.resources import EXPECTATIONS_DIR
+from conftest import execute_on
 
 FIRST_OBJECT = "(select min(object_id) from objects where not out_of_bounds)"
 FIRST_IMAGE = "(select min(image_id) from images)"
@@ -196,12 +197,7 @@ def both_engines(database: Path, suites: list[str] | None = None, expectations_d
 def broken_copy(warehouse: Path, folder: Path, statements: list[str]) -> Path:
     folder.mkdir()
     shutil.copy(warehouse / "warehouse.duckdb", folder / "warehouse.duckdb")
-    con = duckdb.connect(str(folder / "warehouse.duckdb"))
-    try:
-        for sql in statements:
-            con.execute(sql)
-    finally:
-        con.close()
+    execute_on(folder / "warehouse.duckdb", statements)
     return folder
 
 

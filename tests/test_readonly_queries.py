@@ -10,13 +10,12 @@ import hashlib
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from cityscapes_warehouse import Warehouse
 from cityscapes_warehouse.cli import main
 from cityscapes_warehouse.warehouse import QueryRefused, WarehouseError
-from conftest import write_folder
+from conftest import execute_on, write_folder
 
 # {WH} is the warehouse folder, {PARQUET} one of its table files, {TMP} the temporary folder.
 WRITE_ATTEMPTS = {
@@ -186,12 +185,7 @@ def _tampered(shared_warehouse: Warehouse, tmp_path: Path, *statements: str) -> 
     """A copy of the warehouse whose database runs `statements` (as someone handing it over could)."""
     copy = tmp_path / "tampered"
     shutil.copytree(shared_warehouse.path, copy)
-    con = duckdb.connect(str(copy / "warehouse.duckdb"))
-    try:
-        for statement in statements:
-            con.execute(statement)
-    finally:
-        con.close()
+    execute_on(copy / "warehouse.duckdb", statements)
     return copy
 
 
