@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from cityscapes_warehouse import Warehouse
+from cityscapes_warehouse.config import Settings
 from cityscapes_warehouse.labels import LABELS
 from cityscapes_warehouse.sources import SourceError, open_source
 from conftest import FRAME
@@ -192,6 +193,19 @@ def test_tar_is_read_in_place(tmp_path):
         == "cityscapes/train/ann/aachen_000000_000019_leftImg8bit.png.json"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cityscapes.tar", "wh"]
+
+
+def test_tar_with_rejected_files_is_parsed_by_workers(tmp_path):
+    # A file refused before it is read (here: no image beside it, in the wrong place) kept the
+    # archive's reader, an open file, which cannot go to a worker process: parallel builds crashed.
+    members = tar_members()
+    members["cityscapes/train/ann/nested/ulm_000000_000019_leftImg8bit.png.json"] = b"{}"
+    members["cityscapes/train/img/ulm_000001_000019_leftImg8bit.png"] = b""
+    settings = Settings(workers=2, parallel_min_files=1, batch_files=1)
+    wh, summary = Warehouse.build(write_tar(tmp_path / "cityscapes.tar", members), tmp_path / "wh", settings=settings)
+    assert (summary.images, summary.objects) == (3, 8)
+    assert summary.rejects_by_reason["bad_path"] == 1
+    assert summary.rejects_by_reason["missing_annotation"] == 1
 
 
 def test_tar_member_escaping_the_archive_is_rejected(tmp_path):

@@ -137,8 +137,14 @@ class SourceFile:
     reader: Callable[[], bytes] | None = None
 
     def loaded(self) -> SourceFile:
-        """This file with its bytes read, or with the problem that kept them from being read."""
-        if self.reader is None or self.problem or self.data is not None:
+        """This file with its bytes read, or with the problem that kept them from being read.
+
+        Whatever it returns holds no reader: a reader may hold an open archive, which cannot go to
+        a worker process, and a file refused unread (its problem known) is never read.
+        """
+        if self.problem or self.data is not None:
+            return replace(self, reader=None) if self.reader else self
+        if self.reader is None:
             return self
         try:
             return replace(self, data=self.reader(), reader=None)
