@@ -25,6 +25,7 @@ import pytest
 
 from cityscapes_warehouse import Warehouse
 from cityscapes_warehouse.config import Settings
+from cityscapes_warehouse.sources import SourceError, gtfine, open_source
 from cityscapes_warehouse.sources.base import MAX_FILE_BYTES
 
 GOOD_NAME = "gtFine/train/ulm/ulm_000000_000019_gtFine_polygons.json"
@@ -230,3 +231,14 @@ def test_the_archive_budget_is_shared_by_every_worker_of_a_build(small_replica, 
     assert 0 < inflated <= budget + settings.workers * max(sizes.values())
     assert refused.height > 0 and all("its limit" in detail for detail in refused["detail"])
     assert summary.images + refused.height == len(files)
+
+
+def test_a_zip_whose_directory_lists_more_than_a_release_holds_is_refused(tmp_path, monkeypatch):
+    # zipfile holds the whole central directory in memory, about ten times its bytes, in the build
+    # process and again in each worker: a 42 MB zip of 300,000 empty entries took 600 MB and a minute
+    monkeypatch.setattr(gtfine, "MAX_DIRECTORY_BYTES", 1000)
+    many = [(f"gtFine/train/ulm/ulm_{i:06d}_000019_gtFine_polygons.json", *good_entry()[1:]) for i in range(20)]
+    with pytest.raises(SourceError, match=r"central directory of \d+ bytes, over the 1000"):
+        open_source(raw_zip(tmp_path / "many.zip", many))
+    monkeypatch.setattr(gtfine, "MAX_DIRECTORY_BYTES", 100_000)
+    assert open_source(raw_zip(tmp_path / "many.zip", many)).kind == "gtfine-zip"
