@@ -231,3 +231,40 @@ def test_a_file_named_instances_without_a_split_is_no_coco_file(tmp_path):
     (folder / "instances_.json").write_text(json.dumps({"images": [], "annotations": [], "categories": []}))
     wh = build(folder, tmp_path / "wh")
     assert wh.query("select count(*) from objects").item() == 1
+
+
+# --- memory: a file of millions of values is refused whole, before its values are built ---------
+
+
+def hostile_coco(folder: Path, images: bytes = b"", annotations: bytes = b"") -> Path:
+    """A folder holding a readable val file and a train file whose lists are given as JSON text."""
+    write_coco(folder, [], images=[READABLE], split="val")
+    text = b'{"images":[%s],"annotations":[%s],"categories":[]}' % (images, annotations)
+    (folder / "instances_train.json").write_bytes(text)
+    return folder
+
+
+def refused_in_under_1_gib(folder: Path, out: Path) -> list[tuple]:
+    """Build in a child process (its peak memory measured): the train file's rejects."""
+    from test_archive_bombs import PEAK_LIMIT_KIB, build_in_child
+
+    rejects_by_reason, peak_kib = build_in_child(folder, out)
+    assert rejects_by_reason == {"too_large": 1}
+    assert peak_kib < PEAK_LIMIT_KIB, f"peak {peak_kib} KiB"
+    return Warehouse(out).query("select source_path, draw_order, reason, detail from rejects").rows()
+
+
+def test_a_file_of_millions_of_empty_list_annotations_is_refused_whole_in_under_1_gib(tmp_path):
+    """15 MB: each `[]` an annotation of no image, whose reject row took the build to several GB."""
+    folder = hostile_coco(tmp_path / "coco", annotations=b",".join([b"[]"] * 5_000_000))
+    [(source_path, draw_order, reason, detail)] = refused_in_under_1_gib(folder, tmp_path / "wh")
+    assert (source_path, draw_order, reason) == ("instances_train.json", None, "too_large")
+    assert "lists and objects" in detail
+
+
+def test_a_file_of_millions_of_bare_number_images_is_refused_whole_in_under_1_gib(tmp_path):
+    """6 MB: each `0` an image that is no object, each a reject row of its own."""
+    folder = hostile_coco(tmp_path / "coco", images=b",".join([b"0"] * 3_000_000))
+    [(source_path, draw_order, reason, detail)] = refused_in_under_1_gib(folder, tmp_path / "wh")
+    assert (source_path, draw_order, reason) == ("instances_train.json", None, "too_large")
+    assert "3,000,000 images" in detail
