@@ -43,6 +43,62 @@ SIGNED_DIGITS = b"-0123456789"  # every character a JSON integer may have
 MAX_OBJECTS_PER_FILE = 5_000
 
 
+# What orjson's values cost as Python objects (CPython 3.11+, 64-bit), measured with tracemalloc:
+# each value is a pointer in its list or object (8 bytes) and, if a number, an int of up to 64 bits
+# (36) or a float (24); an empty list is 56 bytes; an object of up to 5 keys 184, each key past
+# those about 48 more (the table grows by doubling); a string 41 and its characters, up to 4 bytes
+# each once one character lies beyond U+FFFF; false, true, null, 0..256 and "" are shared.
+VALUE_BYTES = 44
+LIST_BYTES = 56
+OBJECT_BYTES = 184
+KEY_BYTES = 48
+QUOTE_BYTES = 24  # a string's 41 bytes of header, over its two quotes
+# per byte of text: a string's characters; beyond ASCII, or with an escape (which may spell any
+# character), 4 bytes a character, and the standard library's decoded copy of the text (load_json's
+# second reader) as much again
+ASCII_TEXT_BYTES = 1
+OTHER_TEXT_BYTES = 8
+
+
+@dataclass(frozen=True)
+class JsonSize:
+    """Upper bounds on what a JSON text holds, counted from its bytes before anything is parsed: a
+    structural character inside a string is counted too, so each count can only be too high."""
+
+    values: int  # values in lists, objects and at the top (every one is the first of its container or follows a ',')
+    containers: int  # lists and objects
+    parsed_bytes: int  # what its values would take as Python objects
+
+
+def json_size(data: bytes) -> JsonSize:
+    """Counted in 0.2 s per 100 MB, in memory of a few hundred kB."""
+    commas, lists, objects, keys, quotes = _count_bytes(data, b',[{:"')
+    values = commas + lists + objects + 1
+    per_byte = ASCII_TEXT_BYTES if data.isascii() and b"\\" not in data else OTHER_TEXT_BYTES
+    parsed = (
+        VALUE_BYTES * values
+        + LIST_BYTES * lists
+        + OBJECT_BYTES * objects
+        + KEY_BYTES * keys
+        + QUOTE_BYTES * quotes
+        + per_byte * len(data)
+    )
+    return JsonSize(values, lists + objects, parsed)
+
+
+def _count_bytes(data: bytes, chars: bytes, step: int = 256 * 1024) -> list[int]:
+    """How many times each of `chars` occurs in `data`: numpy compares a slice that stays in the
+    CPU's cache once per character, 3 x faster than bytes.count (0.27 s against 0.88 s for the five
+    characters of a 149 MB file), and allocates a slice's worth, not the text's."""
+    text = np.frombuffer(data, np.uint8)
+    counts = [0] * len(chars)
+    for start in range(0, len(text), step):
+        piece = text[start : start + step]
+        for i, char in enumerate(chars):
+            counts[i] += int(np.count_nonzero(piece == char))
+    return counts
+
+
 @dataclass
 class ParsedFile:
     source_path: str
@@ -185,6 +241,7 @@ def load_json(data: bytes) -> tuple[object, tuple[str, str] | None]:
     else:
         if not _may_hide_duplicate_keys(data, doc):
             return doc, None
+        doc = None  # freed before the second reader builds its own
     # The standard library accepts what Python's own json wrote (NaN, a BOM) and says where it broke;
     # it also sees every key, so it tells a duplicated key (which orjson silently resolves).
     try:
