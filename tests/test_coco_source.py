@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import tracemalloc
 from pathlib import Path
 
+import orjson
 import pytest
 
 from cityscapes_warehouse import Warehouse
 from cityscapes_warehouse.export import export
+from cityscapes_warehouse.parse import json_size
 from cityscapes_warehouse.sources import SourceError
 from cityscapes_warehouse.sources.coco import raw_to_gtfine
 
@@ -268,3 +271,53 @@ def test_a_file_of_millions_of_bare_number_images_is_refused_whole_in_under_1_gi
     [(source_path, draw_order, reason, detail)] = refused_in_under_1_gib(folder, tmp_path / "wh")
     assert (source_path, draw_order, reason) == ("instances_train.json", None, "too_large")
     assert "3,000,000 images" in detail
+
+
+# Shapes a hostile file may repeat: the estimate must cover what orjson makes of each.
+SHAPES = [
+    b"[]",
+    b"{}",
+    b"0",
+    b"1000",
+    b"4611686018427387904",
+    b"1.5",
+    b'"a"',
+    b'"\\ud83d\\ude00"',
+    '"\N{GRINNING FACE}aaaaaaaaaaaaaaaa"'.encode(),
+    b"[0]",
+    b"[[]]",
+    b'{"a":0}',
+    b'{"a":{}}',
+    b'{"a":0,"b":0,"c":0,"d":0,"e":0,"f":0}',
+]
+
+
+@pytest.mark.parametrize("item", SHAPES, ids=lambda item: item.decode())
+def test_the_estimate_counted_from_the_bytes_covers_the_python_objects_parsed(item):
+    text = b"[" + b",".join([item] * 20_000) + b"]"
+    tracemalloc.start()
+    doc = orjson.loads(text)
+    parsed, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert len(doc) == 20_000
+    assert parsed <= json_size(text).parsed_bytes
+
+
+def test_an_object_of_many_distinct_keys_is_covered_too():
+    text = b"{" + b",".join(b'"%d":[]' % i for i in range(20_000)) + b"}"
+    tracemalloc.start()
+    doc = orjson.loads(text)
+    parsed, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert len(doc) == 20_000
+    assert parsed <= json_size(text).parsed_bytes
+
+
+def test_annotations_of_no_image_beyond_what_a_file_holds_are_one_reject(tmp_path):
+    from cityscapes_warehouse.parse import MAX_OBJECTS_PER_FILE
+
+    folder = hostile_coco(tmp_path / "coco", annotations=b",".join([b"0"] * (MAX_OBJECTS_PER_FILE + 1)))
+    wh = build(folder, tmp_path / "wh")
+    assert wh.query("select source_path, reason from rejects").rows() == [
+        ("instances_train.json#annotations without an image", "too_large")
+    ]
