@@ -57,7 +57,7 @@ FILE_NAME = re.compile(r"^instances_(?P<split>[^/]+)\.json$")
 # are built, from what the export of the full-scale replica's largest split holds (train: 149 MB,
 # 2,975 images, 235,751 annotations, 948,994 lists and objects, 39.3 million values; orjson makes
 # 0.9 GB of Python objects of it, estimated by parse.json_size at 2.1 GB, and its build peaks at
-# 2.0 GB). Each limit leaves a margin of at least 1.4 over that file, so an export of the real
+# 2.0 GB). Each limit leaves a margin of at least 1.5 over that file, so an export of the real
 # release (as large) reads; beyond them a file is refused whole as too_large, unread.
 # 256 MiB of text: 1.7 x the train split's 149 MB (it was 512 MiB, read unbounded otherwise: 30 MB
 # of `[]` took a build to 7.6 GB).
