@@ -321,3 +321,17 @@ def test_annotations_of_no_image_beyond_what_a_file_holds_are_one_reject(tmp_pat
     assert wh.query("select source_path, reason from rejects").rows() == [
         ("instances_train.json#annotations without an image", "too_large")
     ]
+
+
+def test_an_image_whose_annotations_would_parse_into_more_than_a_file_may_is_refused_unparsed(tmp_path):
+    """Under the file's limits, but one image's record is 4 MB of `[]` (1.4 million lists): its
+    worker refuses it as an annotation file that large, not parse it (a genuine image's: 0.16 MB)."""
+    polygon = b",".join([b"[]"] * 1_400_000)
+    folder = hostile_coco(
+        tmp_path / "coco",
+        images=json.dumps(IMAGE).encode(),
+        annotations=b'{"id":1,"image_id":1,"category_id":7,"iscrowd":0,"segmentation":[[%s]]}' % polygon,
+    )
+    wh = build(folder, tmp_path / "wh")
+    rows = wh.query("select source_path, reason from rejects").rows()
+    assert rows == [("instances_train.json#images[0]", "too_large")]
