@@ -14,8 +14,10 @@ from .version import __version__
 
 # 1: tables/<table>/part-0.parquet, warehouse.duckdb, manifest.json (the first layout with a manifest)
 FORMAT_VERSION = 1
-# A manifest lists a few dozen files (a Spark build: its part files); far more is no manifest.
-MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+# A manifest lists a few dozen files (a full-scale build's: 15 files in 1.4 kB); far more is no
+# manifest. 1 MiB, as parsed by the json module, is at most 350,000 empty lists (about 30 MB): the
+# 64 MiB the limit was let a manifest of `[]` take `query` to 1.8 GB.
+MAX_MANIFEST_BYTES = 1024 * 1024
 
 
 class ManifestError(Exception):

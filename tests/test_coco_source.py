@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import tracemalloc
 from pathlib import Path
 
+import orjson
 import pytest
 
 from cityscapes_warehouse import Warehouse
 from cityscapes_warehouse.export import export
+from cityscapes_warehouse.parse import json_size
 from cityscapes_warehouse.sources import SourceError
 from cityscapes_warehouse.sources.coco import raw_to_gtfine
 
@@ -231,3 +234,104 @@ def test_a_file_named_instances_without_a_split_is_no_coco_file(tmp_path):
     (folder / "instances_.json").write_text(json.dumps({"images": [], "annotations": [], "categories": []}))
     wh = build(folder, tmp_path / "wh")
     assert wh.query("select count(*) from objects").item() == 1
+
+
+# --- memory: a file of millions of values is refused whole, before its values are built ---------
+
+
+def hostile_coco(folder: Path, images: bytes = b"", annotations: bytes = b"") -> Path:
+    """A folder holding a readable val file and a train file whose lists are given as JSON text."""
+    write_coco(folder, [], images=[READABLE], split="val")
+    text = b'{"images":[%s],"annotations":[%s],"categories":[]}' % (images, annotations)
+    (folder / "instances_train.json").write_bytes(text)
+    return folder
+
+
+def refused_in_under_1_gib(folder: Path, out: Path) -> list[tuple]:
+    """Build in a child process (its peak memory measured): the train file's rejects."""
+    from test_archive_bombs import PEAK_LIMIT_KIB, build_in_child
+
+    rejects_by_reason, peak_kib = build_in_child(folder, out)
+    assert rejects_by_reason == {"too_large": 1}
+    assert peak_kib < PEAK_LIMIT_KIB, f"peak {peak_kib} KiB"
+    return Warehouse(out).query("select source_path, draw_order, reason, detail from rejects").rows()
+
+
+def test_a_file_of_millions_of_empty_list_annotations_is_refused_whole_in_under_1_gib(tmp_path):
+    """15 MB: each `[]` an annotation of no image, whose reject row took the build to several GB."""
+    folder = hostile_coco(tmp_path / "coco", annotations=b",".join([b"[]"] * 5_000_000))
+    [(source_path, draw_order, reason, detail)] = refused_in_under_1_gib(folder, tmp_path / "wh")
+    assert (source_path, draw_order, reason) == ("instances_train.json", None, "too_large")
+    assert "lists and objects" in detail
+
+
+def test_a_file_of_millions_of_bare_number_images_is_refused_whole_in_under_1_gib(tmp_path):
+    """6 MB: each `0` an image that is no object, each a reject row of its own."""
+    folder = hostile_coco(tmp_path / "coco", images=b",".join([b"0"] * 3_000_000))
+    [(source_path, draw_order, reason, detail)] = refused_in_under_1_gib(folder, tmp_path / "wh")
+    assert (source_path, draw_order, reason) == ("instances_train.json", None, "too_large")
+    assert "3,000,000 images" in detail
+
+
+# Shapes a hostile file may repeat: the estimate must cover what orjson makes of each.
+SHAPES = [
+    b"[]",
+    b"{}",
+    b"0",
+    b"1000",
+    b"4611686018427387904",
+    b"1.5",
+    b'"a"',
+    b'"\\ud83d\\ude00"',
+    '"\N{GRINNING FACE}aaaaaaaaaaaaaaaa"'.encode(),
+    b"[0]",
+    b"[[]]",
+    b'{"a":0}',
+    b'{"a":{}}',
+    b'{"a":0,"b":0,"c":0,"d":0,"e":0,"f":0}',
+]
+
+
+@pytest.mark.parametrize("item", SHAPES, ids=lambda item: item.decode())
+def test_the_estimate_counted_from_the_bytes_covers_the_python_objects_parsed(item):
+    text = b"[" + b",".join([item] * 20_000) + b"]"
+    tracemalloc.start()
+    doc = orjson.loads(text)
+    parsed, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert len(doc) == 20_000
+    assert parsed <= json_size(text).parsed_bytes
+
+
+def test_an_object_of_many_distinct_keys_is_covered_too():
+    text = b"{" + b",".join(b'"%d":[]' % i for i in range(20_000)) + b"}"
+    tracemalloc.start()
+    doc = orjson.loads(text)
+    parsed, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert len(doc) == 20_000
+    assert parsed <= json_size(text).parsed_bytes
+
+
+def test_annotations_of_no_image_beyond_what_a_file_holds_are_one_reject(tmp_path):
+    from cityscapes_warehouse.parse import MAX_OBJECTS_PER_FILE
+
+    folder = hostile_coco(tmp_path / "coco", annotations=b",".join([b"0"] * (MAX_OBJECTS_PER_FILE + 1)))
+    wh = build(folder, tmp_path / "wh")
+    assert wh.query("select source_path, reason from rejects").rows() == [
+        ("instances_train.json#annotations without an image", "too_large")
+    ]
+
+
+def test_an_image_whose_annotations_would_parse_into_more_than_a_file_may_is_refused_unparsed(tmp_path):
+    """Under the file's limits, but one image's record is 4 MB of `[]` (1.4 million lists): its
+    worker refuses it as an annotation file that large, not parse it (a genuine image's: 0.16 MB)."""
+    polygon = b",".join([b"[]"] * 1_400_000)
+    folder = hostile_coco(
+        tmp_path / "coco",
+        images=json.dumps(IMAGE).encode(),
+        annotations=b'{"id":1,"image_id":1,"category_id":7,"iscrowd":0,"segmentation":[[%s]]}' % polygon,
+    )
+    wh = build(folder, tmp_path / "wh")
+    rows = wh.query("select source_path, reason from rejects").rows()
+    assert rows == [("instances_train.json#images[0]", "too_large")]

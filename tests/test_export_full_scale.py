@@ -61,3 +61,26 @@ def test_full_coco_export_loads_with_every_object(full, tmp_path):
         annotations += len(coco.getAnnIds())
         assert json.loads((tmp_path / "coco" / f"instances_{split}.json").read_text())["info"]["synthetic"] is True
     assert annotations == 287540
+
+
+def test_full_coco_export_is_read_within_the_coco_limits_with_a_margin(full, tmp_path):
+    """The limits a COCO file is refused beyond (sources/coco.py) leave the largest split, train
+    (149 MB, 948,994 lists and objects, estimated 2.1 GB), a margin of at least 1.5."""
+    from cityscapes_warehouse.parse import json_size
+    from cityscapes_warehouse.sources import coco
+
+    _, wh = full
+    export(wh, "coco", tmp_path / "coco")
+    for split in ("train", "val", "test"):
+        path = tmp_path / "coco" / f"instances_{split}.json"
+        data = path.read_bytes()
+        size = json_size(data)
+        assert 1.5 * len(data) <= coco.MAX_COCO_BYTES
+        assert 1.5 * size.containers <= coco.MAX_COCO_CONTAINERS
+        assert 1.5 * size.parsed_bytes <= coco.MAX_COCO_PARSED_BYTES
+        doc = json.loads(data)
+        assert 1.5 * len(doc["images"]) <= coco.MAX_COCO_IMAGES
+        assert 1.5 * len(doc["annotations"]) <= coco.MAX_COCO_ANNOTATIONS
+        del doc, data
+        records = coco.detect(path).files()
+        assert not [r.problem for r in records if r.problem and r.problem[0] == "too_large"], split

@@ -120,6 +120,16 @@ CASES = {
         {"bad_path": 1},
         0,
     ),
+    # 4 MB, a quarter of the size a file may have, parsing into 1.4 million lists (90 MB; at
+    # 16 MiB, a process of 1 GB), where the release's densest file holds about 11,000
+    "polygon_of_a_million_empty_lists": (
+        "ulm_900017_000019",
+        b'{"imgHeight":1024,"imgWidth":2048,"objects":[{"label":"road","polygon":['
+        + b",".join([b"[]"] * 1_400_000)
+        + b"]}]}",
+        {"too_large": 1},
+        0,
+    ),
 }
 
 

@@ -129,6 +129,13 @@ def test_a_manifest_nested_too_deep_is_a_damaged_one(tiny_warehouse):
         Warehouse(tiny_warehouse.path)
 
 
+def test_a_manifest_of_a_million_empty_lists_is_refused_unread(tiny_warehouse):
+    """3 MB: parsed, each `[]` is a list of 64 bytes; at the 64 MiB the limit was, `query` took 1.8 GB."""
+    (tiny_warehouse.path / "manifest.json").write_text("[" + ",".join(["[]"] * 1_000_000) + "]")
+    with pytest.raises(WarehouseError, match=r"unreadable \(over [0-9]+ bytes"):
+        Warehouse(tiny_warehouse.path)
+
+
 def test_build_over_a_manifest_nested_too_deep_is_refused(tmp_path, tiny_folder):
     wh, _ = Warehouse.build(tiny_folder, tmp_path / "wh")
     (wh.path / "manifest.json").write_text("[" * 100_000 + "]" * 100_000)

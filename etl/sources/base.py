@@ -22,8 +22,9 @@ SYNTHETIC_MARKERS = (REPLICA_MARKER, EXPORT_MARKER)
 
 # The largest real annotation file is well under 2 MiB; anything far larger is not an annotation
 # (or is a zip bomb), so it is refused before it is read, and inflating stops once an entry has
-# produced this many bytes. Parsed, 16 MiB of dense polygons is about 400 MB of Python objects,
-# which keeps a build with two workers under 1 GiB (bench/RESULTS.md).
+# produced this many bytes. Parsed, 16 MiB of dense polygons is about 400 MB of Python objects;
+# parse.MAX_PARSED_BYTES_PER_FILE refuses a text estimated at over 64 MiB of them before it is
+# parsed (one polygon of `[]` would be 1 GB), which keeps a build with two workers under 1 GiB.
 MAX_FILE_BYTES = 16 * 1024 * 1024
 # Pretty-printed polygon JSON deflates about 16:1; an entry claiming far more is a bomb.
 MAX_COMPRESSION_RATIO = 200

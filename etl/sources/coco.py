@@ -36,22 +36,45 @@ from .. import reasons
 from ..labels import LABELS
 from ..parse import (
     IMAGE_FILE_NAME,
+    MAX_OBJECTS_PER_FILE,
+    JsonSize,
     ObjectFormat,
     ParsedFile,
     finish_objects,
+    json_size,
     load_json,
     printable,
     raw_json,
     set_image,
     side_problem,
+    too_large_to_parse,
 )
 from ..published import SPLITS
 from .base import FileProblem, SourceFile, marked_synthetic, read_regular_file
 
 NAME = "coco"
 FILE_NAME = re.compile(r"^instances_(?P<split>[^/]+)\.json$")
-# A COCO file holds a whole split; the full-scale replica's train split is about 100 MB.
-MAX_COCO_BYTES = 512 * 1024 * 1024
+# A COCO file holds a whole split, read whole: what one file may hold is bounded before its values
+# are built, from what the export of the full-scale replica's largest split holds (train: 149 MB,
+# 2,975 images, 235,751 annotations, 948,994 lists and objects, 39.3 million values; orjson makes
+# 0.9 GB of Python objects of it, estimated by parse.json_size at 2.1 GB, and its build peaks at
+# 2.0 GB). Each limit leaves a margin of at least 1.5 over that file, so an export of the real
+# release (as large) reads; beyond them a file is refused whole as too_large, unread.
+# 256 MiB of text: 1.7 x the train split's 149 MB (it was 512 MiB, read unbounded otherwise: 30 MB
+# of `[]` took a build to 7.6 GB).
+MAX_COCO_BYTES = 256 * 1024 * 1024
+# 3 GiB of Python objects by the estimate (1.5 x the train split's 2.1 GB), which is never below
+# what orjson makes, whatever the values' shape (tests/test_coco_source.py checks it shape by shape).
+MAX_COCO_PARSED_BYTES = 3 * 1024**3
+# Lists and objects (2.1 x the train split's): the export writes four per annotation (the
+# annotation, its segmentation, its polygon, its bbox); a file of millions of `[]` fits the estimate
+# (5 million in 15 MB: 0.7 GB) but would make an annotation, and a reject row, of each.
+MAX_COCO_CONTAINERS = 2_000_000
+# Images (6.7 x train's 2,975; the whole release has 5,000) and annotations (4.2 x train's; the
+# whole release reads 287,680): each becomes a record or a reject row, so these bound what follows
+# the reading (a list of bare numbers costs nothing to parse, and a row per number).
+MAX_COCO_IMAGES = 20_000
+MAX_COCO_ANNOTATIONS = 1_000_000
 ORPHANS = "annotations without an image"
 IMAGE_PATTERN = "{city}/{city}_{seq}_{frame}_leftImg8bit.png"
 
@@ -93,9 +116,14 @@ def _records(path: Path) -> list[SourceFile]:
     if split not in SPLITS:
         return file_reject(reasons.BAD_PATH, f"split '{split}' (from instances_{{split}}.json) is not one of {SPLITS}")
     try:
-        doc, error = load_json(read_regular_file(path, MAX_COCO_BYTES))
+        data = read_regular_file(path, MAX_COCO_BYTES)
     except FileProblem as exc:
         return file_reject(exc.reason, exc.detail)
+    problem = _size_problem(json_size(data))
+    if problem:
+        return file_reject(reasons.TOO_LARGE, problem)
+    doc, error = load_json(data)
+    del data
     if error:
         return file_reject(*error)
     if not isinstance(doc, dict):
@@ -103,6 +131,10 @@ def _records(path: Path) -> list[SourceFile]:
     for key in ("images", "annotations", "categories"):
         if not isinstance(doc.get(key), list):
             return file_reject(reasons.MISSING_FIELD, f"'{key}' is missing or not a list")
+    for key, limit in (("images", MAX_COCO_IMAGES), ("annotations", MAX_COCO_ANNOTATIONS)):
+        if len(doc[key]) > limit:
+            detail = f"{len(doc[key]):,} {key}, over the {limit:,} a COCO file of this package's export holds"
+            return file_reject(reasons.TOO_LARGE, detail)
     categories = [
         [c["id"], c["name"]]
         for c in doc["categories"]
@@ -135,9 +167,29 @@ def _records(path: Path) -> list[SourceFile]:
         city, _, base = file_name.rpartition("/") if isinstance(file_name, str) else ("", "", "")
         data = {"image": image, "annotations": annotations[image_id], "categories": categories}
         records[i] = _record(f"{name}#images[{i}]", split, city, base, data)
-    if orphans:
+    if len(orphans) > MAX_OBJECTS_PER_FILE:
+        # as an image's objects: a row each would cost more than the file's values did
+        detail = f"{len(orphans):,} {ORPHANS}, over the {MAX_OBJECTS_PER_FILE:,} objects an annotation file holds"
+        records.append(SourceFile(f"{name}#{ORPHANS}", split, "", name, None, (reasons.TOO_LARGE, detail), NAME))
+    elif orphans:
         records.append(_record(f"{name}#{ORPHANS}", split, "", name, {"orphans": orphans, "categories": categories}))
     return records
+
+
+def _size_problem(size: JsonSize) -> str | None:
+    """Why a text is too large to be parsed, counted from its bytes; None when it is not."""
+    estimate = f"parsing them would take about {size.parsed_bytes / 1e9:.1f} GB"
+    if size.containers > MAX_COCO_CONTAINERS:
+        return (
+            f"{size.containers:,} JSON lists and objects: {estimate}; a COCO file of this package's export "
+            f"holds at most {MAX_COCO_CONTAINERS:,}"
+        )
+    if size.parsed_bytes > MAX_COCO_PARSED_BYTES:
+        return (
+            f"{size.values:,} JSON values: {estimate}, over the {MAX_COCO_PARSED_BYTES / 1e9:.1f} GB "
+            "a COCO file of this package's export may take"
+        )
+    return None
 
 
 def _record(where: str, split: str, city: str, file_name: str, data: dict) -> SourceFile:
@@ -155,6 +207,12 @@ def parse_coco(src: SourceFile, duplicate_of: str | None = None) -> ParsedFile:
     """One record of a COCO file (an image and its annotations, without a file-level problem) ->
     an image, objects, rejects."""
     out = ParsedFile(src.source_path)
+    # an image's record is what a gtFine file is, and bounded as one (the full-scale export's
+    # largest: 0.16 MB, estimated at 2.1 MB), so a worker never holds more than a file's worth
+    detail = too_large_to_parse(src.data)
+    if detail:
+        out.reject(reasons.TOO_LARGE, detail)
+        return out
     doc, error = load_json(src.data)
     if error:
         out.reject(*error)
