@@ -36,6 +36,7 @@ from ..tables import labels_table
 from ..views import create_views
 from ..warehouse import WarehouseError
 from .audit import SparkAuditError, audit_in_spark
+from .files import JSON_GLOB, SHOWN, binary_files, unreadable_by_spark
 from .pixels import png_columns, summed, with_label_pngs
 from .register import register
 from .session import spark_session
@@ -85,6 +86,14 @@ def build_on_spark(
             f"{source}: the Spark build reads the extracted gtFine folder, whose files Spark spreads over "
             f"its tasks, not a {src.kind} (one archive file cannot be split across tasks); extract it first "
             "(unzip -q gtFine_trainvaltest.zip -d DIR, then build DIR/gtFine), or build it with --engine duckdb"
+        )
+    unreadable = unreadable_by_spark(src)
+    if unreadable:
+        raise SparkBuildError(
+            f"{source}: {len(unreadable)} file(s) Spark cannot read as the folder adapter does (a name hidden "
+            "from Hadoop, holding ':' or '%' or not UTF-8; a link to nothing; not a regular file), e.g. "
+            f"{', '.join(unreadable[:SHOWN])}; rename or remove them, or build with --engine duckdb, which "
+            "rejects each with its reason"
         )
     spark = spark or spark_session()
     staging = staging_dir(out.resolve())
@@ -137,13 +146,7 @@ def _write_parsed_tables(
     from pyspark.sql import functions as F
 
     qualified = _qualified(spark, root)
-    files = (
-        spark.read.format("binaryFile")
-        .option("recursiveFileLookup", "true")
-        .option("pathGlobFilter", "*.json")
-        .load(root)
-        .withColumn("image_id", F.regexp_extract("path", FILE_NAME_ID, 1))
-    )
+    files = binary_files(spark, root, JSON_GLOB).withColumn("image_id", F.regexp_extract("path", FILE_NAME_ID, 1))
     if check_label_pngs:
         files = with_label_pngs(spark, files, root)
     columns = ["path", "length", "content", *png_columns(check_label_pngs)]
