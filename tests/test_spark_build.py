@@ -245,3 +245,13 @@ def test_a_file_spark_cannot_read_as_the_folder_adapter_refuses_the_build_naming
     with pytest.raises(SparkBuildError, match=r"aachen.*--engine duckdb"):
         build_on_spark(root, tmp_path / "wh", spark)
     assert not (tmp_path / "wh").exists()
+
+
+def test_a_folder_link_back_into_the_source_refuses_the_build_naming_it(spark, tmp_path):
+    """The folder adapter enters each folder once; Spark followed the loop, rejecting its files at every level."""
+    from cityscapes_warehouse.spark.build import SparkBuildError, build_on_spark
+
+    root = write_folder(tmp_path / "src")
+    (root / "gtFine/train/aachen/loop").symlink_to(root / "gtFine/train")
+    with pytest.raises(SparkBuildError, match=r"gtFine/train/aachen/loop.*--engine duckdb"):
+        build_on_spark(root, tmp_path / "wh", spark)
