@@ -90,10 +90,10 @@ def build_on_spark(
     unreadable = unreadable_by_spark(src)
     if unreadable:
         raise SparkBuildError(
-            f"{source}: {len(unreadable)} file(s) Spark cannot read as the folder adapter does (a name hidden "
-            "from Hadoop, holding ':' or '%' or not UTF-8; a link to nothing; not a regular file), e.g. "
-            f"{', '.join(unreadable[:SHOWN])}; rename or remove them, or build with --engine duckdb, which "
-            "rejects each with its reason"
+            f"{source}: {len(unreadable)} file(s) Spark cannot read as the folder adapter does (a name "
+            "hidden from Hadoop, holding ':' or '%' or not UTF-8; a link to nothing or back into the folder; "
+            f"not a regular file), e.g. {', '.join(unreadable[:SHOWN])}; rename or remove them, or build with "
+            "--engine duckdb, which rejects each with its reason"
         )
     spark = spark or spark_session()
     staging = staging_dir(out.resolve())

@@ -3,13 +3,15 @@
 Spark (binaryFile on Hadoop's file system) lists a folder otherwise than sources.gtfine.GtFineFolder:
 it skips files and folders whose names start with '.' or '_' (Hadoop's hidden files), cannot spell
 a name holding ':' (the job fails) or one that is not UTF-8, reads '%20' in a name as a space, and
-skips links to nothing and anything that is not a regular file. Each of these is a reject in the
+skips links to nothing and anything that is not a regular file, and follows a folder link back into
+the folder round its loop (the adapter enters each folder once). Each of these is a reject in the
 DuckDB build; here the build is refused before Spark starts, naming them, rather than losing them.
 """
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
+import os
+from pathlib import Path, PurePosixPath
 
 from ..sources.base import MAX_FILE_BYTES
 from ..sources.gtfine import GtFineFolder
@@ -43,7 +45,21 @@ def unreadable_by_spark(src: GtFineFolder) -> list[str]:
         # not a file: a link to nothing, a FIFO, or a folder that could not be listed
         if _unspellable(rel) or not (src.root / rel).is_file():
             found.append(file.source_path)
-    return found
+    return found + _links_back(src.root)
+
+
+def _links_back(root: Path) -> list[str]:
+    """Links to folders leading back into `root` (or above it): Spark lists their files again, at every level."""
+    top = root.resolve()
+    found = []
+    for folder, names, _ in os.walk(root):  # links to folders are listed in `names`, not entered
+        for name in names:
+            link = Path(folder, name)
+            if link.is_symlink():
+                target = link.resolve()
+                if target == top or top in target.parents or target in top.parents:
+                    found.append(f"gtFine/{link.relative_to(root).as_posix()}")
+    return sorted(found)
 
 
 def _unspellable(rel: PurePosixPath) -> bool:
