@@ -255,3 +255,12 @@ def test_a_folder_link_back_into_the_source_refuses_the_build_naming_it(spark, t
     (root / "gtFine/train/aachen/loop").symlink_to(root / "gtFine/train")
     with pytest.raises(SparkBuildError, match=r"gtFine/train/aachen/loop.*--engine duckdb"):
         build_on_spark(root, tmp_path / "wh", spark)
+
+
+@pytest.mark.parametrize(("under", "images"), [("gtFine/train", 2), ("gtFine/val/frankfurt", 1)])
+def test_a_split_or_city_folder_is_read_alone_as_in_the_duckdb_build(spark, tmp_path, under, images):
+    """Spark read the whole gtFine folder above it: every split and city."""
+    from cityscapes_warehouse.spark.build import build_on_spark
+
+    summary = build_on_spark(write_folder(tmp_path / "src") / under, tmp_path / "wh", spark)
+    assert (summary.files_read, summary.images) == (images, images)
