@@ -100,7 +100,8 @@ def build_on_spark(
     try:
         (staging / TABLES_DIR).mkdir(parents=True)
         options = {"pixels": pixels, "check_label_pngs": check_label_pngs}
-        tally = _write_parsed_tables(spark, src.root.resolve().as_uri(), staging, settings, **options)
+        folders = (src.root.resolve().as_uri(), Path(src.location).resolve().as_uri())
+        tally = _write_parsed_tables(spark, *folders, staging, settings, **options)
         summary = BuildSummary(
             out=out,
             source=str(source),
@@ -140,15 +141,16 @@ def build_on_spark(
 
 
 def _write_parsed_tables(
-    spark, root: str, staging: Path, settings: Settings, pixels: bool, check_label_pngs: bool
+    spark, root: str, folder: str, staging: Path, settings: Settings, pixels: bool, check_label_pngs: bool
 ) -> dict:
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
     qualified = _qualified(spark, root)
-    files = binary_files(spark, root, JSON_GLOB).withColumn("image_id", F.regexp_extract("path", FILE_NAME_ID, 1))
+    # the files of `folder` (the gtFine folder, or the split or city folder asked for), placed from `root`
+    files = binary_files(spark, folder, JSON_GLOB).withColumn("image_id", F.regexp_extract("path", FILE_NAME_ID, 1))
     if check_label_pngs:
-        files = with_label_pngs(spark, files, root)
+        files = with_label_pngs(spark, files, folder)
     columns = ["path", "length", "content", *png_columns(check_label_pngs)]
     # copies of one image must meet in one task, so every file whose image occurs twice or more goes
     # to one task (they are few); which ones is known from the paths alone, without reading content

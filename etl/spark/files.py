@@ -45,14 +45,15 @@ def unreadable_by_spark(src: GtFineFolder) -> list[str]:
         # not a file: a link to nothing, a FIFO, or a folder that could not be listed
         if _unspellable(rel) or not (src.root / rel).is_file():
             found.append(file.source_path)
-    return found + _links_back(src.root)
+    return found + _links_back(src.root, Path(src.location))
 
 
-def _links_back(root: Path) -> list[str]:
-    """Links to folders leading back into `root` (or above it): Spark lists their files again, at every level."""
-    top = root.resolve()
+def _links_back(root: Path, read: Path) -> list[str]:
+    """Links to folders below `read` leading back into it (or above it): Spark lists their files again,
+    at every level. Named from `root`, the gtFine folder."""
+    top = read.resolve()
     found = []
-    for folder, names, _ in os.walk(root):  # links to folders are listed in `names`, not entered
+    for folder, names, _ in os.walk(read):  # links to folders are listed in `names`, not entered
         for name in names:
             link = Path(folder, name)
             if link.is_symlink():
