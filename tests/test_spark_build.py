@@ -264,3 +264,13 @@ def test_a_split_or_city_folder_is_read_alone_as_in_the_duckdb_build(spark, tmp_
 
     summary = build_on_spark(write_folder(tmp_path / "src") / under, tmp_path / "wh", spark)
     assert (summary.files_read, summary.images) == (images, images)
+
+
+def test_an_empty_polygon_file_refuses_the_build_naming_it(spark, tmp_path):
+    """Spark's file scan leaves out files of 0 bytes: the file was skipped unseen, where the DuckDB build rejects it."""
+    from cityscapes_warehouse.spark.build import SparkBuildError, build_on_spark
+
+    root = write_folder(tmp_path / "src")
+    (root / "gtFine/train/aachen/aachen_000009_000019_gtFine_polygons.json").write_bytes(b"")
+    with pytest.raises(SparkBuildError, match=r"aachen_000009_000019_gtFine_polygons.json.*--engine duckdb"):
+        build_on_spark(root, tmp_path / "wh", spark)
