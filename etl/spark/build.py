@@ -92,8 +92,8 @@ def build_on_spark(
         raise SparkBuildError(
             f"{source}: {len(unreadable)} file(s) Spark cannot read as the folder adapter does (a name "
             "hidden from Hadoop, holding ':' or '%' or not UTF-8; a link to nothing or back into the folder; "
-            f"not a regular file), e.g. {', '.join(unreadable[:SHOWN])}; rename or remove them, or build with "
-            "--engine duckdb, which rejects each with its reason"
+            f"not a regular file, or empty), e.g. {', '.join(unreadable[:SHOWN])}; rename or remove them, or "
+            "build with --engine duckdb, which rejects each with its reason"
         )
     spark = spark or spark_session()
     staging = staging_dir(out.resolve())

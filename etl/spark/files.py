@@ -3,7 +3,7 @@
 Spark (binaryFile on Hadoop's file system) lists a folder otherwise than sources.gtfine.GtFineFolder:
 it skips files and folders whose names start with '.' or '_' (Hadoop's hidden files), cannot spell
 a name holding ':' (the job fails) or one that is not UTF-8, reads '%20' in a name as a space, and
-skips links to nothing and anything that is not a regular file, and follows a folder link back into
+skips links to nothing, anything that is not a regular file and files of 0 bytes, and follows a folder link back into
 the folder round its loop (the adapter enters each folder once). Each of these is a reject in the
 DuckDB build; here the build is refused before Spark starts, naming them, rather than losing them.
 """
@@ -42,8 +42,10 @@ def unreadable_by_spark(src: GtFineFolder) -> list[str]:
     found = []
     for file in src.files():
         rel = PurePosixPath(file.source_path).relative_to("gtFine")
-        # not a file: a link to nothing, a FIFO, or a folder that could not be listed
-        if _unspellable(rel) or not (src.root / rel).is_file():
+        path = src.root / rel
+        # not a file (a link to nothing, a FIFO, a folder that could not be listed), or an empty one,
+        # which Spark's file scan leaves out
+        if _unspellable(rel) or not path.is_file() or path.stat().st_size == 0:
             found.append(file.source_path)
     return found + _links_back(src.root, Path(src.location))
 
