@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -184,3 +186,91 @@ def test_spark_strict_passes_on_the_release_conventions_and_fails_on_a_fault(spa
     examples = str(refused.value).split("\n", 1)[1]
     assert "spaceship" in examples and "deleted" not in examples and "too_few_points" not in examples
     assert not (tmp_path / "wh-bad").exists()
+
+
+# --- files Spark reads otherwise than the folder adapter: each a reject or a refusal, never a failed job
+
+
+def test_a_file_over_sparks_2_gib_read_limit_is_a_too_large_reject(spark, tmp_path):
+    from cityscapes_warehouse.spark.build import build_on_spark
+
+    root = write_folder(tmp_path / "src")
+    with open(root / "gtFine/train/aachen/aachen_000009_000019_gtFine_polygons.json", "wb") as file:
+        file.truncate(2**31 + 1)  # sparse: no disk used; a file this long failed binaryFile's read, and the job
+    summary = build_on_spark(root, tmp_path / "wh", spark)
+    assert summary.rejects_by_reason["too_large"] == 1
+
+
+def test_an_upper_case_json_file_is_a_reject_as_in_the_duckdb_build(spark, tmp_path):
+    from cityscapes_warehouse.spark.build import build_on_spark
+
+    root = write_folder(tmp_path / "src")
+    (root / "gtFine/train/aachen/aachen_000009_000019_gtFine_polygons.JSON").write_text("{}")
+    summary = build_on_spark(root, tmp_path / "wh", spark)
+    assert summary.rejects_by_reason["bad_file_name"] == 1
+
+
+def _colon(city):
+    (city / "aachen:1.json").write_text("{}")
+
+
+def _not_utf8(city):
+    (Path(os.fsdecode(os.fsencode(city) + b"/aachen\xff.json"))).write_text("{}")
+
+
+def _hidden(city):
+    (city / ".aachen_000009_000019_gtFine_polygons.json").write_text("{}")
+
+
+def _hidden_folder(city):
+    (city.parent / "_aachen").mkdir()
+    (city.parent / "_aachen" / "aachen_000009_000019_gtFine_polygons.json").write_text("{}")
+
+
+def _dangling_link(city):
+    (city / "aachen_000009_000019_gtFine_polygons.json").symlink_to(city / "nowhere")
+
+
+def _fifo(city):
+    os.mkfifo(city / "aachen_000009_000019_gtFine_polygons.json")
+
+
+@pytest.mark.parametrize("unreadable", [_colon, _not_utf8, _hidden, _hidden_folder, _dangling_link, _fifo])
+def test_a_file_spark_cannot_read_as_the_folder_adapter_refuses_the_build_naming_it(spark, tmp_path, unreadable):
+    """A colon failed the job (exit 70); the others Spark skipped unseen, where the DuckDB build rejects them."""
+    from cityscapes_warehouse.spark.build import SparkBuildError, build_on_spark
+
+    root = write_folder(tmp_path / "src")
+    unreadable(root / "gtFine/train/aachen")
+    with pytest.raises(SparkBuildError, match=r"aachen.*--engine duckdb"):
+        build_on_spark(root, tmp_path / "wh", spark)
+    assert not (tmp_path / "wh").exists()
+
+
+def test_a_folder_link_back_into_the_source_refuses_the_build_naming_it(spark, tmp_path):
+    """The folder adapter enters each folder once; Spark followed the loop, rejecting its files at every level."""
+    from cityscapes_warehouse.spark.build import SparkBuildError, build_on_spark
+
+    root = write_folder(tmp_path / "src")
+    (root / "gtFine/train/aachen/loop").symlink_to(root / "gtFine/train")
+    with pytest.raises(SparkBuildError, match=r"gtFine/train/aachen/loop.*--engine duckdb"):
+        build_on_spark(root, tmp_path / "wh", spark)
+
+
+@pytest.mark.parametrize(("under", "images"), [("gtFine/train", 2), ("gtFine/val/frankfurt", 1)])
+def test_a_split_or_city_folder_is_read_alone_as_in_the_duckdb_build(spark, tmp_path, under, images):
+    """Spark read the whole gtFine folder above it: every split and city."""
+    from cityscapes_warehouse.spark.build import build_on_spark
+
+    summary = build_on_spark(write_folder(tmp_path / "src") / under, tmp_path / "wh", spark)
+    assert (summary.files_read, summary.images) == (images, images)
+
+
+def test_an_empty_polygon_file_refuses_the_build_naming_it(spark, tmp_path):
+    """Spark's file scan leaves out files of 0 bytes: the file was skipped unseen, where the DuckDB build rejects it."""
+    from cityscapes_warehouse.spark.build import SparkBuildError, build_on_spark
+
+    root = write_folder(tmp_path / "src")
+    (root / "gtFine/train/aachen/aachen_000009_000019_gtFine_polygons.json").write_bytes(b"")
+    with pytest.raises(SparkBuildError, match=r"aachen_000009_000019_gtFine_polygons.json.*--engine duckdb"):
+        build_on_spark(root, tmp_path / "wh", spark)

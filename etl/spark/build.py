@@ -36,6 +36,7 @@ from ..tables import labels_table
 from ..views import create_views
 from ..warehouse import WarehouseError
 from .audit import SparkAuditError, audit_in_spark
+from .files import JSON_GLOB, SHOWN, binary_files, unreadable_by_spark
 from .pixels import png_columns, summed, with_label_pngs
 from .register import register
 from .session import spark_session
@@ -86,12 +87,21 @@ def build_on_spark(
             f"its tasks, not a {src.kind} (one archive file cannot be split across tasks); extract it first "
             "(unzip -q gtFine_trainvaltest.zip -d DIR, then build DIR/gtFine), or build it with --engine duckdb"
         )
+    unreadable = unreadable_by_spark(src)
+    if unreadable:
+        raise SparkBuildError(
+            f"{source}: {len(unreadable)} file(s) Spark cannot read as the folder adapter does (a name "
+            "hidden from Hadoop, holding ':' or '%' or not UTF-8; a link to nothing or back into the folder; "
+            f"not a regular file, or empty), e.g. {', '.join(unreadable[:SHOWN])}; rename or remove them, or "
+            "build with --engine duckdb, which rejects each with its reason"
+        )
     spark = spark or spark_session()
     staging = staging_dir(out.resolve())
     try:
         (staging / TABLES_DIR).mkdir(parents=True)
         options = {"pixels": pixels, "check_label_pngs": check_label_pngs}
-        tally = _write_parsed_tables(spark, src.root.resolve().as_uri(), staging, settings, **options)
+        folders = (src.root.resolve().as_uri(), Path(src.location).resolve().as_uri())
+        tally = _write_parsed_tables(spark, *folders, staging, settings, **options)
         summary = BuildSummary(
             out=out,
             source=str(source),
@@ -131,21 +141,16 @@ def build_on_spark(
 
 
 def _write_parsed_tables(
-    spark, root: str, staging: Path, settings: Settings, pixels: bool, check_label_pngs: bool
+    spark, root: str, folder: str, staging: Path, settings: Settings, pixels: bool, check_label_pngs: bool
 ) -> dict:
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
     qualified = _qualified(spark, root)
-    files = (
-        spark.read.format("binaryFile")
-        .option("recursiveFileLookup", "true")
-        .option("pathGlobFilter", "*.json")
-        .load(root)
-        .withColumn("image_id", F.regexp_extract("path", FILE_NAME_ID, 1))
-    )
+    # the files of `folder` (the gtFine folder, or the split or city folder asked for), placed from `root`
+    files = binary_files(spark, folder, JSON_GLOB).withColumn("image_id", F.regexp_extract("path", FILE_NAME_ID, 1))
     if check_label_pngs:
-        files = with_label_pngs(spark, files, root)
+        files = with_label_pngs(spark, files, folder)
     columns = ["path", "length", "content", *png_columns(check_label_pngs)]
     # copies of one image must meet in one task, so every file whose image occurs twice or more goes
     # to one task (they are few); which ones is known from the paths alone, without reading content

@@ -20,6 +20,7 @@ from ..config import Settings
 from ..pixels import INPUT_COLUMNS, pixel_tables
 from ..sources.base import FileProblem, size_problem
 from ..sources.gtfine import LABEL_PNG_KINDS, POLYGON_SUFFIX
+from .files import binary_files
 
 SUMMED = {"class_heatmap": ("label", "cell_x", "cell_y")}  # table -> its key; the rest is summed
 
@@ -34,9 +35,7 @@ def with_label_pngs(spark, files, root: str):
 
     for kind in LABEL_PNG_KINDS:
         suffix = f"_gtFine_{kind}.png"
-        pngs = spark.read.format("binaryFile").option("recursiveFileLookup", "true")
-        pngs = pngs.option("pathGlobFilter", f"*{suffix}").load(root)
-        pngs = pngs.select(
+        pngs = binary_files(spark, root, f"*{suffix}").select(
             F.concat(F.expr(f"substring(path, 1, length(path) - {len(suffix)})"), F.lit(POLYGON_SUFFIX)).alias("path"),
             F.col("content").alias(png_column(kind)),
             F.col("length").alias(png_column(kind) + "_length"),
@@ -73,10 +72,9 @@ def _readers(source_paths: list[str], rows: dict[str, list]) -> dict[str, dict]:
     readers: dict[str, dict] = {}
     for i, source_path in enumerate(source_paths):
         for kind in LABEL_PNG_KINDS:
-            content = rows[png_column(kind)][i]
-            if content is not None:
-                length = rows[png_column(kind) + "_length"][i]
-                readers.setdefault(source_path, {})[kind] = partial(_read, length, content)
+            length = rows[png_column(kind) + "_length"][i]
+            if length is not None:  # a PNG beside the file; its content null when over the limit (files.py)
+                readers.setdefault(source_path, {})[kind] = partial(_read, length, rows[png_column(kind)][i])
     return readers
 
 
