@@ -29,10 +29,12 @@ IMAGE_FILE_NAME = re.compile(
 )
 OUT_OF_ROI = "out of roi"
 # The sane ranges, documented in data/README.md: Cityscapes images are 2048 x 1024, so a side
-# beyond MAX_IMAGE_SIDE is no image of this dataset (and would make the pixel stage allocate it);
-# vertices lie within the image or close to it, and COORDINATE_LIMIT keeps every derived column
+# beyond MAX_IMAGE_SIDE is no image of this dataset. The pixel stage allocates a few canvases of
+# the side claimed, about 4 bytes a pixel per worker: 8,192 keeps a worker of the largest image
+# near 300 MB (at 16,384 one took 1 GB, and two workers over 2 GB, from a few KB of JSON).
+# Vertices lie within the image or close to it, and COORDINATE_LIMIT keeps every derived column
 # (bbox widths, areas) far from the limits of its type. n_holes is an int16.
-MAX_IMAGE_SIDE = 16_384
+MAX_IMAGE_SIDE = 8_192
 COORDINATE_LIMIT = 2**20
 MAX_HOLES = 32_767
 SIGNED_DIGITS = b"-0123456789"  # every character a JSON integer may have

@@ -412,3 +412,30 @@ def test_a_file_of_as_many_objects_as_a_file_may_hold_is_read_object_by_object(t
     detail = wh.query("select detail from rejects where reason = 'too_large'").item()
     assert detail == f"{MAX_OBJECTS_PER_FILE + 1:,} objects, over the {MAX_OBJECTS_PER_FILE:,} an annotation file holds"
     assert summary.objects_read == 1 + MAX_OBJECTS_PER_FILE  # the refused file's items were never read as objects
+
+
+def test_images_of_the_largest_side_keep_each_pixel_worker_small(tmp_path):
+    # The pixel stage holds a few canvases of an image's size, about 4 bytes a pixel: the side
+    # allowed bounds each worker's memory, whatever a few kilobytes of JSON claim. At 16,384 a side
+    # one worker took 1 GB for one image, and two workers over 2 GB.
+    side = MAX_IMAGE_SIDE
+    whole = [[0, 0], [side - 1, 0], [side - 1, side - 1], [0, side - 1]]
+    big = [{"label": label, "polygon": whole} for label in ("road", "car", "person", "sky", "building", "out of roi")]
+    root = tmp_path / "src"
+    for n in range(2):
+        (root / named(n)).parent.mkdir(parents=True, exist_ok=True)
+        (root / named(n)).write_bytes(doc(big, imgHeight=side, imgWidth=side))
+    build = (
+        "import sys; from cityscapes_warehouse import Warehouse; from cityscapes_warehouse.config import Settings; "
+        "s = Settings(workers=2, parallel_min_files=1, batch_files=1, pixel_min_images=0, pixel_batch_images=1); "
+        "Warehouse.build(sys.argv[1], sys.argv[2], settings=s, pixels=True)"
+    )
+    peak = (
+        "import resource, subprocess, sys; "
+        f"subprocess.run([sys.executable, '-c', {build!r}, *sys.argv[1:3]], check=True); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"  # the largest process, in KiB
+    )
+    done = subprocess.run([sys.executable, "-c", peak, str(root), str(tmp_path / "wh")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert int(done.stdout.split()[-1]) < 512 * 1024
+    assert Warehouse(tmp_path / "wh").query("select count(*) from image_coverage").item() == 2
