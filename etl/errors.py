@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import errno
 import os
+import signal
 import sys
 import textwrap
+import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import duckdb
 
@@ -20,6 +23,7 @@ EXIT_CHECKS_FAILED = 1
 EXIT_USER_ERROR = 2
 EXIT_BUG = 70  # EX_SOFTWARE in sysexits.h: an internal error
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, what a shell reports for a command ended by `kill`
 # What DuckDB raises, as a plain RuntimeError, when Ctrl-C stops a query it runs (the audit's, a
 # query's): it takes the KeyboardInterrupt and raises this instead. The cause is the user's Ctrl-C.
 DUCKDB_INTERRUPTED = "Query interrupted"
@@ -31,6 +35,7 @@ EXIT_CODES = {
     "(a missing or broken source, a query that tries to write, a full or read-only disk)",
     EXIT_BUG: "a bug in cityscapes-warehouse: please report it with the command and what it printed",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C); the published warehouse is unchanged",
+    EXIT_TERMINATED: "terminated (SIGTERM, as `kill` sends); the published warehouse is unchanged",
     EXIT_PIPE_CLOSED: "the output's reader went away (e.g. `| head`)",
 }
 REPORT_URL = "the project's issue tracker"
@@ -61,10 +66,39 @@ def exit_codes_help() -> str:
     return "\n".join(lines)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the command runs: it unwinds as Ctrl-C does (workers stopped, the
+    staging folder removed), where the default action ended the process on the spot."""
+
+
+_TERMINATED = threading.Event()  # set by the handler: DuckDB turns what it raises into its own error
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    _TERMINATED.set()
+    raise Terminated
+
+
+@contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM raises Terminated while the command runs; the handler before is put back after.
+    Only from the main thread (where Python runs signal handlers), and only over the default action."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
+        yield
+        return
+    _TERMINATED.clear()
+    signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def run_guarded(who: str, run: Callable[[], int]) -> int:
     """Run a command; map what it raises to an exit code and one line on stderr."""
     try:
-        code = run()
+        with terminate_as_interrupt():
+            code = run()
         sys.stdout.flush()  # inside the boundary: a reader gone by now is a closed pipe too
         return code
     except BrokenPipeError:
@@ -95,9 +129,11 @@ PUBLISHING = ("build", "demo")
 
 
 def _interrupted(who: str) -> int:
+    """Ctrl-C's line and code, or SIGTERM's (a query DuckDB was running reports either as its own error)."""
+    how, code = ("terminated", EXIT_TERMINATED) if _TERMINATED.is_set() else ("interrupted", EXIT_INTERRUPTED)
     unchanged = "; the published warehouse was not changed" if who.split()[-1] in PUBLISHING else ""
-    print(f"{who}: interrupted{unchanged}", file=sys.stderr)
-    return EXIT_INTERRUPTED
+    print(f"{who}: {how}{unchanged}", file=sys.stderr)
+    return code
 
 
 def _bug(who: str, exc: BaseException) -> int:

@@ -105,3 +105,25 @@ def test_readers_during_a_rebuild_see_one_whole_version(tmp_path, tiny_folder, r
     assert errors == []
     assert seen == versions  # both versions were read, and nothing else (no half-written state)
     assert sorted(os.listdir(tmp_path)) == ["download", "ref-0", "ref-1", "wh"]
+
+
+def test_a_terminated_build_cleans_up_as_ctrl_c_does(tmp_path, tiny_folder, replica):
+    # SIGTERM (what `kill`, systemd and container runtimes send) ended the command at once, leaving
+    # its staging folder beside --out until the next build there; it now unwinds as Ctrl-C does
+    out = tmp_path / "wh"
+    Warehouse.build(tiny_folder, out)
+    before = _answers(out)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cityscapes_warehouse", "build", str(replica), "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    while proc.poll() is None and _staging_of(out) is None:
+        time.sleep(0.001)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert err.strip().endswith("build: terminated; the published warehouse was not changed"), err
+    assert _staging_of(out) is None
+    assert _answers(out) == before
