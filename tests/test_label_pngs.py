@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
+import stat
+import zipfile
+from pathlib import Path, PurePosixPath
 
 import cv2
 import numpy as np
@@ -126,3 +128,23 @@ def test_a_label_png_in_colour_is_refused_from_its_header_before_decoding(monkey
 
     monkeypatch.setattr(label_pngs.cv2, "imdecode", no_decoding)
     assert label_pngs.compare(drawn, {"labelIds": rgba.tobytes}) == [("labelIds unreadable", None, None, None)]
+
+
+def test_a_label_png_entry_the_zip_will_not_read_is_unreadable_as_in_a_folder(png_replica, tmp_path):
+    # a PNG entry that is a link (or encrypted, or over the size limit) was left out of the zip's
+    # PNGs, so its image was silently not compared; a folder's such PNG is "unreadable"
+    bad = _png(_polygon_files(png_replica)[3], "labelIds").relative_to(png_replica).as_posix()
+    copy = tmp_path / ZIP_NAME
+    with zipfile.ZipFile(png_replica / ZIP_NAME) as source, zipfile.ZipFile(copy, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == bad:
+                info.external_attr = (stat.S_IFLNK | 0o777) << 16
+                data = b"/etc/passwd"
+            target.writestr(info, data)
+    wh, summary = Warehouse.build(copy, tmp_path / "warehouse", check_label_pngs=True)
+    image_id = PurePosixPath(bad).name.removesuffix("_gtFine_labelIds.png")
+    assert wh.connect().execute("select image_id, kind from label_image_mismatches").fetchall() == [
+        (image_id, "labelIds unreadable")
+    ]
+    assert summary.label_pngs_compared == summary.images

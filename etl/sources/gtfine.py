@@ -41,6 +41,7 @@ from ..published import SPLITS
 from .base import (
     MAX_COMPRESSION_RATIO,
     MAX_FILE_BYTES,
+    FileProblem,
     SourceError,
     SourceFile,
     is_annotation_name,
@@ -147,7 +148,8 @@ class GtFineZip:
             raise SourceError(f"{path}: not a readable zip archive ({exc}); is the download complete?") from exc
         # Zips made on Windows may separate folders with backslashes: the names are read as paths.
         named = [(_name(info), info) for info in infos if not info.is_dir()]
-        self._pngs = {name: i for name, i in named if name.endswith(".png") and _unsafe(name, i) is None}
+        # every PNG, those it will not read too: comparing one of them says "unreadable", as in a folder
+        self._pngs = {name: i for name, i in named if name.endswith(".png")}
         self._entries = sorted(
             ((name, info) for name, info in named if is_annotation_name(name) and _under_gtfine(name)),
             key=lambda entry: entry[0],
@@ -164,7 +166,7 @@ class GtFineZip:
         for name, _ in self._entries:
             folder, _, file_name = name.rpartition("/")
             pngs = {kind: self._pngs.get(f"{folder}/{png}") for kind, png in _png_names(file_name).items()}
-            readers = {kind: partial(read_zip_entry, self._path, png) for kind, png in pngs.items() if png}
+            readers = {kind: partial(_read_png_entry, self._path, png) for kind, png in pngs.items() if png}
             if readers:
                 found[name] = readers
         return found
@@ -204,6 +206,14 @@ def _name(info: zipfile.ZipInfo) -> str:
 
 def _under_gtfine(name: str) -> bool:
     return name.startswith("gtFine/") or "/gtFine/" in name
+
+
+def _read_png_entry(archive: str, info: zipfile.ZipInfo) -> bytes:
+    """A label PNG's bytes, refused (FileProblem) as a polygon file's entry would be."""
+    problem = _unsafe(_name(info), info)
+    if problem:
+        raise FileProblem(*problem)
+    return read_zip_entry(archive, info)
 
 
 def _unsafe(name: str, info: zipfile.ZipInfo) -> tuple[str, str] | None:
