@@ -76,6 +76,46 @@ def build(source: str, out: str) -> dict:
     return {"objects": summary.objects}
 
 
+def build_without(parts: str, source: str, out: str) -> dict:
+    """A build with parts of it taken away, to measure what each costs (`bench/parts.py`): `parts`
+    names them, comma-separated: `audit`, `duckdb` (the tables' copies in warehouse.duckdb; the audit
+    goes with them, as it reads them) and `parquet` (the Parquet files). What it writes is incomplete."""
+    from cityscapes_warehouse import Warehouse, table_writer
+    from cityscapes_warehouse import build as pipeline
+
+    left_out = set(parts.split(","))
+    if left_out & {"audit", "duckdb"}:
+        pipeline.audit = lambda *args, **kwargs: None
+    if "duckdb" in left_out:
+        run_soon = table_writer.DatabaseThread.run_soon  # every insert of rows goes this way
+
+        def no_inserts(self, call, *args):
+            return None if str(args[-1]).startswith("insert into") else run_soon(self, call, *args)
+
+        table_writer.DatabaseThread.run_soon = no_inserts
+    if "parquet" in left_out:
+        table_writer.TableWriter._written = lambda self, name: None
+        init = table_writer.TableWriter.__init__
+
+        def without_parquet_threads(self, *args):
+            init(self, *args)
+            self._parquet_threads = _NoParquet()
+
+        table_writer.TableWriter.__init__ = without_parquet_threads
+    _, summary = Warehouse.build(source, out)
+    return {"objects": summary.objects}
+
+
+class _NoParquet:
+    """In place of the Parquet writers' threads: every row group is dropped."""
+
+    def submit(self, *args):
+        return None
+
+    def shutdown(self, **kwargs):
+        return None
+
+
 def build_pixels(source: str, out: str) -> dict:
     """`build --pixels`: the build and the pixel stage in one process, as a user runs them."""
     from cityscapes_warehouse import Warehouse
@@ -131,7 +171,10 @@ def pixels(warehouse: str) -> dict:
     return {"images": images, "ms_per_image": round(ms, 2), "rows": out["image_coverage"].num_rows}
 
 
-JOBS = {f.__name__: f for f in (parse_floor, naive, duckdb_alone, build, build_pixels, views, validate, pixels)}
+JOBS = {
+    f.__name__: f
+    for f in (parse_floor, naive, duckdb_alone, build, build_without, build_pixels, views, validate, pixels)
+}
 
 if __name__ == "__main__":
     job, *args = sys.argv[1:]
