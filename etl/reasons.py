@@ -66,7 +66,7 @@ REASONS: dict[str, Reason] = {
         Reason(MISSING_IMAGE, "object", "a COCO annotation whose image_id names no image of its file"),
         Reason(MALFORMED_JSON, "file", "empty, cut, not UTF-8, not JSON, or nested or numbered beyond reason"),
         Reason(DUPLICATE_KEY, "file", "a JSON object spelling one key twice (a reader would keep only one)"),
-        Reason(MISSING_FIELD, "file", "image size or object list missing, or a size outside 1..16,384"),
+        Reason(MISSING_FIELD, "file", "image size or object list missing, or a size outside 1..8,192"),
         Reason(BAD_FILE_NAME, "file", "a name that does not follow the release's naming"),
         Reason(BAD_PATH, "file", "a place outside {split}/{city}/ (or a Supervisely dataset folder)"),
         Reason(CITY_MISMATCH, "file", "the city of the name, the folder or the tags disagree"),
