@@ -114,7 +114,8 @@ def too_large_to_parse(data: bytes, limit: int = MAX_PARSED_BYTES_PER_FILE) -> s
 def _count_bytes(data: bytes, chars: bytes, step: int = 256 * 1024) -> list[int]:
     """How many times each of `chars` occurs in `data`: numpy compares a slice that stays in the
     CPU's cache once per character, 3 x faster than bytes.count (0.27 s against 0.88 s for the five
-    characters of a 149 MB file), and allocates a slice's worth, not the text's."""
+    characters of a 149 MB file; a build's 650 MB of text counted for its colons in 0.1 s instead of
+    0.34), and allocates a slice's worth, not the text's."""
     text = np.frombuffer(data, np.uint8)
     counts = [0] * len(chars)
     for start in range(0, len(text), step):
@@ -312,19 +313,13 @@ def _may_hide_duplicate_keys(data: bytes, doc) -> bool:
     """
     if b"\\" in data:
         return True
-    colons = _count_byte(data, b":")
+    (colons,) = _count_bytes(data, b":")
     if colons == _keys_of_top_levels(doc):
         return False
     try:
-        return _count_byte(orjson.dumps(doc), b":") != colons
+        return _count_bytes(orjson.dumps(doc), b":") != [colons]
     except orjson.JSONEncodeError:  # nested deeper than orjson writes: the exact check decides
         return True
-
-
-def _count_byte(data: bytes, byte: bytes) -> int:
-    """How many times `byte` occurs in `data`: numpy compares at 7 GB/s where bytes.count manages
-    2 (a build's 650 MB of text counted in 0.1 s instead of 0.34)."""
-    return int(np.count_nonzero(np.frombuffer(data, np.uint8) == ord(byte)))
 
 
 def _keys_of_top_levels(doc) -> int:
