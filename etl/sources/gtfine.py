@@ -188,9 +188,10 @@ def _check_directory_size(path: Path) -> None:
     """
     with path.open("rb") as file:
         end = zipfile._EndRecData(file)  # noqa: SLF001 -- zipfile's own reader of the end record; no public one
-    if end is not None and end[zipfile._ECD_SIZE] > MAX_DIRECTORY_BYTES:  # noqa: SLF001
+    size = 0 if end is None else end[zipfile._ECD_SIZE]  # noqa: SLF001 (None: no zip, which ZipFile says)
+    if size > MAX_DIRECTORY_BYTES:
         raise SourceError(
-            f"{path}: a central directory of {end[zipfile._ECD_SIZE]} bytes, over the {MAX_DIRECTORY_BYTES} "  # noqa: SLF001
+            f"{path}: a central directory of {size} bytes, over the {MAX_DIRECTORY_BYTES} "
             "a zip of this dataset needs (the release lists its 20,000 files in about 2 MB); not read"
         )
 
