@@ -2,7 +2,8 @@
 
 `polygons_wkb` must equal `shapely.to_wkb` byte for byte on hand-made corner cases, every object
 of the small replica, and seeded random polygons. An object `star_shaped` proves valid must be
-valid for GEOS, and `measure`'s validity must be GEOS's, on the same cases.
+valid for GEOS, and `measure`'s validity must be GEOS's, on the same cases. `measure`'s centroids
+must be the doubles `shapely.centroid` gives, bit for bit, whichever way each was computed.
 """
 
 from __future__ import annotations
@@ -14,8 +15,18 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cityscapes_warehouse import geometry
 from cityscapes_warehouse.formats import parse_file
-from cityscapes_warehouse.geometry import VALID, measure, polygons, polygons_wkb, star_shaped
+from cityscapes_warehouse.geometry import (
+    EXACT_CENTROID_REACH,
+    EXACT_CENTROID_VERTICES,
+    VALID,
+    exact_centroids,
+    measure,
+    polygons,
+    polygons_wkb,
+    star_shaped,
+)
 from cityscapes_warehouse.sources import open_source
 
 SQUARE = [[0, 0], [10, 0], [10, 10], [0, 10]]
@@ -200,3 +211,79 @@ def test_measure_validity_is_geos_on_corner_cases_random_polygons_and_the_replic
     assert_validity_is_geos(*arrays(list(CASES.values())))
     assert_validity_is_geos(*arrays(random_objects(seed=2, count=3000)))
     assert_validity_is_geos(*replica_arrays)
+
+
+def assert_centroids_are_geos(xy, ring_lengths, rings_per_object) -> np.ndarray:
+    """`measure`'s centroids are GEOS's doubles, bit for bit; returns where GEOS was not asked."""
+    taken = []
+
+    def spy(*args):
+        result = exact_centroids(*args)
+        taken.append(result[2])
+        return result
+
+    n = len(rings_per_object)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(geometry, "exact_centroids", spy)
+        measured = measure(xy, ring_lengths, rings_per_object, np.full(n, 100), np.full(n, 50))
+    geos = shapely.centroid(polygons(xy, ring_lengths, rings_per_object))
+    for got, want in ((measured["centroid_x"], shapely.get_x(geos)), (measured["centroid_y"], shapely.get_y(geos))):
+        assert got.view(np.int64).tolist() == want.view(np.int64).tolist()  # the bits, NaN and -0.0 included
+    return taken[0]
+
+
+# the corner cases whose centroid is computed without GEOS; the rest have holes, no area (the bow
+# tie's halves cancel) or a centroid on an axis (the pentagrams: GEOS gives that zero the sign of
+# the ring's orientation)
+EXACT_CENTROID_CASES = {
+    "triangle_counterclockwise",
+    "triangle_clockwise",
+    "square",
+    "square_already_closed",
+    "square_clockwise_closed",
+    "four_points_closed_triangle",
+    "repeated_vertex",
+    "repeated_first_vertex_at_end_twice",
+    "collinear_vertex_on_an_edge",
+    "spike_back_along_an_edge",
+    "square_wound_twice",
+    "concave_arrow",
+    "concave_arrow_notch_off_the_mean",
+    "negative_coordinates",
+}
+
+
+def test_centroids_are_geos_on_the_corner_cases():
+    exact = assert_centroids_are_geos(*arrays(list(CASES.values())))
+    assert {case for case, ok in zip(CASES, exact.tolist(), strict=True) if ok} == EXACT_CENTROID_CASES
+
+
+def test_centroids_are_geos_on_random_polygons_and_the_replica(replica_arrays):
+    exact = assert_centroids_are_geos(*arrays(random_objects(seed=2, count=5000)))
+    assert 0 < exact.sum() < len(exact)  # both ways taken
+    assert assert_centroids_are_geos(*replica_arrays).mean() > 0.9
+
+
+def test_centroids_are_geos_at_the_bounds_of_the_exact_way():
+    """Rings of the most vertices, spanning the whole reach, crossing themselves: the largest terms
+    and sums the exact way admits; and one step beyond each bound, which GEOS takes."""
+    rng = np.random.default_rng(3)
+    reach, most = EXACT_CENTROID_REACH, EXACT_CENTROID_VERTICES
+    rings = [rng.integers(-reach, reach + 1, size=(most, 2)) for _ in range(20)]
+    rings += [np.array([[0, 0], [reach, 0], [reach, reach], [0, reach]] * (most // 4))]  # wound most // 4 times
+    beyond = [rng.integers(-reach, reach + 1, size=(most + 1, 2)), [[0, 0], [reach + 1, 0], [0, 5]]]
+    objects = [[ring.tolist()] for ring in rings] + [[np.asarray(ring).tolist()] for ring in beyond]
+    exact = assert_centroids_are_geos(*arrays(objects))
+    assert exact.tolist() == [True] * len(rings) + [False] * len(beyond)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.tuples(st.integers(-4, 4), st.integers(-4, 4)), min_size=3, max_size=9),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_centroids_are_geos_on_tiny_grids(rings):
+    assert_centroids_are_geos(*arrays([[list(map(list, ring))] for ring in rings]))
