@@ -27,6 +27,11 @@ from .views import create_views
 # it: written for the oldest DuckDB the package declares, the file opens in every supported one.
 STORAGE_COMPATIBILITY = f"v{oldest_duckdb()}"
 PARQUET_THREADS = 2  # objects and polygons, the tables whose row groups take long to write
+# Vertices follow each other along a ring, so each differs little from the one before: delta-encoded,
+# their Parquet columns are a sixth smaller and written in 35 % less CPU than by zstd alone (polygons
+# of the full replica: 20 MB against 24, 0.54 s against 0.83). DELTA_BINARY_PACKED is Parquet's
+# oldest integer encoding beyond plain: pyarrow, polars, DuckDB and Spark read it.
+DELTA_COLUMNS = frozenset({"vertices"})
 
 
 class TableWriter:
@@ -119,6 +124,7 @@ class TableWriter:
             compression=self.settings.parquet_compression,
             compression_level=self.settings.parquet_compression_level if takes_level else None,
             use_dictionary=[c for c in schema.names if c in self.settings.dictionary_columns],
+            column_encoding={path: "DELTA_BINARY_PACKED" for path in _integer_leaves(schema, DELTA_COLUMNS)},
         )
         self._pending[name] = []
         self._database.run(_execute_on, schema.empty_table(), f'create table "{name}" as select * from incoming')
@@ -228,6 +234,25 @@ def write_tables(tables: dict[str, pa.Table], out: Path, settings: Settings) -> 
     }
     writer.close(metadata)
     write_manifest(out)
+
+
+def _integer_leaves(schema: pa.Schema, columns: frozenset[str]) -> list[str]:
+    """The Parquet paths of the integer leaves of `columns` (`vertices.list.element.x`, ...)."""
+    paths = []
+
+    def walk(path: str, kind: pa.DataType) -> None:
+        if pa.types.is_integer(kind):
+            paths.append(path)
+        elif pa.types.is_list(kind) or pa.types.is_large_list(kind):
+            walk(f"{path}.list.element", kind.value_type)
+        elif pa.types.is_struct(kind):
+            for child in kind:
+                walk(f"{path}.{child.name}", child.type)
+
+    for field in schema:
+        if field.name in columns:
+            walk(field.name, field.type)
+    return paths
 
 
 def _select(table: str, columns: tuple[str, ...]) -> str:

@@ -98,3 +98,37 @@ def test_the_database_thread_closes_once_however_often_it_is_closed(tmp_path):
     database.close()
     database.close()  # an abort after a failed close closes again: nothing left to do, nothing raised
     assert writer_threads() == []
+
+
+def test_vertices_are_delta_encoded_and_read_back_whole_by_other_readers(tmp_path):
+    """The vertex columns are DELTA_BINARY_PACKED (table_writer.DELTA_COLUMNS); polars and DuckDB,
+    whose Parquet readers are their own, read the same vertices back, extremes of int32 included
+    (deltas that wrap around 32 bits)."""
+    import duckdb
+    import polars as pl
+
+    from cityscapes_warehouse import schemas
+
+    extremes = [(-(2**31), 2**31 - 1), (2**31 - 1, -(2**31)), (0, 0), (-(2**31), -(2**31)), (5, -7)]
+    vertices = [[{"x": x, "y": y} for x, y in extremes]] + [[{"x": i, "y": -i} for i in range(n)] for n in (0, 1, 300)]
+    table = pa.table(
+        {
+            "object_id": [f"o#{i}" for i in range(len(vertices))],
+            "ring": pa.array([0] * len(vertices), pa.int16()),
+            "n_vertices": pa.array([len(v) for v in vertices], pa.int32()),
+            "vertices": vertices,
+        }
+    ).cast(schemas.POLYGONS)
+    writer = TableWriter(tmp_path / "wh", Settings(row_group_rows=3))
+    writer.append({"polygons": table})
+    writer.tables({"polygons": ("ring",)})  # writes what is buffered
+    writer.abort()
+    path = tmp_path / "wh" / "tables" / "polygons" / "part-0.parquet"
+    column = pq.ParquetFile(path).metadata.row_group(0).column(3)
+    assert (column.path_in_schema, "DELTA_BINARY_PACKED" in column.encodings) == ("vertices.list.element.x", True)
+    expected = table["vertices"].to_pylist()
+    assert pq.read_table(path)["vertices"].to_pylist() == expected
+    assert pl.read_parquet(path)["vertices"].to_list() == expected
+    with duckdb.connect() as con:
+        read = con.execute("select vertices from read_parquet(?)", [str(path)]).fetchall()
+    assert [row[0] for row in read] == expected
