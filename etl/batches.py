@@ -1,8 +1,9 @@
 """Parsing in parallel: the files are cut into batches, each parsed and measured by a worker.
 
 A batch is self-contained (parse, then geometry in bulk, then Arrow tables), so the work spreads
-over the cores with only bytes going in and Arrow tables coming out. The main process reads the
-source and keeps results in submission order, so the tables do not depend on scheduling.
+over the cores with only bytes going in and Arrow tables coming out (as files the main process
+maps: `parse_batch_into`, in a temporary folder of its own). The main process reads the source
+and keeps results in submission order, so the tables do not depend on scheduling.
 Copies of one image (the same file name in two places) go to one batch together, where the first
 copy in source order wins, exactly as a single pass would decide.
 """
@@ -10,6 +11,8 @@ copy in source order wins, exactly as a single pass would decide.
 from __future__ import annotations
 
 import gc
+import os
+import tempfile
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
@@ -35,6 +38,43 @@ def parse_batch(files: list[SourceFile]) -> tuple[dict[str, pa.Table], int, int]
     """Tables of one batch, the objects read, and the number of files (for progress)."""
     with _no_cycle_collection():
         return _parse_batch(files)
+
+
+def parse_batch_into(folder: str, number: int, files: list[SourceFile]) -> tuple[list[str], int, int]:
+    """`parse_batch` in a worker: each table goes to an Arrow IPC file in `folder`, for the main
+    process to map; returns the tables' names.
+
+    A batch's tables are a few MB, mostly WKB and vertices. Pickled through the pool's pipe they
+    are copied about five times; written as Arrow IPC to a file that the main process maps, once.
+    Measured on a 6.8 MB batch, both processes: 28 ms of CPU pickled (20 of them in the worker),
+    5 ms this way; a full build's 290 MB of tables, about 1 s. A file per table, so that a small
+    table the writer holds to the end (images) keeps only its own file mapped: one file per batch
+    kept every batch's mapping, and 90 MB more resident.
+    """
+    tables, read, count = parse_batch(files)
+    for name, table in tables.items():
+        with pa.OSFile(_handover_file(folder, number, name), "wb") as sink, pa.ipc.new_file(sink, table.schema) as out:
+            out.write_table(table)
+    return list(tables), read, count
+
+
+def _handover_file(folder: str, number: int, table: str) -> str:
+    return os.path.join(folder, f"batch-{number}-{table}.arrow")
+
+
+def _mapped_tables(folder: str, number: int, names: list[str]) -> dict[str, pa.Table]:
+    """The tables of a batch's hand-over files, read without a copy. Each file is deleted at once:
+    its mapping stays valid, and its pages go back once its table is let go."""
+    tables = {}
+    for name in names:
+        path = _handover_file(folder, number, name)
+        mapped = pa.memory_map(path)
+        try:
+            tables[name] = pa.ipc.open_file(mapped).read_all()
+        finally:
+            mapped.close()
+            os.unlink(path)
+    return tables
 
 
 @contextmanager
@@ -163,18 +203,31 @@ def _results(src: Source, settings: Settings, workers: int) -> Iterator[tuple[di
         for batch in batches(src, settings.batch_files):
             yield parse_batch(batch)
         return
-    # the start method: see config.START_METHOD; workers end when the build process dies (workers.py)
-    with worker_pool(workers, worker_context()) as pool:
-        pending: deque[tuple[Future, int]] = deque()
+    # the start method: see config.START_METHOD; workers end when the build process dies (workers.py).
+    # The pool stops before the hand-over folder goes, so no worker writes into it afterwards.
+    with (
+        tempfile.TemporaryDirectory(prefix=HANDOVER_PREFIX) as handover,
+        worker_pool(workers, worker_context()) as pool,
+    ):
+        pending: deque[tuple[Future, int, int]] = deque()
         in_flight = 0
-        for batch in batches(src, settings.batch_files):
+        for number, batch in enumerate(batches(src, settings.batch_files)):
             size = batch_bytes(batch)
-            pending.append((pool.submit(parse_batch, batch), size))
+            pending.append((pool.submit(parse_batch_into, handover, number, batch), number, size))
             in_flight += size
             # bounds what is in flight (batches and bytes); workers run on while results are written
             while len(pending) > 8 * workers or (in_flight > IN_FLIGHT_BYTES and len(pending) > 1):
-                future, size = pending.popleft()
+                future, number, size = pending.popleft()
                 in_flight -= size
-                yield future.result()
+                yield _handed_over(future, handover, number)
         while pending:
-            yield pending.popleft()[0].result()
+            future, number, _ = pending.popleft()
+            yield _handed_over(future, handover, number)
+
+
+HANDOVER_PREFIX = "cityscapes-warehouse-batches-"  # the temporary folder of a parallel parse's hand-over files
+
+
+def _handed_over(future: Future, folder: str, number: int) -> tuple[dict[str, pa.Table], int, int]:
+    names, read, count = future.result()
+    return _mapped_tables(folder, number, names), read, count

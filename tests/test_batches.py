@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import tempfile
+
 import pytest
 
-from cityscapes_warehouse.batches import parse_source
+from cityscapes_warehouse.batches import HANDOVER_PREFIX, parse_source, parsed_batches
 from cityscapes_warehouse.config import Settings
 from cityscapes_warehouse.sources import open_source
 
@@ -37,3 +39,31 @@ def test_copies_of_one_image_in_different_batches_keep_the_first(tmp_path):
     tables, _ = parse_source(open_source(tmp_path), Settings(workers=2, batch_files=2, parallel_min_files=1))
     assert tables["rejects"].column("reason").to_pylist() == ["duplicate_image", "duplicate_image"]
     assert tables["rejects"].column("source_path").to_pylist()[0].startswith("gtFine/val/")
+
+
+def handed_over_numbers(tmp_path) -> list[int]:
+    """The batch numbers of the hand-over files the workers have written and the build not yet read."""
+    (folder,) = tmp_path.glob(HANDOVER_PREFIX + "*")
+    return sorted(int(path.stem.split("-")[1]) for path in folder.iterdir())
+
+
+def test_each_hand_over_file_goes_once_read_and_the_folder_with_the_parse(replica, tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    settings = Settings(workers=2, batch_files=7, parallel_min_files=1)
+    read = 0
+    for number, _ in enumerate(parsed_batches(open_source(replica), settings)):
+        assert all(unread > number for unread in handed_over_numbers(tmp_path))
+        read += 1
+    assert read > 3
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_abandoned_parse_leaves_no_hand_over_file(replica, tmp_path, monkeypatch):
+    """Stopped after its first batch (an error or Ctrl-C in the build): the workers are stopped
+    first, so none writes into the folder after it is removed."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    parse = parsed_batches(open_source(replica), Settings(workers=2, batch_files=3, parallel_min_files=1))
+    next(parse)
+    assert all(unread > 0 for unread in handed_over_numbers(tmp_path))  # the folder is there, the first file gone
+    parse.close()
+    assert list(tmp_path.iterdir()) == []
