@@ -29,8 +29,8 @@ STORAGE_COMPATIBILITY = f"v{oldest_duckdb()}"
 PARQUET_THREADS = 2  # objects and polygons, the tables whose row groups take long to write
 # Vertices follow each other along a ring, so each differs little from the one before: delta-encoded,
 # their Parquet columns are a sixth smaller and written in 35 % less CPU than by zstd alone (polygons
-# of the full replica: 20 MB against 24, 0.54 s against 0.83). DELTA_BINARY_PACKED is Parquet's
-# oldest integer encoding beyond plain: pyarrow, polars, DuckDB and Spark read it.
+# of the full replica: 20 MB against 24, 0.54 s against 0.83). pyarrow, polars, DuckDB and Spark
+# read DELTA_BINARY_PACKED (tests/test_table_writer.py reads it back with polars and DuckDB).
 DELTA_COLUMNS = frozenset({"vertices"})
 
 
