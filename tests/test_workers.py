@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
+import pytest
+
+from cityscapes_warehouse import batches
 from cityscapes_warehouse.config import worker_context
-from cityscapes_warehouse.workers import worker_pool
+from cityscapes_warehouse.workers import no_cycle_collection, worker_pool
 
 
 def _modules_after_parsing_tables() -> dict:
@@ -54,3 +58,30 @@ def test_a_worker_allocates_arrow_memory_from_the_build_pool():
 
     with worker_pool(1, worker_context()) as pool:
         assert pool.submit(_arrow_pool).result() == build_pool().backend_name
+
+
+def test_the_cycle_collector_is_paused_for_a_batch_and_given_back_as_it_was():
+    assert gc.isenabled()
+    with pytest.raises(ValueError), no_cycle_collection():
+        assert not gc.isenabled()
+        raise ValueError("a batch that fails")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with no_cycle_collection():
+            pass
+        assert not gc.isenabled()  # a caller that had it off keeps it off
+    finally:
+        gc.enable()
+
+
+def test_parsing_and_rasterising_run_without_the_cycle_collector(monkeypatch):
+    from cityscapes_warehouse.pixels import stage  # here: this module's workers must not import the stage
+
+    seen = []
+    monkeypatch.setattr(batches, "_parse_batch", lambda files: seen.append(gc.isenabled()))
+    monkeypatch.setattr(stage, "rasterise", lambda layout, cell_px: seen.append(gc.isenabled()))
+    batches.parse_batch([])
+    stage._rasterised(None, 16)
+    assert seen == [False, False]
+    assert gc.isenabled()

@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..config import Settings, worker_context
-from ..workers import worker_pool
+from ..workers import no_cycle_collection, worker_pool
 from . import schemas
 from .histograms import official_histograms
 from .layout import OBJECT_COLUMNS, POLYGON_COLUMNS, LayoutIndex, PolygonLayout, layout_from_tables
@@ -116,18 +116,23 @@ def _run(
 ) -> Iterator[RasterResult]:
     if pool is None:
         for start, stop in bounds:
-            yield rasterise(layout.images(start, stop), cell_px)
+            yield _rasterised(layout.images(start, stop), cell_px)
         return
     # a batch's slice of the layout is a copy: submitted all at once, the slices were a second
     # layout in memory, so only a few batches per worker are in flight
     in_flight = 2 * workers
     futures: deque[Future] = deque()
     for start, stop in bounds:
-        futures.append(pool.submit(rasterise, layout.images(start, stop), cell_px))
+        futures.append(pool.submit(_rasterised, layout.images(start, stop), cell_px))
         if len(futures) > in_flight:
             yield futures.popleft().result()
     while futures:
         yield futures.popleft().result()
+
+
+def _rasterised(layout: PolygonLayout, cell_px: int) -> RasterResult:
+    with no_cycle_collection():  # a few lists per object drawn, none in a cycle
+        return rasterise(layout, cell_px)
 
 
 def _one_thread_per_process() -> None:
