@@ -9,7 +9,7 @@ import pytest
 
 from cityscapes_warehouse import schemas
 from cityscapes_warehouse.config import Settings
-from cityscapes_warehouse.pixels import PIXEL_TABLES, pixel_tables, raster
+from cityscapes_warehouse.pixels import PIXEL_TABLES, pixel_tables
 
 
 def tables_for(images: dict[str, tuple[int, int, list[tuple[str, list[list[tuple[int, int]]]]]]]) -> dict:
@@ -198,16 +198,6 @@ def full_canvas_reference(images: dict, cell_px: int = 32) -> dict[str, dict]:
 )
 def test_patches_give_the_same_pixels_as_full_canvases(max_objects, extent):
     images = random_images(seed=max_objects, n_images=6, max_objects=max_objects, extent=extent)
-    assert_same_pixels_as_full_canvases(images)
-
-
-def test_patches_from_the_reused_buffer_give_the_same_pixels(monkeypatch):
-    # every patch taken from the buffer large objects' patches come from, zeroed again after each
-    monkeypatch.setattr(raster, "LARGE_PATCH_PX", 0)
-    assert_same_pixels_as_full_canvases(random_images(seed=12, n_images=6, max_objects=12))
-
-
-def assert_same_pixels_as_full_canvases(images: dict) -> None:
     got = pixel_tables(tables_for(images), workers=1, cell_px=16)
     reference = full_canvas_reference(images, cell_px=16)
     assert {(r["image_id"], r["label"]): r["covered_px"] for r in got["image_class_coverage"].to_pylist()} == (

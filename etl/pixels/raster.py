@@ -9,8 +9,7 @@ exterior with 1, then of all holes with 0, integer coordinates, on an H x W canv
 outside the image are clipped and self-intersections fill by OpenCV's even-odd scanlines). Masks
 are drawn in a patch the size of the object's clipped bounding box (every ring's), which is the
 same pixels as on the full canvas (fillPoly is translation-invariant for integer offsets; rings are
-cut only at the image's edges, as there) at a fraction of the cost. Large patches are one reused
-buffer, zeroed again by drawing the exterior with 0 (Patches).
+cut only at the image's edges, as there) at a fraction of the cost.
 
 In one pass per image this gives
 - per label, the union of its objects' masks (no occlusion between labels, as Dataset Ninja);
@@ -37,7 +36,6 @@ from .label_pngs import compare as compare_label_pngs
 from .layout import PolygonLayout
 from .official import paint_counted as official_paint_counted
 
-LARGE_PATCH_PX = 1 << 16  # patches of this many pixels or more come from Patches' buffer
 MANY_CELLS = 32  # from this many cells on, an object's cell sums take the uint64 way (_cell_sums)
 
 
@@ -70,13 +68,12 @@ def rasterise(layout: PolygonLayout, cell_px: int) -> RasterResult:
     largest = int(np.max(layout.widths.astype(np.int64) * layout.heights, initial=0))
     scratch, cover_bytes = (np.zeros(largest, np.uint8) for _ in range(2))
     starts = _Starts(layout)
-    patches = Patches()
     for i in range(layout.n_images):
         h, w = int(layout.heights[i]), int(layout.widths[i])
         first, stop = int(layout.object_starts[i]), int(layout.object_starts[i + 1])
         # 0/1 whatever the number of objects: a byte per pixel for every image
         cover = filled_canvas((h, w), 0, cover_bytes)
-        image = _Image(layout, starts, first, cover, union, heatmap, mask_area, visible_area, cell_px, patches)
+        image = _Image(layout, starts, first, cover, union, heatmap, mask_area, visible_area, cell_px)
         for label, objects, covered in image.paint(stop):
             rows.append((i, label, objects, covered))
         labeled[i] = visible_area[first:stop].sum()
@@ -132,32 +129,6 @@ def _official_images(layout: PolygonLayout, drawn: np.ndarray, canvas: np.ndarra
     return {"labelIds": label[canvas], "instanceIds": instance[canvas]}
 
 
-class Patches:
-    """Zeroed patches for the objects' masks; large ones are the front of one buffer, kept zeroed.
-
-    A new large patch (up to a whole image, 2 MB) was zeroed over all of it; the buffer's patch is
-    zeroed again after use by drawing the object's exterior with 0 where it was drawn with 1, which
-    clears every pixel its mask set and costs the object's area, not its box. Small patches are new
-    arrays: a fillPoly call costs more than zeroing them.
-    """
-
-    def __init__(self) -> None:
-        self._buffer = np.zeros(0, np.uint8)
-
-    def zeros(self, shape: tuple[int, int]) -> np.ndarray:
-        size = shape[0] * shape[1]
-        if size < LARGE_PATCH_PX:
-            return np.zeros(shape, np.uint8)
-        if self._buffer.size < size:
-            self._buffer = np.zeros(size, np.uint8)
-        return self._buffer[:size].reshape(shape)
-
-    def give_back(self, patch: np.ndarray, drawn: np.ndarray, exterior: list[np.ndarray], offset: tuple) -> None:
-        """`patch`, whose part `drawn` holds `exterior` drawn at `offset` (holes cut), zeroed again."""
-        if patch.size >= LARGE_PATCH_PX:
-            cv2.fillPoly(drawn, exterior, 0, offset=offset)
-
-
 class UnionCanvases:
     """One canvas per label whose objects' boxes meet in the image being drawn, lent and given back.
 
@@ -195,7 +166,6 @@ class _Image:
     mask_area: np.ndarray  # (objects,) of the batch
     visible_area: np.ndarray  # (objects,) of the batch
     cell_px: int
-    patches: Patches
 
     def paint(self, stop: int) -> Iterator[tuple[int, int, int]]:
         """Draw objects [first, stop), last to first; then yield (label, objects, covered px) per label."""
@@ -252,7 +222,7 @@ class _Image:
         x0, y0, x1, y1 = box
         c, (h, w) = self.cell_px, self.cover.shape
         cx0, cy0, cx1, cy1 = x0 // c, y0 // c, x1 // c + 1, y1 // c + 1
-        patch = self.patches.zeros(((cy1 - cy0) * c, (cx1 - cx0) * c))
+        patch = np.zeros(((cy1 - cy0) * c, (cx1 - cx0) * c), np.uint8)
         offset = (-cx0 * c, -cy0 * c)
         # drawn in the part of the patch on the image: a ring reaching out of the patch is then cut
         # where the full canvas cuts it, at the image's edge (fillPoly's clipping is not exact
@@ -284,7 +254,6 @@ class _Image:
                 cv2.bitwise_or(region, mask, dst=region)
         if count_box is not None:  # the pixels it added to the cover are those where it shows
             self.visible_area[self.first + k] = cv2.countNonZero(counted) - hidden_px
-        self.patches.give_back(patch, on_image, rings[:1], offset)
         return area
 
 
