@@ -184,27 +184,19 @@ class _Image:
         count_boxes[~on_image] = EMPTY_BOX
         hidden = ~unoccluded(count_boxes)
         box_list, count_list = boxes.tolist(), count_boxes.tolist()
-        class_list, shared_list, hidden_list = classes.tolist(), shared.tolist(), hidden.tolist()
-        # per label, the area of its objects apart from the rest and the box its union canvas was
-        # drawn in, gathered as the objects are drawn rather than by a few numpy masks per label after
-        alone_px: dict[int, int] = {}
-        union_boxes: dict[int, list[int]] = {}
         for k in np.flatnonzero(on_image)[::-1].tolist():
-            label, box = class_list[k], box_list[k]
+            label = int(classes[k])
             rings = self.starts.rings(self.first + k)
-            area = self._draw(k, label, rings, box, shared_list[k], count_list[k] if hidden_list[k] else None)
-            if not shared_list[k]:
-                alone_px[label] = alone_px.get(label, 0) + area
-            elif label in union_boxes:
-                union = union_boxes[label]
-                union[:] = min(union[0], box[0]), min(union[1], box[1]), max(union[2], box[2]), max(union[3], box[3])
-            else:
-                union_boxes[label] = list(box)
+            self._draw(k, label, rings, box_list[k], bool(shared[k]), count_list[k] if hidden[k] else None)
+        mask_area = self.mask_area[self.first : stop]
         labels, objects = np.unique(classes[dn_drawn], return_counts=True)
         for label, count in zip(labels.tolist(), objects.tolist(), strict=True):
-            covered = alone_px.get(label, 0)
-            if label in union_boxes:
-                x0, y0, x1, y1 = union_boxes[label]
+            of_label = on_image & (classes == label)
+            covered = int(mask_area[of_label & ~shared].sum())
+            in_union = of_label & shared
+            if in_union.any():
+                x0, y0 = boxes[in_union, :2].min(axis=0)
+                x1, y1 = boxes[in_union, 2:].max(axis=0)
                 region = self.union.of(label, (h, w))[y0 : y1 + 1, x0 : x1 + 1]
                 covered += cv2.countNonZero(region)
                 region.fill(0)
@@ -213,8 +205,8 @@ class _Image:
 
     def _draw(
         self, k: int, label: int, rings: list[np.ndarray], box: list[int], shared: bool, count_box: list[int] | None
-    ) -> int:
-        """Object k's mask, in a patch of whole heatmap cells around its clipped bounding box; returns its area.
+    ) -> None:
+        """Object k's mask, in a patch of whole heatmap cells around its clipped bounding box.
 
         Every later object is already on the cover; `count_box` (None when no later object's box
         meets object k's) holds every pixel k may cover, where its visible pixels are counted.
@@ -233,7 +225,7 @@ class _Image:
             cv2.fillPoly(on_image, rings[1:], 0, offset=offset)
         cells = _cell_sums(patch, c)
         self.heatmap[label, cy0:cy1, cx0:cx1] += cells
-        area = self.mask_area[self.first + k] = int(cells.sum())
+        area = self.mask_area[self.first + k] = cells.sum()
         if count_box is None:  # no later object's box meets it: all of it shows
             self.visible_area[self.first + k] = area
         else:
@@ -254,7 +246,6 @@ class _Image:
                 cv2.bitwise_or(region, mask, dst=region)
         if count_box is not None:  # the pixels it added to the cover are those where it shows
             self.visible_area[self.first + k] = cv2.countNonZero(counted) - hidden_px
-        return area
 
 
 def _cell_sums(patch: np.ndarray, c: int) -> np.ndarray:
@@ -263,7 +254,7 @@ def _cell_sums(patch: np.ndarray, c: int) -> np.ndarray:
     if rows * cols < MANY_CELLS or c % 8 or c > 255:
         # c pixels of a row at a time, then c rows
         row_sums = cv2.reduce(patch.reshape(-1, c), 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S)
-        return np.add.reduce(row_sums.reshape(rows, c, cols), axis=1)
+        return row_sums.reshape(rows, c, cols).sum(axis=1)
     # c rows first, as uint64 words: each byte sums one column of a cell and holds at most c, so
     # never carries into the next; then the c column sums of a cell. Twice as fast on a whole image
     columns = patch.view(np.uint64).reshape(rows, c, -1).sum(axis=1)
