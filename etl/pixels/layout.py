@@ -66,10 +66,6 @@ class PolygonLayout:
             label_pngs=self.label_pngs[start:stop],
         )
 
-    def point_list(self, j: int) -> np.ndarray:
-        """Object j's rings joined in order: the point list of the polygon file (see official.py)."""
-        return self.xy[self.vertex_starts[self.ring_starts[j]] : self.vertex_starts[self.ring_starts[j + 1]]]
-
 
 @dataclass(frozen=True)
 class LayoutIndex:
