@@ -151,6 +151,14 @@ PROVEN_CASES = {
 }
 
 
+# rings on a 9 x 9 grid: collinear points, touching and crossing edges, p on an edge or a vertex
+TINY_GRID_RINGS = st.lists(
+    st.lists(st.tuples(st.integers(-4, 4), st.integers(-4, 4)), min_size=3, max_size=9),
+    min_size=1,
+    max_size=20,
+)
+
+
 def assert_proofs_hold(xy, ring_lengths, rings_per_object) -> np.ndarray:
     """Every object proven valid is valid for GEOS; returns the proofs."""
     proven = star_shaped(xy, ring_lengths, rings_per_object)
@@ -195,13 +203,7 @@ def test_star_shaped_proofs_hold_on_every_object_of_the_small_replica(replica_ar
 
 
 @settings(max_examples=300, deadline=None)
-@given(
-    st.lists(
-        st.lists(st.tuples(st.integers(-4, 4), st.integers(-4, 4)), min_size=3, max_size=9),
-        min_size=1,
-        max_size=20,
-    )
-)
+@given(TINY_GRID_RINGS)
 def test_star_shaped_proofs_hold_on_tiny_grids(rings):
     """Rings on a 9 x 9 grid: collinear points, touching and crossing edges, p on an edge or a vertex."""
     assert_proofs_hold(*arrays([[list(map(list, ring))] for ring in rings]))
@@ -278,12 +280,6 @@ def test_centroids_are_geos_at_the_bounds_of_the_exact_way():
 
 
 @settings(max_examples=300, deadline=None)
-@given(
-    st.lists(
-        st.lists(st.tuples(st.integers(-4, 4), st.integers(-4, 4)), min_size=3, max_size=9),
-        min_size=1,
-        max_size=20,
-    )
-)
+@given(TINY_GRID_RINGS)
 def test_centroids_are_geos_on_tiny_grids(rings):
     assert_centroids_are_geos(*arrays([[list(map(list, ring))] for ring in rings]))
