@@ -30,6 +30,7 @@ from .workers import no_cycle_collection, worker_pool
 # most: with files of up to 16 MiB, memory holds a few batches, whatever the archive holds.
 BATCH_BYTES = 16 * 1024 * 1024
 IN_FLIGHT_BYTES = 64 * 1024 * 1024
+HANDOVER_PREFIX = "cityscapes-warehouse-batches-"  # the temporary folder of a parallel parse's hand-over files
 
 
 def parse_batch(files: list[SourceFile]) -> tuple[dict[str, pa.Table], int, int]:
@@ -208,9 +209,6 @@ def _results(src: Source, settings: Settings, workers: int) -> Iterator[tuple[di
         while pending:
             future, number, _ = pending.popleft()
             yield _handed_over(future, handover, number)
-
-
-HANDOVER_PREFIX = "cityscapes-warehouse-batches-"  # the temporary folder of a parallel parse's hand-over files
 
 
 def _handed_over(future: Future, folder: str, number: int) -> tuple[dict[str, pa.Table], int, int]:

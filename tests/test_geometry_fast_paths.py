@@ -205,7 +205,6 @@ def test_star_shaped_proofs_hold_on_every_object_of_the_small_replica(replica_ar
 @settings(max_examples=300, deadline=None)
 @given(TINY_GRID_RINGS)
 def test_star_shaped_proofs_hold_on_tiny_grids(rings):
-    """Rings on a 9 x 9 grid: collinear points, touching and crossing edges, p on an edge or a vertex."""
     assert_proofs_hold(*arrays([[list(map(list, ring))] for ring in rings]))
 
 
