@@ -1,7 +1,5 @@
 """Cityscapes gtFine annotations as a Parquet + DuckDB warehouse. Entry point: `Warehouse`."""
 
-from .version import __version__
-
 __all__ = ["Warehouse", "WarehouseError", "__version__"]
 
 
@@ -13,4 +11,8 @@ def __getattr__(name: str):
         from . import warehouse
 
         return getattr(warehouse, name)
+    if name == "__version__":  # read from the installed metadata: importlib.metadata costs a worker 50 ms
+        from .version import __version__
+
+        return __version__
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -39,3 +39,14 @@ def test_a_query_imports_polars_when_it_needs_it(tiny_warehouse):
         f"assert Warehouse({str(tiny_warehouse.path)!r}).query('select 1 as one')['one'].to_list() == [1]"
     )
     assert imported_after(query)["polars"]
+
+
+def test_the_modules_workers_import_leave_the_package_metadata_unread():
+    # every worker imports the package: reading its version from the installed metadata
+    # (importlib.metadata) cost each about 50 ms, and only the main process stamps the version
+    probe = (
+        "import sys\nimport cityscapes_warehouse.batches, cityscapes_warehouse.pixels.stage\n"
+        "print('importlib.metadata' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
