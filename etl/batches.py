@@ -24,6 +24,7 @@ from .formats import image_id_of, parse_file
 from .parse import ParsedFile
 from .sources import Source, SourceFile
 from .tables import TableBuilder, merge
+from .user_error import WarehouseError
 from .workers import no_cycle_collection, worker_pool
 
 # Bytes read in the main process (a tar's members) per batch, and in flight to the workers at
@@ -31,6 +32,17 @@ from .workers import no_cycle_collection, worker_pool
 BATCH_BYTES = 16 * 1024 * 1024
 IN_FLIGHT_BYTES = 64 * 1024 * 1024
 HANDOVER_PREFIX = "cityscapes-warehouse-batches-"  # the temporary folder of a parallel parse's hand-over files
+
+
+class HandoverLost(WarehouseError):
+    """The temporary folder of the hand-over files went while the build ran (a cleaner of the
+    temporary folder, a user): the error names it, where the file error named no path."""
+
+    def __init__(self, folder: str):
+        super().__init__(
+            f"{folder}: the build's temporary folder was removed while it ran, so its parsed batches are "
+            "lost; build again, with TMPDIR set to a folder that nothing cleans meanwhile"
+        )
 
 
 def parse_batch(files: list[SourceFile]) -> tuple[dict[str, pa.Table], int, int]:
@@ -191,8 +203,9 @@ def _results(src: Source, settings: Settings, workers: int) -> Iterator[tuple[di
         return
     # the start method: see config.START_METHOD; workers end when the build process dies (workers.py).
     # The pool stops before the hand-over folder goes, so no worker writes into it afterwards.
+    # a cleanup error must not hide the error that ended the parse (the folder removed: HandoverLost)
     with (
-        tempfile.TemporaryDirectory(prefix=HANDOVER_PREFIX) as handover,
+        tempfile.TemporaryDirectory(prefix=HANDOVER_PREFIX, ignore_cleanup_errors=True) as handover,
         worker_pool(workers, worker_context()) as pool,
     ):
         pending: deque[tuple[Future, int, int]] = deque()
@@ -212,5 +225,10 @@ def _results(src: Source, settings: Settings, workers: int) -> Iterator[tuple[di
 
 
 def _handed_over(future: Future, folder: str, number: int) -> tuple[dict[str, pa.Table], int, int]:
-    names, read, count = future.result()
-    return _mapped_tables(folder, number, names), read, count
+    try:
+        names, read, count = future.result()
+        return _mapped_tables(folder, number, names), read, count
+    except FileNotFoundError as exc:  # a worker's or this process's: Arrow's error names no path
+        if os.path.isdir(folder):
+            raise
+        raise HandoverLost(folder) from exc

@@ -67,3 +67,20 @@ def test_an_abandoned_parse_leaves_no_hand_over_file(replica, tmp_path, monkeypa
     assert all(unread > 0 for unread in handed_over_numbers(tmp_path))  # the folder is there, the first file gone
     parse.close()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_hand_over_folder_removed_mid_parse_is_an_error_naming_it(replica, tmp_path, monkeypatch):
+    """A cleaner of the temporary folder ran during the build: one line naming the folder, where
+    the file error named no path, and no traceback (a WarehouseError is the user's or machine's)."""
+    import shutil
+
+    from cityscapes_warehouse.user_error import WarehouseError
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    parse = parsed_batches(open_source(replica), Settings(workers=2, batch_files=3, parallel_min_files=1))
+    next(parse)
+    (folder,) = tmp_path.glob(HANDOVER_PREFIX + "*")
+    shutil.rmtree(folder)
+    with pytest.raises(WarehouseError, match=f"^{folder}: the build's temporary folder was removed while it ran"):
+        list(parse)
+    assert list(tmp_path.iterdir()) == []
