@@ -133,6 +133,7 @@ def build(
         with archive_budget.shared(worker_context(), settings.archive_bytes):
             writer = TableWriter(staging, settings)
             try:
+                writer.declare(schemas.TABLES)
                 tally = _write_batches(parsed_batches(src, settings, progress), writer)
                 summary = BuildSummary(
                     out=out,

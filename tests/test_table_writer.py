@@ -92,6 +92,36 @@ def test_rows_come_back_in_order_from_both_copies(tmp_path):
     assert writer_threads() == []
 
 
+def test_declared_tables_and_the_views_exist_before_any_row_and_take_rows_by_column_name(tmp_path):
+    from cityscapes_warehouse import schemas
+
+    writer = TableWriter(tmp_path / "wh", Settings())
+    writer.declare(schemas.TABLES)
+    names = writer._database.run(
+        lambda con: {row[0] for row in con.execute("select table_name from duckdb_tables()").fetchall()}
+    )
+    views = writer._database.run(
+        lambda con: {
+            row[0] for row in con.execute("select view_name from duckdb_views() where not internal").fetchall()
+        }
+    )
+    assert names == set(schemas.TABLES) and {"class_stats", "check_foreign_keys"} <= views
+    # the columns of a table given in another order than declared land in their own columns
+    reordered = pa.table(
+        {
+            "object_id": ["a#0"],
+            "ring": pa.array([2], pa.int16()),
+            "n_vertices": pa.array([3], pa.int32()),
+            "vertices": pa.array([[{"x": 1, "y": 2}] * 3], schemas.POLYGONS.field("vertices").type),
+        }
+    )
+    writer.append({"polygons": reordered.select(["n_vertices", "vertices", "ring", "object_id"])})
+    back = writer.tables({"polygons": ("object_id", "ring", "n_vertices")})["polygons"]
+    assert back.to_pylist() == [{"object_id": "a#0", "ring": 2, "n_vertices": 3}]
+    writer.abort()
+    assert writer_threads() == []
+
+
 def test_the_database_thread_closes_once_however_often_it_is_closed(tmp_path):
     database = DatabaseThread(tmp_path / "db.duckdb", {})
     database.run_soon(lambda con: con.execute("create table t as select 1 as a"))
