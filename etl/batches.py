@@ -228,7 +228,7 @@ def _handed_over(future: Future, folder: str, number: int) -> tuple[dict[str, pa
     try:
         names, read, count = future.result()
         return _mapped_tables(folder, number, names), read, count
-    except FileNotFoundError as exc:  # a worker's or this process's: Arrow's error names no path
+    except FileNotFoundError as exc:  # a worker's or this process's: Arrow's error carries no file name to show
         if os.path.isdir(folder):
             raise
         raise HandoverLost(folder) from exc

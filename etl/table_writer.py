@@ -63,16 +63,17 @@ class TableWriter:
             out / DATABASE_FILE,
             {"memory_limit": settings.duckdb_memory_limit, "storage_compatibility_version": STORAGE_COMPATIBILITY},
         )
-        self._created: set[str] = set()  # the tables the database has
+        self._declared: dict[str, pa.Schema] = {}  # the tables the database was given before their rows
         self._views_created = False
 
     def declare(self, schemas: dict[str, pa.Schema]) -> None:
         """Create these tables and then the views in the database now, on its thread, while the caller
         goes on (a build: while its workers parse the first batch). Made at `close` instead, the
         views took 0.1 s of the end of a build, when nothing else runs. Every table the views read
-        must be among them; each table's rows must then come with its declared columns."""
+        must be among them; rows of a declared table must come with its declared schema (else
+        ValueError), so that the Parquet file and the database's table have the same columns."""
         self._database.run_soon(_create_tables_and_views, schemas)
-        self._created.update(schemas)
+        self._declared.update(schemas)
         self._views_created = True
 
     def append(self, tables: dict[str, pa.Table]) -> None:
@@ -126,6 +127,11 @@ class TableWriter:
         # Without the Arrow schema blob, readers take the schema metadata from the file's key-value
         # metadata, so metadata added at close (GeoParquet's bbox) is what every reader sees. The
         # declared types round-trip through Parquet's own (tested).
+        declared = self._declared.get(name)
+        if declared is not None and not schema.equals(declared):
+            # the Parquet file would take the rows' schema and DuckDB's table the declared one: the
+            # two copies would disagree
+            raise ValueError(f"table {name}: its rows' schema differs from the one declared:\n{schema}\n{declared}")
         folder = table_dir(self.out, name)
         folder.mkdir(parents=True)
         takes_level = codec_takes_level(self.settings.parquet_compression)  # snappy refuses any level
@@ -139,9 +145,8 @@ class TableWriter:
             column_encoding={path: "DELTA_BINARY_PACKED" for path in _integer_leaves(schema, DELTA_COLUMNS)},
         )
         self._pending[name] = []
-        if name not in self._created:
+        if declared is None:
             self._database.run(_execute_on, schema.empty_table(), f'create table "{name}" as select * from incoming')
-            self._created.add(name)
 
     def _flush(self, name: str, whole_groups_only: bool = False) -> None:
         """Write the buffered rows of `name`, or only as many whole row groups as they fill (the rest
@@ -158,8 +163,7 @@ class TableWriter:
         table = table.slice(0, written)
         # DuckDB pays a lot per insert (a list column in 50 small inserts took 6x one large one),
         # so it gets the same row-group-sized chunks as Parquet, inserted while Parquet writes them
-        # by name: a declared table's columns in the database come from its declaration
-        self._database.run_soon(_execute_on, table, f'insert into "{name}" by name select * from incoming')
+        self._database.run_soon(_execute_on, table, f'insert into "{name}" select * from incoming')
         self._written(name)
         self._writing[name] = self._parquet_threads.submit(self._parquet[name].write_table, table, rows)
 

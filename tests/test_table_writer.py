@@ -92,32 +92,50 @@ def test_rows_come_back_in_order_from_both_copies(tmp_path):
     assert writer_threads() == []
 
 
-def test_declared_tables_and_the_views_exist_before_any_row_and_take_rows_by_column_name(tmp_path):
+def test_declared_tables_and_the_views_exist_before_any_row(tmp_path):
     from cityscapes_warehouse import schemas
 
     writer = TableWriter(tmp_path / "wh", Settings())
     writer.declare(schemas.TABLES)
-    names = writer._database.run(
-        lambda con: {row[0] for row in con.execute("select table_name from duckdb_tables()").fetchall()}
-    )
+    tables = writer._database.run(lambda con: con.execute("select table_name from duckdb_tables()").fetchall())
     views = writer._database.run(
-        lambda con: {
-            row[0] for row in con.execute("select view_name from duckdb_views() where not internal").fetchall()
-        }
+        lambda con: con.execute("select view_name from duckdb_views() where not internal").fetchall()
     )
-    assert names == set(schemas.TABLES) and {"class_stats", "check_foreign_keys"} <= views
-    # the columns of a table given in another order than declared land in their own columns
-    reordered = pa.table(
+    assert {name for (name,) in tables} == set(schemas.TABLES)
+    assert {"class_stats", "check_foreign_keys"} <= {name for (name,) in views}
+    writer.abort()
+    assert writer_threads() == []
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda t: t.select(list(reversed(t.column_names))),  # another column order
+        lambda t: t.drop(["n_objects"]),  # a column missing
+        lambda t: t.set_column(3, "sequence", t["sequence"].cast(pa.int64())),  # another type
+    ],
+)
+def test_rows_of_a_declared_table_with_another_schema_are_refused(tmp_path, change):
+    """The Parquet file would take the rows' schema and the database the declared one."""
+    from cityscapes_warehouse import schemas
+
+    ring = pa.table(
         {
             "object_id": ["a#0"],
-            "ring": pa.array([2], pa.int16()),
+            "ring": pa.array([0], pa.int16()),
             "n_vertices": pa.array([3], pa.int32()),
             "vertices": pa.array([[{"x": 1, "y": 2}] * 3], schemas.POLYGONS.field("vertices").type),
         }
     )
-    writer.append({"polygons": reordered.select(["n_vertices", "vertices", "ring", "object_id"])})
-    back = writer.tables({"polygons": ("object_id", "ring", "n_vertices")})["polygons"]
-    assert back.to_pylist() == [{"object_id": "a#0", "ring": 2, "n_vertices": 3}]
+    writer = TableWriter(tmp_path / "wh", Settings())
+    writer.declare(schemas.TABLES)
+    writer.append({"polygons": ring})  # as declared: taken
+    assert writer.tables({"polygons": ("object_id", "ring")})["polygons"].to_pylist() == [
+        {"object_id": "a#0", "ring": 0}
+    ]
+    images = pa.Table.from_pylist([], schemas.IMAGES)
+    with pytest.raises(ValueError, match="table images: its rows' schema differs from the one declared"):
+        writer.append({"images": change(images)})
     writer.abort()
     assert writer_threads() == []
 

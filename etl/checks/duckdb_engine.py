@@ -121,6 +121,8 @@ def compile_query(suite: Suite, index: int, item: dict) -> Query:
         or any(not isinstance(kwargs.get(k), int | float | None) for k in ("min_value", "max_value", "value"))
     ):
         raise SuiteError(f"{label}: needs {', '.join(sorted(takes))} (sets as lists, bounds as numbers)")
+    if len(kwargs.get("column_list", [None, None])) < 2:  # as GX's own validator refuses it
+        raise SuiteError(f"{label}: column_list must name at least two columns")
     condition, params = condition_sql(kwargs.get("row_condition"), label)
     column = quote(kwargs.get("column", ""))
     if kind == "expect_column_sum_to_be_between":
