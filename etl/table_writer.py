@@ -124,14 +124,14 @@ class TableWriter:
         self._database.close()
 
     def _open(self, name: str, schema: pa.Schema) -> None:
-        # Without the Arrow schema blob, readers take the schema metadata from the file's key-value
-        # metadata, so metadata added at close (GeoParquet's bbox) is what every reader sees. The
-        # declared types round-trip through Parquet's own (tested).
         declared = self._declared.get(name)
         if declared is not None and not schema.equals(declared):
             # the Parquet file would take the rows' schema and DuckDB's table the declared one: the
             # two copies would disagree
             raise ValueError(f"table {name}: its rows' schema differs from the one declared:\n{schema}\n{declared}")
+        # Without the Arrow schema blob, readers take the schema metadata from the file's key-value
+        # metadata, so metadata added at close (GeoParquet's bbox) is what every reader sees. The
+        # declared types round-trip through Parquet's own (tested).
         folder = table_dir(self.out, name)
         folder.mkdir(parents=True)
         takes_level = codec_takes_level(self.settings.parquet_compression)  # snappy refuses any level

@@ -8,6 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from cityscapes_warehouse import schemas
 from cityscapes_warehouse.config import Settings
 from cityscapes_warehouse.table_writer import DatabaseThread, TableWriter
 
@@ -93,8 +94,6 @@ def test_rows_come_back_in_order_from_both_copies(tmp_path):
 
 
 def test_declared_tables_and_the_views_exist_before_any_row(tmp_path):
-    from cityscapes_warehouse import schemas
-
     writer = TableWriter(tmp_path / "wh", Settings())
     writer.declare(schemas.TABLES)
     tables = writer._database.run(lambda con: con.execute("select table_name from duckdb_tables()").fetchall())
@@ -117,8 +116,6 @@ def test_declared_tables_and_the_views_exist_before_any_row(tmp_path):
 )
 def test_rows_of_a_declared_table_with_another_schema_are_refused(tmp_path, change):
     """The Parquet file would take the rows' schema and the database the declared one."""
-    from cityscapes_warehouse import schemas
-
     ring = pa.table(
         {
             "object_id": ["a#0"],
@@ -154,8 +151,6 @@ def test_vertices_are_delta_encoded_and_read_back_whole_by_other_readers(tmp_pat
     (deltas that wrap around 32 bits)."""
     import duckdb
     import polars as pl
-
-    from cityscapes_warehouse import schemas
 
     extremes = [(-(2**31), 2**31 - 1), (2**31 - 1, -(2**31)), (0, 0), (-(2**31), -(2**31)), (5, -7)]
     vertices = [[{"x": x, "y": y} for x, y in extremes]] + [[{"x": i, "y": -i} for i in range(n)] for n in (0, 1, 300)]
