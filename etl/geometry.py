@@ -55,7 +55,8 @@ def measure(
     x_next, y_next = x[nxt], y[nxt]
 
     cross = x * y_next - x_next * y  # twice the signed area each edge spans with the origin
-    ring_area = np.abs(np.add.reduceat(cross, ring_starts)) / 2  # shoelace
+    ring_area2 = np.add.reduceat(cross, ring_starts)  # twice each ring's signed area (shoelace)
+    ring_area = np.abs(ring_area2) / 2
     ring_length = np.add.reduceat(np.hypot(x_next - x, y_next - y), ring_starts)
     exterior_area = ring_area[exterior]
     all_rings_area = np.add.reduceat(ring_area, object_ring_starts)
@@ -77,13 +78,13 @@ def measure(
 
     reach = np.abs(np.stack([x_min, x_max, y_min, y_max]).astype(np.int64)).max(axis=0)  # int64: abs(-2**31)
     centroid_x, centroid_y, exact = exact_centroids(
-        cross, x + x_next, y + y_next, ring_starts, ring_lengths, rings_per_object, reach
+        cross, ring_area2, x + x_next, y + y_next, ring_starts, ring_lengths, rings_per_object, reach
     )
     unproven = ~star_shaped(xy, ring_lengths, rings_per_object)
     # GEOS objects only for the objects a shortcut left to GEOS
     to_geos = unproven | ~exact
     geoms = np.empty(len(rings_per_object), dtype=object)
-    geoms[to_geos] = polygons_of(xy, ring_lengths, rings_per_object, to_geos)
+    geoms[to_geos] = polygons_of(xy, ring_lengths, rings_per_object, vertices_per_object, to_geos)
     reason = np.full(len(rings_per_object), VALID, dtype=object)
     reason[unproven] = shapely.is_valid_reason(geoms[unproven])
     is_valid = reason == VALID
@@ -118,6 +119,7 @@ EXACT_CENTROID_VERTICES = 2**12
 
 def exact_centroids(
     cross: np.ndarray,
+    ring_area2: np.ndarray,
     x_pairs: np.ndarray,
     y_pairs: np.ndarray,
     ring_starts: np.ndarray,
@@ -139,14 +141,13 @@ def exact_centroids(
     that coordinate's sign is GEOS's to give. Left to GEOS (exact False): rings with holes
     (their orientations matter), a ring of zero area (GEOS then takes its outline's centroid),
     a centroid with a coordinate of 0, and rings beyond either bound.
-    `x_pairs`, `y_pairs` are each vertex's coordinate plus the next one's within its ring; at
-    least one object.
+    `ring_area2` is each ring's sum of `cross`; `x_pairs`, `y_pairs` are each vertex's coordinate
+    plus the next one's within its ring; at least one object.
     """
-    area2 = np.add.reduceat(cross, ring_starts)
     moment_x = np.add.reduceat(cross * x_pairs, ring_starts)
     moment_y = np.add.reduceat(cross * y_pairs, ring_starts)
     shell = starts(rings_per_object)  # the first ring of each object: its only ring where exact
-    area2, moment_x, moment_y = area2[shell], moment_x[shell], moment_y[shell]
+    area2, moment_x, moment_y = ring_area2[shell], moment_x[shell], moment_y[shell]
     exact = (
         (rings_per_object == 1)
         & (reach <= EXACT_CENTROID_REACH)
@@ -215,10 +216,13 @@ def polygons(xy: np.ndarray, ring_lengths: np.ndarray, rings_per_object: np.ndar
 
 
 def polygons_of(
-    xy: np.ndarray, ring_lengths: np.ndarray, rings_per_object: np.ndarray, which: np.ndarray
+    xy: np.ndarray,
+    ring_lengths: np.ndarray,
+    rings_per_object: np.ndarray,
+    vertices_per_object: np.ndarray,
+    which: np.ndarray,
 ) -> np.ndarray:
     """`polygons` of the objects where `which` is True, in their order."""
-    vertices_per_object = np.add.reduceat(ring_lengths, starts(rings_per_object))
     rings = np.repeat(which, rings_per_object)
     return polygons(xy[np.repeat(which, vertices_per_object)], ring_lengths[rings], rings_per_object[which])
 
