@@ -63,8 +63,7 @@ class TableWriter:
             out / DATABASE_FILE,
             {"memory_limit": settings.duckdb_memory_limit, "storage_compatibility_version": STORAGE_COMPATIBILITY},
         )
-        self._declared: dict[str, pa.Schema] = {}  # the tables the database was given before their rows
-        self._views_created = False
+        self._declared: dict[str, pa.Schema] = {}  # the tables (and with them the views) made before their rows
 
     def declare(self, schemas: dict[str, pa.Schema]) -> None:
         """Create these tables and then the views in the database now, on its thread, while the caller
@@ -74,7 +73,6 @@ class TableWriter:
         ValueError), so that the Parquet file and the database's table have the same columns."""
         self._database.run_soon(_create_tables_and_views, schemas)
         self._declared.update(schemas)
-        self._views_created = True
 
     def append(self, tables: dict[str, pa.Table]) -> None:
         for name, table in tables.items():
@@ -94,7 +92,7 @@ class TableWriter:
                 if file_metadata and name in file_metadata:
                     writer.add_key_value_metadata(file_metadata[name])
                 writer.close()
-            if not self._views_created:
+            if not self._declared:  # else made with the declared tables
                 self._database.run(create_views)
             self._database.run(duckdb.DuckDBPyConnection.execute, "checkpoint")
         except BaseException:
@@ -146,7 +144,7 @@ class TableWriter:
         )
         self._pending[name] = []
         if declared is None:
-            self._database.run(_execute_on, schema.empty_table(), f'create table "{name}" as select * from incoming')
+            self._database.run(_create_table, name, schema)
 
     def _flush(self, name: str, whole_groups_only: bool = False) -> None:
         """Write the buffered rows of `name`, or only as many whole row groups as they fill (the rest
@@ -224,9 +222,13 @@ class DatabaseThread:
             queued.result()
 
 
+def _create_table(con: duckdb.DuckDBPyConnection, name: str, schema: pa.Schema) -> None:
+    _execute_on(con, pa.Table.from_batches([], schema), f'create table "{name}" as select * from incoming')
+
+
 def _create_tables_and_views(con: duckdb.DuckDBPyConnection, schemas: dict[str, pa.Schema]) -> None:
     for name, schema in schemas.items():
-        _execute_on(con, pa.Table.from_batches([], schema), f'create table "{name}" as select * from incoming')
+        _create_table(con, name, schema)
     create_views(con)
 
 
