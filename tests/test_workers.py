@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import sys
 
 import pytest
@@ -58,6 +59,44 @@ def test_a_worker_allocates_arrow_memory_from_the_build_pool():
 
     with worker_pool(1, worker_context()) as pool:
         assert pool.submit(_arrow_pool).result() == build_pool().backend_name
+
+
+def _blas_threads_and_variable() -> tuple[int, str | None]:
+    """The threads this process runs once numpy is imported, less the one running this, and the variable."""
+    import numpy  # noqa: F401  (imported with the package already; what counts is how it started)
+
+    return len(os.listdir("/proc/self/task")) - 1, os.environ.get("OPENBLAS_NUM_THREADS")
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="threads are counted in Linux's /proc")
+def test_a_worker_starts_numpy_without_blas_threads_and_the_parent_environment_is_left_as_it_was(monkeypatch):
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    with worker_pool(1, worker_context()) as pool:
+        threads, variable = pool.submit(_blas_threads_and_variable).result()
+        assert os.environ["OPENBLAS_NUM_THREADS"] == "1"  # while the pool lives: it spawns workers as tasks come
+    assert variable == "1"
+    # OpenBLAS starts a thread per further core as numpy is imported: none in a worker. pyarrow and
+    # jemalloc may keep a thread of their own, which the variable does not change
+    assert threads == _threads_other_than_blas()
+    assert "OPENBLAS_NUM_THREADS" not in os.environ
+
+
+def _threads_other_than_blas() -> int:
+    """What a fresh interpreter started with one BLAS thread counts (the independent baseline)."""
+    import subprocess
+
+    probe = "import os, cityscapes_warehouse.batches; print(len(os.listdir('/proc/self/task')) - 1)"
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    return int(done.stdout)
+
+
+def test_a_variable_the_caller_set_reaches_the_workers_unchanged(monkeypatch):
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "3")
+    with worker_pool(1, worker_context()) as pool:
+        _, variable = pool.submit(_blas_threads_and_variable).result()
+    assert variable == "3"
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "3"
 
 
 def test_the_cycle_collector_is_paused_for_a_batch_and_given_back_as_it_was():
