@@ -32,6 +32,13 @@ PARQUET_THREADS = 2  # objects and polygons, the tables whose row groups take lo
 # of the full replica: 20 MB against 24, 0.54 s against 0.83). pyarrow, polars, DuckDB and Spark
 # read DELTA_BINARY_PACKED (tests/test_table_writer.py reads it back with polars and DuckDB).
 DELTA_COLUMNS = frozenset({"vertices"})
+# DuckDB inserts on one thread of its own. With a thread per core, it scanned an Arrow table chunk by
+# chunk in parallel, so a table of many small batches became many small row groups (2.6x the CPU of
+# one chunk), and the row groups were copied into one chunk first; it compressed them on threads
+# contending with the parse workers, which use every core. On one thread the batches' chunks fill
+# whole row groups in order: the inserts of the full replica took 1.23-1.42 s of CPU instead of
+# 1.45-1.69 s with the copy, and the build's peak fell by 75 MB (bench/RESULTS.md).
+DATABASE_THREADS = "1"
 
 
 class TableWriter:
@@ -58,11 +65,14 @@ class TableWriter:
         self._parquet_threads = ThreadPoolExecutor(PARQUET_THREADS, thread_name_prefix="parquet-writer")
         self._writing: dict[str, Future] = {}  # per table, its row group being written to Parquet
         # unlimited, DuckDB keeps the rows it was given in memory until the checkpoint, so a build's
-        # memory grew with the dataset (1.2 GB at twice the release); limited, it writes as it goes
-        self._database = DatabaseThread(
-            out / DATABASE_FILE,
-            {"memory_limit": settings.duckdb_memory_limit, "storage_compatibility_version": STORAGE_COMPATIBILITY},
-        )
+        # memory grew with the dataset (1.2 GB at twice the release); limited, it writes as it goes.
+        # One thread: see DATABASE_THREADS
+        config = {
+            "memory_limit": settings.duckdb_memory_limit,
+            "threads": DATABASE_THREADS,
+            "storage_compatibility_version": STORAGE_COMPATIBILITY,
+        }
+        self._database = DatabaseThread(out / DATABASE_FILE, config)
         self._declared: dict[str, pa.Schema] = {}  # the tables (and with them the views) made before their rows
 
     def declare(self, schemas: dict[str, pa.Schema]) -> None:
@@ -152,9 +162,9 @@ class TableWriter:
         pending = self._pending[name]
         if not pending:
             return
-        # one chunk: DuckDB scans an Arrow table chunk by chunk, in parallel, and a table of many
-        # small batches became many small row groups (2.6x the CPU time of one chunk, measured)
-        table = pa.concat_tables(pending).combine_chunks().replace_schema_metadata(None)
+        # the batches' chunks as they came, not copied into one: on its one thread DuckDB appends them
+        # in order into whole row groups, and pyarrow writes the same row groups as from one chunk
+        table = pa.concat_tables(pending).replace_schema_metadata(None)
         rows = self.settings.row_group_rows
         written = table.num_rows - table.num_rows % rows if whole_groups_only else table.num_rows
         pending[:] = [table.slice(written)] if written < table.num_rows else []
