@@ -17,7 +17,7 @@ import duckdb
 import pytest
 
 from cityscapes_warehouse.audit import AuditError, audit
-from cityscapes_warehouse.checks import SuiteError, load_suite, required_suite_names, validate_warehouse
+from cityscapes_warehouse.checks import SuiteError, duckdb_engine, load_suite, required_suite_names, validate_warehouse
 from cityscapes_warehouse.checks.duckdb_engine import validate_in_duckdb
 from cityscapes_warehouse.checks.published_suites import replica_figures, write_published_suites
 from cityscapes_warehouse.checks.render import render_text
@@ -370,6 +370,65 @@ def test_both_engines_agree_on_kwargs_and_types_the_integrity_suites_do_not_use(
         "no car",
         "one car per image",
     }
+
+
+# --- one scan, or the frame ---------------------------------------------------------------------
+
+
+def frames_made(monkeypatch) -> list[str]:
+    """The suites the engine runs on a numbered frame from now on (the others were answered in one scan)."""
+    made = []
+    on_frame = duckdb_engine._run_on_frame
+
+    def recorded(con, suite, *args):
+        made.append(suite.name)
+        return on_frame(con, suite, *args)
+
+    monkeypatch.setattr(duckdb_engine, "_run_on_frame", recorded)
+    return made
+
+
+def test_a_suite_no_row_breaks_is_answered_in_one_scan_with_the_frames_results(warehouse, monkeypatch):
+    made = frames_made(monkeypatch)
+    in_one_scan = validate_in_duckdb(warehouse, required_suite_names())
+    assert made == []
+    monkeypatch.setattr(duckdb_engine, "_passed_in_one_scan", lambda *args: None)
+    on_frames = validate_in_duckdb(warehouse, required_suite_names())
+    assert len(made) == len(required_suite_names())
+    assert outcomes(in_one_scan) == outcomes(on_frames)
+    assert in_one_scan.passed
+
+
+def test_only_a_suite_where_a_row_breaks_a_rule_runs_on_its_frame(warehouse, tmp_path, monkeypatch):
+    statements, (suite, _, _) = MUTATIONS["labels not in the label table"]
+    broken = broken_copy(warehouse, tmp_path / "broken", statements)
+    made = frames_made(monkeypatch)
+    report = validate_in_duckdb(broken, required_suite_names())
+    assert made == [suite]  # its examples come from the frame
+    assert {r.suite for r in report.failures()} == {suite}
+
+
+def test_a_scan_that_fails_to_run_leaves_each_expectation_its_own_error(warehouse, tmp_path):
+    # a number compared with a string: DuckDB refuses the query, in one scan as on the frame
+    folder = write_suite(
+        tmp_path / "expectations",
+        "objects.integrity",
+        [
+            UNIQUE,
+            {
+                "meta": {"group": "bounds", "key": "label as a number"},
+                "type": "expect_column_values_to_be_between",
+                "kwargs": {"column": "label", "min_value": 0},
+            },
+        ],
+        example_columns=["object_id"],
+    )
+    ours, theirs = both_engines(warehouse, None, folder)
+    assert [(r.key, r.success, r.error is None) for r in ours.results] == [
+        ("object_id", True, True),
+        ("label as a number", False, False),
+    ]
+    assert outcomes(ours) == outcomes(theirs)
 
 
 # --- refusals -----------------------------------------------------------------------------------

@@ -1,13 +1,16 @@
 """The expectation suites compiled to SQL and run inside DuckDB: the build's audit without GX.
 
 Importing GX costs about 3 s, and running the suites through pandas frames more on top: more than
-a whole build may cost. So the audit of write-audit-publish runs the suites here, one query per
-expectation, and imports neither GX nor pandas; `validate` keeps GX (runner.py). Each type is
+a whole build may cost. So the audit of write-audit-publish runs the suites here, as SQL, and
+imports neither GX nor pandas; `validate` keeps GX (runner.py). Each type is
 compiled to what GX 1.24 does on a pandas frame, which tests/test_audit_engine.py pins by running
 both engines on clean and broken warehouses:
 
-- the suite's table or view is read once into a temp table numbered in table order, as GX's frame
-  is; a row_condition (`==` comparisons, nested and/or) filters it before anything else;
+- a suite runs first as one scan of its table or view, every expectation a column of one query:
+  when no row breaks a per-row rule (every build that publishes), that is the whole answer. Else
+  the table is read into a temp table numbered in table order, as GX's frame is, and each
+  expectation runs on it as a query of its own, which finds the examples. A row_condition (`==`
+  comparisons, nested and/or) filters the rows before anything else;
 - per-row expectations skip null values, except not_null; unique counts every row whose value
   occurs twice or more; compound unique skips rows whose columns are all null and matches nulls with
   nulls (pandas' `duplicated`); the pair expectation skips rows where both values are null, and a row
@@ -39,6 +42,7 @@ from .suites import Suite, SuiteError, expectation_label, load_suites
 
 FRAME, ROW = "audit_frame", "audit_row"
 PARTIAL = 20  # GX's partial_unexpected_count: examples come from the first 20 rows breaking a rule
+PER_ROW_FIGURES = 3  # a per-row expectation's query gives: rows breaking it, examples, rows GX cannot decide
 NA_TYPES = (
     "TINYINT",
     "SMALLINT",
@@ -58,6 +62,10 @@ class Query(NamedTuple):
     sql: str
     params: list
     shown: list[str]  # the columns a per-row expectation's examples show
+    # the same figures as select items over the suite's table (a per-row expectation's examples as
+    # null), for the one scan; None for a type that needs a query of its own
+    tally: str | None
+    tally_params: list
 
 
 def validate_in_duckdb(
@@ -85,15 +93,8 @@ def validate_in_duckdb(
         for suite in loaded:
             suite_started = time.perf_counter()
             columns = frame_columns(con, suite)
-            names = ", ".join(map(quote, columns))
-            con.execute(
-                f"create or replace temp table {FRAME} as "
-                f"select row_number() over () as {ROW}, {names} from {quote(suite.table)}"
-            )
-            results += [
-                run(con, suite, item, query, columns)
-                for item, query in zip(suite.expectations, queries[suite.name], strict=True)
-            ]
+            in_one_scan = _passed_in_one_scan(con, suite, queries[suite.name], columns)
+            results += in_one_scan or _run_on_frame(con, suite, queries[suite.name], columns)
             suite_seconds[suite.name] = time.perf_counter() - suite_started
     finally:
         con.close()
@@ -105,6 +106,45 @@ def validate_in_duckdb(
         suite_seconds=suite_seconds,
         not_checked=coverage.absent() if only_present else [],
     )
+
+
+def _passed_in_one_scan(
+    con: duckdb.DuckDBPyConnection, suite: Suite, queries: list[Query], columns: dict[str, str]
+) -> list[CheckResult] | None:
+    """The suite's results from one scan of its table or view, if no row breaks any per-row rule
+    there: then no expectation has examples to find, and the figures are those the frame gives.
+    None otherwise (and for a suite with a type the scan cannot take): the suite runs on its frame.
+
+    Numbering the rows into a frame (a temp table) took 60 % of the audit, and a check view (a
+    join) was read once per expectation; the scan reads each table once.
+    """
+    if any(query.tally is None for query in queries):
+        return None
+    sql = f"select {', '.join(query.tally for query in queries)} from {quote(suite.table)}"
+    try:
+        figures = con.execute(sql, [p for query in queries for p in query.tally_params]).fetchall()[0]
+    except duckdb.Error:
+        return None  # on the frame, each expectation that fails to run says why
+    results, at = [], 0
+    for item, query in zip(suite.expectations, queries, strict=True):
+        width = PER_ROW_FIGURES if SUPPORTED[item["type"]].per_row else 1
+        own, at = figures[at : at + width], at + width
+        if width == PER_ROW_FIGURES and (own[0] or own[2]):  # rows break it, or GX cannot decide them
+            return None
+        results.append(read_figures(suite, item, query, own, columns))
+    return results
+
+
+def _run_on_frame(
+    con: duckdb.DuckDBPyConnection, suite: Suite, queries: list[Query], columns: dict[str, str]
+) -> list[CheckResult]:
+    """The suite's table or view numbered in table order (GX's frame), each expectation a query on it."""
+    names = ", ".join(map(quote, columns))
+    con.execute(
+        f"create or replace temp table {FRAME} as "
+        f"select row_number() over () as {ROW}, {names} from {quote(suite.table)}"
+    )
+    return [run(con, suite, item, query, columns) for item, query in zip(suite.expectations, queries, strict=True)]
 
 
 def compile_query(suite: Suite, index: int, item: dict) -> Query:
@@ -126,9 +166,11 @@ def compile_query(suite: Suite, index: int, item: dict) -> Query:
     condition, params = condition_sql(kwargs.get("row_condition"), label)
     column = quote(kwargs.get("column", ""))
     if kind == "expect_column_sum_to_be_between":
-        return Query(f"select sum({column}) from {FRAME} where {condition}", params, [])
+        tally = f"sum({column}) filter (where {condition})"
+        return Query(f"select {tally} from {FRAME}", params, [], tally, params)
     if kind.startswith("expect_table_row_count"):
-        return Query(f"select count(*) from {FRAME} where {condition}", params, [])
+        tally = f"count(*) filter (where {condition})"
+        return Query(f"select {tally} from {FRAME}", params, [], tally, params)
     if kind == "expect_column_most_common_value_to_be_in_set":  # pandas' mode: every tied value, sorted
         return Query(
             f"select list(value order by value) from (select {column} as value, count(*) as n, "
@@ -136,23 +178,34 @@ def compile_query(suite: Suite, index: int, item: dict) -> Query:
             f"group by {column}) where n = top",
             params,
             [],
+            None,
+            [],
         )
     shown = list(suite.example_columns) or ([kwargs["column"]] if "column" in kwargs else [])
     if not shown:
         raise SuiteError(f"{label}: give the suite example_columns: GX prints this type's rows as numpy reprs")
-    domain, unexpected, undecided, values = row_rule(kind, kwargs, label, (condition, params))
+    domain, unexpected, undecided, values = row_rule(kind, kwargs, label, (condition, params), FRAME)
+    # the one scan reads the suite's table itself, where a uniqueness rule's subquery reads it too
+    _, unexpected_in_table, _, _ = row_rule(kind, kwargs, label, (condition, params), quote(suite.table))
+    considered = f"({condition}) and ({domain})"
     return Query(
         f"select count(*) filter (where audit_unexpected), min_by(row({', '.join(map(quote, shown))}), "
         f"{ROW}, {PARTIAL}) filter (where audit_unexpected), count(*) filter (where {undecided}) from "
         f"(select *, {unexpected} as audit_unexpected from {FRAME} where {condition} and {domain})",
         values + params,
         shown,
+        f"count(*) filter (where {considered} and ({unexpected_in_table})), null, "
+        f"count(*) filter (where {considered} and ({undecided}))",
+        params + values + params,
     )
 
 
-def row_rule(kind: str, kwargs: dict, label: str, condition: tuple[str, list]) -> tuple[str, str, str, list]:
+def row_rule(
+    kind: str, kwargs: dict, label: str, condition: tuple[str, list], relation: str
+) -> tuple[str, str, str, list]:
     """A per-row expectation as SQL: the rows it considers, those breaking it, those GX cannot decide;
-    params. `condition` is the row condition's SQL and params, which a uniqueness rule repeats."""
+    params. `condition` is the row condition's SQL and params, which a uniqueness rule repeats in
+    its subquery over `relation` (the rows' own table or frame)."""
     column = quote(kwargs.get("column", ""))
     if kind.endswith("in_set"):
         values = kwargs["value_set"]
@@ -172,27 +225,27 @@ def row_rule(kind: str, kwargs: dict, label: str, condition: tuple[str, list]) -
         return f"{column} is not null", f"not ({' and '.join(parts)})", "false", bounds
     if kind == "expect_column_values_to_be_unique":
         domain = f"{column} is not null"
-        return domain, _duplicated(column, [column], domain, condition), "false", condition[1]
+        return domain, _duplicated(column, [column], domain, condition, relation), "false", condition[1]
     if kind == "expect_column_values_to_not_be_null":
         return "true", f"{column} is null", "false", []
     columns = list(map(quote, kwargs.get("column_list") or (kwargs["column_A"], kwargs["column_B"])))
     not_all_null = "not (" + " and ".join(f"{c} is null" for c in columns) + ")"  # GX's default ignore_row_if
     if kind == "expect_compound_columns_to_be_unique":  # as pandas' duplicated, null matches null (_duplicated)
         key = f"row({', '.join(columns)})"
-        return not_all_null, _duplicated(key, columns, not_all_null, condition), "false", condition[1]
+        return not_all_null, _duplicated(key, columns, not_all_null, condition, relation), "false", condition[1]
     # a pair with one null: pandas compares a nullable column to NA, and GX fails with no figure
     a, b = columns
     return not_all_null, f"not ({a} {'>=' if kwargs.get('or_equal') else '>'} {b})", f"{a} is null or {b} is null", []
 
 
-def _duplicated(key: str, columns: list[str], domain: str, condition: tuple[str, list]) -> str:
+def _duplicated(key: str, columns: list[str], domain: str, condition: tuple[str, list], relation: str) -> str:
     """Whether a row's `key` occurs twice or more among the rows the rule considers (its params: the
     condition's). A hash aggregate, then a semi-join: twice as fast as counting over a window
     partitioned by the key (objects: 60 against 30 ms), the audit's two slowest checks. GROUP BY
     puts nulls together, and DuckDB compares rows (structs) with null fields as equal, so a compound
     key matches null with null as pandas' `duplicated` does (tests/test_audit_engine.py, against GX)."""
     return (
-        f"{key} in (select {key} from {FRAME} where {condition[0]} and {domain} "
+        f"{key} in (select {key} from {relation} where {condition[0]} and {domain} "
         f"group by {', '.join(columns)} having count(*) > 1)"
     )
 
@@ -220,33 +273,36 @@ def condition_sql(condition: dict | None, label: str) -> tuple[str, list]:
 
 
 def run(con: duckdb.DuckDBPyConnection, suite: Suite, item: dict, query: Query, columns: dict[str, str]) -> CheckResult:
-    """One compiled expectation run on the suite's frame, read as runner.to_check_result reads GX's result."""
-    kind, kwargs, shown = item["type"], item["kwargs"], query.shown
-    per_row = SUPPORTED[kind].per_row
-    observed, success, error, shown_rows = None, False, None, ()
+    """One compiled expectation run on the suite's frame."""
     try:
         figures = con.execute(query.sql, query.params).fetchall()[0]
     except duckdb.Error as exc:
-        error = str(exc).splitlines()[0]
-    else:
-        if per_row and figures[2]:
+        return check_result(suite, item, None, False, (), str(exc).splitlines()[0])
+    return read_figures(suite, item, query, figures, columns)
+
+
+def read_figures(suite: Suite, item: dict, query: Query, figures: tuple, columns: dict[str, str]) -> CheckResult:
+    """An expectation's figures (its query's row) read as runner.to_check_result reads GX's result."""
+    kind, kwargs = item["type"], item["kwargs"]
+    if SUPPORTED[kind].per_row:
+        if figures[2]:
             error = f"{figures[2]} row(s) with one of the pair null: GX cannot compare them (NA is ambiguous)"
-        elif per_row:
-            observed, success = figures[0], figures[0] == 0
-            texts = [[cell_text(v, columns[c]) for v, c in zip(row, shown, strict=True)] for row in figures[1] or []]
-            rows = [dict(zip(shown, t, strict=True)) for t in texts]
-            shown_rows = example_texts(rows, [t[0] for t in texts], suite.example_columns)
-        elif kind == "expect_column_most_common_value_to_be_in_set":
-            modes = figures[0] or []
-            hits = set(kwargs["value_set"]).intersection(modes)
-            success = bool(hits) if kwargs.get("ties_okay") else len(modes) == 1 and len(hits) == 1
-            observed = ", ".join(cell_text(v, columns[kwargs["column"]]) for v in modes) or "nothing"
-        else:
-            observed = figures[0] or 0
-            if kind == "expect_column_sum_to_be_between" and columns[kwargs["column"]].startswith(FLOAT_TYPES):
-                observed = float(observed)
-            success = within(observed, kwargs) if "value" not in kwargs else observed == kwargs["value"]
-    return check_result(suite, item, observed, success, shown_rows, error)
+            return check_result(suite, item, None, False, (), error)
+        texts = [[cell_text(v, columns[c]) for v, c in zip(row, query.shown, strict=True)] for row in figures[1] or []]
+        rows = [dict(zip(query.shown, t, strict=True)) for t in texts]
+        shown_rows = example_texts(rows, [t[0] for t in texts], suite.example_columns)
+        return check_result(suite, item, figures[0], figures[0] == 0, shown_rows, None)
+    if kind == "expect_column_most_common_value_to_be_in_set":
+        modes = figures[0] or []
+        hits = set(kwargs["value_set"]).intersection(modes)
+        success = bool(hits) if kwargs.get("ties_okay") else len(modes) == 1 and len(hits) == 1
+        observed = ", ".join(cell_text(v, columns[kwargs["column"]]) for v in modes) or "nothing"
+        return check_result(suite, item, observed, success, (), None)
+    observed = figures[0] or 0
+    if kind == "expect_column_sum_to_be_between" and columns[kwargs["column"]].startswith(FLOAT_TYPES):
+        observed = float(observed)
+    success = within(observed, kwargs) if "value" not in kwargs else observed == kwargs["value"]
+    return check_result(suite, item, observed, success, (), None)
 
 
 def within(value: object, kwargs: dict) -> bool:
