@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import time
 from collections import Counter
@@ -11,10 +12,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from . import archive_budget, reasons, schemas
 from .arrow_memory import build_pool_in_use
+from .arrow_values import table_from_rows
 from .audit import SHOWN_FAILURES, audit, failure_lines
 from .batches import parsed_batches
 from .config import Settings, worker_context
@@ -217,11 +218,12 @@ def _write_batches(batches: Iterator[tuple[dict[str, pa.Table], int]], writer: T
         tally.images += tables["images"].num_rows
         tally.objects += tables["objects"].num_rows
         tally.objects_read += read
-        tally.rejects.update(tables["rejects"]["reason"].to_pylist())
-        if len(tally.first_faults) < STRICT_EXAMPLES:
-            rejects = tables["rejects"]
-            faults = rejects.filter(pc.invert(pc.is_in(rejects["reason"], pa.array(sorted(reasons.CONVENTIONS)))))
-            tally.first_faults += faults.slice(0, STRICT_EXAMPLES - len(tally.first_faults)).to_pylist()
+        reject_reasons = tables["rejects"]["reason"].to_pylist()
+        tally.rejects.update(reject_reasons)
+        # read row by row, not filtered by pyarrow's is_in: its value set would be a pa.array (arrow_values.py)
+        faults = (row for row, reason in enumerate(reject_reasons) if reason not in reasons.CONVENTIONS)
+        for row in itertools.islice(faults, STRICT_EXAMPLES - len(tally.first_faults)):
+            tally.first_faults += tables["rejects"].slice(row, 1).to_pylist()
         tally.boxes.append(batch_bbox(tables["objects"]))
     if not tally.boxes:  # no file at all: the tables still exist, empty and typed
         writer.append(TableBuilder().finish())
@@ -241,4 +243,4 @@ def _build_info(summary: BuildSummary) -> pa.Table:
         "pixels": summary.pixels,
         "seconds": summary.seconds,
     }
-    return pa.Table.from_pylist([row], schema=schemas.BUILD_INFO)
+    return table_from_rows([row], schemas.BUILD_INFO)

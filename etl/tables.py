@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import schemas
+from .arrow_values import table_from_rows
 from .geometry import measure, starts
 from .labels import LABELS
 from .parse import ParsedFile
@@ -35,7 +36,7 @@ def labels_table() -> pa.Table:
         }
         for lab in LABELS.values()
     ]
-    return pa.Table.from_pylist(rows, schema=schemas.LABELS)
+    return table_from_rows(rows, schemas.LABELS)
 
 
 class TableBuilder:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from ..arrow_values import empty_table
+
 # The spatial heatmap's cell edge: 2048 x 1024 images give a 64 x 32 grid.
 CELL_PX = 32
 
@@ -104,4 +106,4 @@ PIXEL_TABLES: dict[str, pa.Schema] = {
 
 def empty_pixel_tables() -> dict[str, pa.Table]:
     """The pixel tables with no rows, for a build that skips the stage: the views over them still bind."""
-    return {name: schema.empty_table() for name, schema in PIXEL_TABLES.items()}
+    return {name: empty_table(schema) for name, schema in PIXEL_TABLES.items()}
