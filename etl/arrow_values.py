@@ -44,7 +44,8 @@ def array_of(values: list, kind: pa.DataType) -> pa.Array:
         bits = np.packbits(np.array(values, np.bool_), bitorder="little")
         return pa.Array.from_buffers(kind, count, [None, pa.py_buffer(bits)])
     if pa.types.is_timestamp(kind) and kind.unit in TIME_UNITS:
-        ticks = [(value - EPOCH) // TIME_UNITS[kind.unit] for value in values]  # exact, where seconds are floats
+        # a timedelta divided by a timedelta is an exact integer (total_seconds() is a float)
+        ticks = [(value - EPOCH) // TIME_UNITS[kind.unit] for value in values]
         return pa.Array.from_buffers(kind, count, [None, pa.py_buffer(np.array(ticks, np.int64))])
     if pa.types.is_integer(kind) or pa.types.is_floating(kind):
         numbers = np.array(values, kind.to_pandas_dtype())  # a numpy dtype for these types

@@ -119,8 +119,9 @@ def build(
     batches, not the dataset. With `strict`, any reject (an object or file that cannot be loaded)
     fails the build instead. With `pixels`, every image is also rasterised (Dataset Ninja's pixel
     statistics, visibility under painter's order, heatmaps); it costs 4 to 13 ms of CPU per image,
-    with the machine (bench/RESULTS.md), so it is asked for. `check_label_pngs` (implies `pixels`) also compares the source's
-    label PNGs, where it has them, with the official rasterisation (`label_image_mismatches`).
+    as fast as the machine runs (bench/RESULTS.md), so it is asked for. `check_label_pngs` (implies
+    `pixels`) also compares the source's label PNGs, where it has them, with the official
+    rasterisation (`label_image_mismatches`).
     """
     started = time.perf_counter()
     settings = settings or Settings()

@@ -37,7 +37,7 @@ DELTA_COLUMNS = frozenset({"vertices"})
 # one chunk), and the row groups were copied into one chunk first; it compressed them on threads
 # contending with the parse workers, which use every core. On one thread the batches' chunks fill
 # whole row groups in order: the inserts of the full replica took 1.23-1.42 s of CPU instead of
-# 1.45-1.69 s with the copy, and the build's peak fell by 75 MB (bench/RESULTS.md).
+# 1.45-1.69 s with the copy, and a build's peak fell by 0.08 to 0.14 GB (bench/ab.py, README Speed).
 DATABASE_THREADS = "1"
 
 

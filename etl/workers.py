@@ -28,8 +28,8 @@ STOP_WAIT_S = 1.0  # a terminated worker is given this long to go before it is k
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 # What a worker's environment adds to its parent's. numpy's OpenBLAS starts a thread per core as
 # it is imported, and each spins about 0.1 s of CPU before it sleeps (0.2 s in a worker that also
-# imports OpenCV), on cores the pool already fills: a build's three processes spent 0.3 s of CPU
-# so. No worker of the package calls BLAS. A variable the parent has set is left as it is.
+# imports OpenCV), on cores the pool already fills: a build's two workers spent 0.2 to 0.3 s of
+# CPU so. No worker of the package calls BLAS. A variable the parent has set is left as it is.
 WORKER_ENVIRONMENT = {"OPENBLAS_NUM_THREADS": "1"}
 
 
