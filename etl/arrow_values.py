@@ -33,7 +33,9 @@ def empty_table(schema: pa.Schema) -> pa.Table:
 
 
 def array_of(values: list, kind: pa.DataType) -> pa.Array:
-    """`pa.array(values, kind)` for values without nulls, of the types `table_from_rows` takes."""
+    """`pa.array(values, kind)` for values without nulls, of the types `table_from_rows` takes; a
+    value of another Python type raises TypeError (numpy would turn "False" into True)."""
+    _check_types(values, kind)
     count = len(values)
     if pa.types.is_string(kind):
         data = [value.encode() for value in values]
@@ -51,3 +53,21 @@ def array_of(values: list, kind: pa.DataType) -> pa.Array:
         numbers = np.array(values, kind.to_pandas_dtype())  # a numpy dtype for these types
         return pa.Array.from_buffers(kind, count, [None, pa.py_buffer(numbers)])
     raise TypeError(f"no Arrow array of {kind} is made from Python values here")
+
+
+def _check_types(values: list, kind: pa.DataType) -> None:
+    if pa.types.is_string(kind):
+        taken: tuple[type, ...] = (str,)
+    elif pa.types.is_boolean(kind):
+        taken = (bool,)
+    elif pa.types.is_timestamp(kind):
+        taken = (datetime,)
+    elif pa.types.is_integer(kind):
+        taken = (int,)
+    else:
+        taken = (int, float)
+    for value in values:
+        # bool is an int to Python; a naive datetime has no instant until it is given a zone
+        naive = isinstance(value, datetime) and value.tzinfo is None
+        if not isinstance(value, taken) or (isinstance(value, bool) and bool not in taken) or naive:
+            raise TypeError(f"an Arrow {kind} is not made from {type(value).__name__} {value!r} here")

@@ -16,6 +16,7 @@ import importlib.abc
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -33,14 +34,48 @@ PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 WORKER_ENVIRONMENT = {"OPENBLAS_NUM_THREADS": "1"}
 
 
+class _SharedEnvironment:
+    """Variables added to this process's environment while any pool lives, for the workers it spawns.
+
+    A pool spawns its workers as tasks come, so the variables stay while it lives; two pools may
+    live at once and close in any order (a build's parse pool lives in a generator), so the last
+    one out removes them, and only those still holding the value added. Meanwhile a subprocess the
+    caller starts inherits them too.
+    """
+
+    def __init__(self, variables: dict[str, str]):
+        self._variables = variables
+        self._lock = threading.Lock()
+        self._pools = 0
+        self._added: dict[str, str] = {}
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        with self._lock:
+            if not self._pools:
+                self._added = {name: value for name, value in self._variables.items() if name not in os.environ}
+                os.environ.update(self._added)
+            self._pools += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._pools -= 1
+                if not self._pools:
+                    for name, value in self._added.items():
+                        if os.environ.get(name) == value:  # else the caller has set it since
+                            del os.environ[name]
+
+
+_worker_environment = _SharedEnvironment(WORKER_ENVIRONMENT)
+
+
 @contextmanager
 def worker_pool(
     workers: int, context: BaseContext, initializer: Callable[[], None] | None = None
 ) -> Iterator[ProcessPoolExecutor]:
     shared = (initializer, archive_budget.state())
-    # a spawned worker inherits the parent's environment, and the pool spawns its workers as tasks
-    # come: the variables stay set while the pool lives
-    with _environment_added(WORKER_ENVIRONMENT):
+    with _worker_environment.held():  # a spawned worker inherits its parent's environment
         pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=shared)
         try:
             yield pool
@@ -48,19 +83,6 @@ def worker_pool(
             stop_pool(pool)
             raise
         pool.shutdown(wait=True)
-
-
-@contextmanager
-def _environment_added(variables: dict[str, str]) -> Iterator[None]:
-    """`variables` in this process's environment meanwhile, those it did not have; then removed."""
-    added = [name for name in variables if name not in os.environ]
-    for name in added:
-        os.environ[name] = variables[name]
-    try:
-        yield
-    finally:
-        for name in added:
-            os.environ.pop(name, None)
 
 
 def _start_worker(initializer: Callable[[], None] | None, budget: tuple) -> None:

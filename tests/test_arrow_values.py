@@ -44,6 +44,22 @@ def test_an_unsupported_type_is_refused():
         array_of([datetime(2026, 1, 1).date()], pa.date32())
 
 
+@pytest.mark.parametrize(
+    ("values", "kind"),
+    [
+        (["False"], pa.bool_()),
+        ([1, 0], pa.bool_()),
+        ([True], pa.int64()),
+        (["1.5"], pa.float64()),
+        ([None], pa.string()),
+        ([datetime(2026, 12, 2, 12, 0)], pa.timestamp("us", tz="UTC")),  # naive: no instant
+    ],
+)
+def test_a_value_of_another_python_type_is_refused_not_coerced(values, kind):
+    with pytest.raises(TypeError, match="is not made from"):
+        array_of(values, kind)
+
+
 def test_the_label_table_and_build_info_equal_from_pylist():
     labels = labels_table()
     assert labels.equals(pa.Table.from_pylist(labels.to_pylist(), schema=schemas.LABELS))

@@ -17,7 +17,14 @@ import duckdb
 import pytest
 
 from cityscapes_warehouse.audit import AuditError, audit
-from cityscapes_warehouse.checks import SuiteError, duckdb_engine, load_suite, required_suite_names, validate_warehouse
+from cityscapes_warehouse.checks import (
+    ChecksError,
+    SuiteError,
+    duckdb_engine,
+    load_suite,
+    required_suite_names,
+    validate_warehouse,
+)
 from cityscapes_warehouse.checks.duckdb_engine import validate_in_duckdb
 from cityscapes_warehouse.checks.published_suites import replica_figures, write_published_suites
 from cityscapes_warehouse.checks.render import render_text
@@ -429,6 +436,25 @@ def test_a_scan_that_fails_to_run_leaves_each_expectation_its_own_error(warehous
         ("label as a number", False, False),
     ]
     assert outcomes(ours) == outcomes(theirs)
+
+
+def test_a_suite_reading_a_column_named_as_the_frames_own_is_refused(tmp_path):
+    database = tmp_path / "warehouse.duckdb"
+    execute_on(database, ["create table images as select 1 as image_id, 5 as audit_row"])
+    folder = write_suite(
+        tmp_path / "expectations",
+        "images.integrity",
+        [
+            {
+                "meta": {"group": "bounds", "key": "audit_row"},
+                "type": "expect_column_values_to_be_between",
+                "kwargs": {"column": "audit_row", "min_value": 0, "max_value": 9},
+            }
+        ],
+        example_columns=["image_id"],
+    )
+    with pytest.raises(ChecksError, match="images.integrity.json: the audit cannot read a column named audit_row"):
+        validate_in_duckdb(database, None, folder, only_present=False)
 
 
 # --- refusals -----------------------------------------------------------------------------------

@@ -99,6 +99,25 @@ def test_a_variable_the_caller_set_reaches_the_workers_unchanged(monkeypatch):
     assert os.environ["OPENBLAS_NUM_THREADS"] == "3"
 
 
+def test_pools_closed_out_of_order_keep_the_variable_until_the_last_is_closed(monkeypatch):
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    first, second = worker_pool(1, worker_context()), worker_pool(1, worker_context())
+    first.__enter__()
+    pool = second.__enter__()
+    first.__exit__(None, None, None)
+    _, variable = pool.submit(_blas_threads_and_variable).result()  # its worker is spawned only now
+    second.__exit__(None, None, None)
+    assert variable == "1"
+    assert "OPENBLAS_NUM_THREADS" not in os.environ
+
+
+def test_a_value_the_caller_sets_while_a_pool_lives_is_kept(monkeypatch):
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    with worker_pool(1, worker_context()):
+        os.environ["OPENBLAS_NUM_THREADS"] = "8"
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "8"
+
+
 def test_the_cycle_collector_is_paused_for_a_batch_and_given_back_as_it_was():
     assert gc.isenabled()
     with pytest.raises(ValueError), no_cycle_collection():

@@ -37,10 +37,10 @@ from .expectation_types import BOUNDS, SUPPORTED
 from .published_suites import scope_to_coverage, warehouse_coverage
 from .report import CheckResult, ValidationReport
 from .results import check_result, example_texts
-from .runner import frame_columns, quote, warehouse_database
+from .runner import ChecksError, frame_columns, quote, warehouse_database
 from .suites import Suite, SuiteError, expectation_label, load_suites
 
-FRAME, ROW = "audit_frame", "audit_row"
+FRAME, ROW, UNEXPECTED = "audit_frame", "audit_row", "audit_unexpected"
 PARTIAL = 20  # GX's partial_unexpected_count: examples come from the first 20 rows breaking a rule
 PER_ROW_FIGURES = 3  # a per-row expectation's query gives: rows breaking it, examples, rows GX cannot decide
 NA_TYPES = (
@@ -93,6 +93,9 @@ def validate_in_duckdb(
         for suite in loaded:
             suite_started = time.perf_counter()
             columns = frame_columns(con, suite)
+            clash = sorted({ROW, UNEXPECTED} & set(columns))
+            if clash:  # the frame's own columns would hide them, and give other results than GX
+                raise ChecksError(f"{suite.path.name}: the audit cannot read a column named {', '.join(clash)}")
             in_one_scan = _passed_in_one_scan(con, suite, queries[suite.name], columns)
             results += in_one_scan or _run_on_frame(con, suite, queries[suite.name], columns)
             suite_seconds[suite.name] = time.perf_counter() - suite_started
@@ -189,9 +192,9 @@ def compile_query(suite: Suite, index: int, item: dict) -> Query:
     _, unexpected_in_table, _, _ = row_rule(kind, kwargs, label, (condition, params), quote(suite.table))
     considered = f"({condition}) and ({domain})"
     return Query(
-        f"select count(*) filter (where audit_unexpected), min_by(row({', '.join(map(quote, shown))}), "
-        f"{ROW}, {PARTIAL}) filter (where audit_unexpected), count(*) filter (where {undecided}) from "
-        f"(select *, {unexpected} as audit_unexpected from {FRAME} where {condition} and {domain})",
+        f"select count(*) filter (where {UNEXPECTED}), min_by(row({', '.join(map(quote, shown))}), "
+        f"{ROW}, {PARTIAL}) filter (where {UNEXPECTED}), count(*) filter (where {undecided}) from "
+        f"(select *, {unexpected} as {UNEXPECTED} from {FRAME} where {condition} and {domain})",
         values + params,
         shown,
         f"count(*) filter (where {considered} and ({unexpected_in_table})), null, "
