@@ -64,8 +64,10 @@ def _check_types(values: list, kind: pa.DataType) -> None:
         taken = (datetime,)
     elif pa.types.is_integer(kind):
         taken = (int,)
-    else:
+    elif pa.types.is_floating(kind):
         taken = (int, float)
+    else:
+        return  # a type array_of does not make: it says so
     for value in values:
         # bool is an int to Python; a naive datetime has no instant until it is given a zone
         naive = isinstance(value, datetime) and value.tzinfo is None

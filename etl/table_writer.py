@@ -17,6 +17,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .arrow_values import empty_table
 from .config import Settings, codec_takes_level
 from .layout import DATABASE_FILE, PART_FILE, table_dir
 from .manifest import write_manifest
@@ -233,7 +234,7 @@ class DatabaseThread:
 
 
 def _create_table(con: duckdb.DuckDBPyConnection, name: str, schema: pa.Schema) -> None:
-    _execute_on(con, pa.Table.from_batches([], schema), f'create table "{name}" as select * from incoming')
+    _execute_on(con, empty_table(schema), f'create table "{name}" as select * from incoming')
 
 
 def _create_tables_and_views(con: duckdb.DuckDBPyConnection, schemas: dict[str, pa.Schema]) -> None:
