@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
 import pytest
+
+from cityscapes_warehouse.version import oldest_duckdb
 
 FRAME = [[0, 0], [99, 0], [99, 49], [0, 49], [0, 0]]
 
@@ -136,3 +143,65 @@ def spark():
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="session")
+def oldest_duckdb_python() -> Path:
+    """The Python of a virtual environment holding the oldest DuckDB the package declares, installed
+    from the package registry (kept in the system's temporary folder between runs). If the registry
+    cannot be reached the test fails, since a skipped oracle would prove nothing."""
+    version = oldest_duckdb()
+    env = Path(tempfile.gettempdir()) / f"cityscapes-warehouse-duckdb-{version}"
+    python = env / "bin" / "python"
+    if not python.exists():
+        # built aside and renamed into place, so concurrent test runs never see half an environment
+        building = Path(tempfile.mkdtemp(prefix=f"{env.name}.", dir=env.parent))
+        subprocess.run([sys.executable, "-m", "venv", str(building)], check=True)
+        pip = [str(building / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+        done = subprocess.run([*pip, f"duckdb=={version}"], capture_output=True, text=True)
+        if done.returncode != 0:
+            shutil.rmtree(building, ignore_errors=True)
+            pytest.fail(f"pip could not install duckdb=={version} from the package registry:\n{done.stderr[-2000:]}")
+        try:
+            os.rename(building, env)
+        except OSError:  # another run got there first
+            shutil.rmtree(building, ignore_errors=True)
+    return python
+
+
+# Run by another DuckDB: each table of warehouse.duckdb against its Parquet files, both ways (EXCEPT
+# ALL keeps duplicates), every column read. Prints the rows of each table and, for those that differ,
+# [rows only in the database, rows only in Parquet].
+TABLES_AGAINST_PARQUET = """
+import json, sys
+from pathlib import Path
+import duckdb
+root = Path(sys.argv[1])
+con = duckdb.connect(str(root / "warehouse.duckdb"), read_only=True)
+con.execute("set enable_progress_bar = false")  # it prints to stdout on a query of over 2 s
+tables = [row[0] for row in con.sql("select table_name from duckdb_tables() where not internal").fetchall()]
+rows, differing = {}, {}
+for table in tables:
+    files = str(root / "tables" / table / "*.parquet")
+    database, parquet = f'select * from "{table}"', f"select * from read_parquet('{files}')"
+    only_database = con.sql(f"select count(*) from ({database} except all {parquet})").fetchall()[0][0]
+    only_parquet = con.sql(f"select count(*) from ({parquet} except all {database})").fetchall()[0][0]
+    rows[table] = con.sql(f"select count(*) from ({database})").fetchall()[0][0]
+    if only_database or only_parquet:
+        differing[table] = [only_database, only_parquet]
+print(json.dumps({"rows": rows, "differing": differing}))
+"""
+
+
+def tables_differing_from_parquet(python: Path, warehouse: Path) -> dict[str, list[int]]:
+    """The tables of `warehouse` whose rows in warehouse.duckdb differ from its Parquet files, as the
+    DuckDB of `python` reads both. Every table of the schema must be there, the objects and polygons
+    not empty (else the comparison would prove nothing of the columns stored with zstd)."""
+    from cityscapes_warehouse.schemas import TABLES
+
+    done = subprocess.run([str(python), "-c", TABLES_AGAINST_PARQUET, str(warehouse)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    answer = json.loads(done.stdout.splitlines()[-1])
+    assert sorted(answer["rows"]) == sorted(TABLES)
+    assert answer["rows"]["objects"] > 0 and answer["rows"]["polygons"] > 0
+    return answer["differing"]

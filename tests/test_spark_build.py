@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cityscapes_warehouse.schemas import TABLES
-from conftest import write_folder, write_zip
+from conftest import tables_differing_from_parquet, write_folder, write_zip
 
 # build_info says when and how long: the rest of it must match
 BUILD_INFO_SAME = "tool_version, source_kind, synthetic, files_read, objects_read, pixels"
@@ -62,6 +62,19 @@ def test_spark_build_table_equals_duckdb_build(builds, table):
     expected = rows(duck, f'select * from "{table}"')
     assert expected, f"{table} is empty: the comparison would prove nothing"
     assert rows(spark_wh, f'select * from "{table}"') == expected
+
+
+def test_spark_builds_database_has_the_duckdb_builds_columns_and_opens_in_oldest_duckdb(builds, oldest_duckdb_python):
+    """warehouse.duckdb written from Spark's Parquet files: the DuckDB build's column types and
+    compression, in a storage format the oldest DuckDB the package declares reads."""
+    duck, spark_wh, _ = builds
+    kinds = "select table_name, column_name, data_type from duckdb_columns() order by all"
+    assert rows(spark_wh, kinds) == rows(duck, kinds)
+    objects = (
+        "select distinct column_name, compression from pragma_storage_info('objects') where segment_type <> 'VALIDITY'"
+    )
+    assert rows(spark_wh, objects) == rows(duck, objects)
+    assert tables_differing_from_parquet(oldest_duckdb_python, spark_wh.path) == {}
 
 
 def test_spark_build_compared_every_image_with_its_label_pngs(builds):

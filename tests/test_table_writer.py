@@ -175,3 +175,28 @@ def test_vertices_are_delta_encoded_and_read_back_whole_by_other_readers(tmp_pat
     with duckdb.connect() as con:
         read = con.execute("select vertices from read_parquet(?)", [str(path)]).fetchall()
     assert [row[0] for row in read] == expected
+
+
+def test_each_table_has_the_types_create_table_as_gives_and_its_unique_columns_use_zstd(small_warehouse):
+    """create_table writes each column's definition (to name its compression): DuckDB's own
+    `create table as` from the same Arrow schema gives the same types; the columns of
+    COLUMN_COMPRESSION are stored with it in a built warehouse."""
+    import duckdb
+
+    from cityscapes_warehouse.arrow_values import empty_table
+    from cityscapes_warehouse.table_writer import COLUMN_COMPRESSION
+
+    with duckdb.connect(str(small_warehouse / "warehouse.duckdb"), read_only=True) as built, duckdb.connect() as con:
+        for name, schema in schemas.TABLES.items():
+            incoming = empty_table(schema)  # noqa: F841 (read by name by DuckDB's replacement scan)
+            con.execute(f'create table "{name}" as select * from incoming')
+            kinds = (
+                f"select column_name, data_type from duckdb_columns() where table_name = '{name}' order by column_index"
+            )
+            assert built.sql(kinds).fetchall() == con.sql(kinds).fetchall(), name
+        stored = built.sql(
+            "select distinct column_name, lower(compression) from pragma_storage_info('objects') "
+            "where segment_type <> 'VALIDITY'"
+        ).fetchall()
+    chosen = {(column, compression) for column, compression in stored if column in COLUMN_COMPRESSION}
+    assert chosen == set(COLUMN_COMPRESSION.items()) == {("geometry", "zstd"), ("object_id", "zstd")}

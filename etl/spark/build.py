@@ -32,6 +32,7 @@ from ..formats import open_source
 from ..layout import DATABASE_FILE, TABLES_DIR
 from ..pixels import PIXEL_TABLES, empty_pixel_tables
 from ..publish import check_out, check_out_outside_source, publish, staging_dir
+from ..table_writer import STORAGE_COMPATIBILITY, create_table
 from ..tables import labels_table
 from ..views import create_views
 from ..warehouse import WarehouseError
@@ -242,12 +243,14 @@ def _tidy(staging: Path) -> None:
 
 
 def _write_database(staging: Path) -> None:
-    """warehouse.duckdb from the Parquet files, as the DuckDB build writes it: tables, then views."""
-    con = duckdb.connect(str(staging / DATABASE_FILE))
+    """warehouse.duckdb from the Parquet files, as the DuckDB build writes it: the same tables (types,
+    compression), then views, in the storage format of the oldest DuckDB the package declares."""
+    con = duckdb.connect(str(staging / DATABASE_FILE), config={"storage_compatibility_version": STORAGE_COMPATIBILITY})
     try:
-        for name in schemas.TABLES:
+        for name, schema in schemas.TABLES.items():
+            create_table(con, name, schema)
             files = str(staging / TABLES_DIR / name / "*.parquet")
-            con.execute(f"create table \"{name}\" as select * from read_parquet('{files}')")
+            con.execute(f"insert into \"{name}\" by name select * from read_parquet('{files}')")
         create_views(con)
         con.execute("checkpoint")
     finally:
