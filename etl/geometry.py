@@ -39,6 +39,8 @@ def measure(
     xy: np.ndarray, ring_lengths: np.ndarray, rings_per_object: np.ndarray, width: np.ndarray, height: np.ndarray
 ) -> dict[str, np.ndarray | pa.Array]:
     """Columns of the `objects` table that depend on geometry, one value per object."""
+    import shapely
+
     ring_lengths = np.asarray(ring_lengths, dtype=np.int64)
     rings_per_object = np.asarray(rings_per_object, dtype=np.int64)
     if len(rings_per_object) == 0:
@@ -90,8 +92,6 @@ def measure(
     to_geos = unproven | ~exact
     geoms = np.empty(len(rings_per_object), dtype=object)
     geoms[to_geos] = polygons_of(xy, ring_lengths, rings_per_object, vertices_per_object, to_geos)
-    import shapely
-
     reason = np.full(len(rings_per_object), VALID, dtype=object)
     reason[unproven] = shapely.is_valid_reason(geoms[unproven])
     is_valid = reason == VALID

@@ -44,7 +44,7 @@ DATABASE_THREADS = "1"
 # analyses and compresses them in about twice zstd's CPU, into a larger file. Inserting the full
 # replica, one thread: geometry 0.46-0.50 s against 0.58-0.68 s (31 MB against 35), objects'
 # object_id 0.034 s against 0.071 s (2.0 MB against 3.5). DuckDB 1.4, the oldest the package
-# declares, reads zstd-compressed strings and blobs (tests/test_duckdb_compat.py opens the file).
+# declares, reads them (tests/test_oldest_duckdb.py compares every table with its Parquet files there).
 COLUMN_COMPRESSION = {"geometry": "zstd", "object_id": "zstd"}
 
 

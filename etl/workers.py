@@ -10,6 +10,7 @@ the replica writer) starts its workers here, so each has the same policy.
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import gc
 import importlib.abc
@@ -87,14 +88,30 @@ def worker_pool(
 
 def _start_worker(initializer: Callable[[], None] | None, budget: tuple) -> None:
     """Every worker's start: it dies with its parent, leaves Ctrl-C to the parent, charges the
-    build's archive budget, does not import pandas, and allocates Arrow memory as builds do."""
+    build's archive budget, does not import pandas, allocates Arrow memory as builds do, and ends
+    without tearing its interpreter down."""
     end_with_parent()
+    atexit.register(end_without_teardown)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     archive_budget.adopt(budget)
     without_pandas()
     use_build_pool()
     if initializer is not None:
         initializer()
+
+
+def end_without_teardown() -> None:
+    """A worker's last act, once the pool has let it go: the process ends here, before Python frees
+    every module and object it holds. That teardown (a last cycle collection over numpy, pyarrow,
+    shapely and their caches) took 0.08 s of CPU per worker at the end of a build, when the main
+    process writes its last row groups on every core. Nothing is lost: the results went back
+    through the pool's pipe, and a worker holds no file or buffer of its own (stdout and stderr are
+    flushed first). The exit code is 0 even after an error in the worker's own loop: the pool takes
+    any worker that ends before the pool is shut down for a crash, whatever its code."""
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            stream.flush()
+    os._exit(0)
 
 
 def without_pandas() -> None:
