@@ -1,7 +1,5 @@
 """`python -m cityscapes_warehouse`: the same command line as `cityscapes-warehouse`."""
 
-import sys
+from .cli import run_command
 
-from .cli import main
-
-sys.exit(main())
+run_command()

@@ -46,7 +46,8 @@ def test_the_default_workers_are_the_usable_cores_up_to_eight():
     assert Settings().workers == min(available_cores(), 8) >= 1
 
 
-def test_spawned_workers_of_the_console_script_do_not_run_it_again(monkeypatch, tmp_path):
+@pytest.mark.parametrize("entry", ["run_command", "main"])  # the script pip writes now, and an older one
+def test_spawned_workers_of_the_console_script_do_not_run_it_again(monkeypatch, tmp_path, entry):
     """The script `cityscapes-warehouse` imports the whole CLI (DuckDB, polars); spawn would run it
     again in every worker unless the main module is a package's __main__ (multiprocessing decides)."""
     import multiprocessing.spawn
@@ -57,7 +58,7 @@ def test_spawned_workers_of_the_console_script_do_not_run_it_again(monkeypatch, 
     script = types.ModuleType("__main__")
     script.__file__ = str(tmp_path / "cityscapes-warehouse")
     script.__spec__ = None
-    script.main = cli.main
+    setattr(script, entry, getattr(cli, entry))
     monkeypatch.setitem(sys.modules, "__main__", script)
     assert "init_main_from_path" in multiprocessing.spawn.get_preparation_data("worker")
 
