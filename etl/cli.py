@@ -25,10 +25,9 @@ from .config import DEFAULT_WAREHOUSE
 from .demo import cached_replica, default_cache
 from .display import FORMATS, shown_path, synthetic_banner, terminal_width
 from .errors import EXIT_CHECKS_FAILED, exit_codes_help, run_guarded
-from .export import EXPORTERS
+from .formats import EXPORT_FORMATS
 from .outputs import HTML_SUFFIXES, check_output_file, write_file
 from .progress import Progress, reporting
-from .replica import write_replica
 from .version import __version__
 from .warehouse import STATS_VIEWS, Warehouse
 
@@ -198,11 +197,11 @@ def _parser() -> argparse.ArgumentParser:
     p = _command(
         sub,
         "export",
-        f"Write the warehouse in another format: {', '.join(EXPORTERS)}.",
+        f"Write the warehouse in another format: {', '.join(EXPORT_FORMATS)}.",
         f"{PROG} export --format coco coco/ --split val",
     )
     p.add_argument("out", type=Path, help="folder to create (it must not exist, or be empty; never inside a warehouse)")
-    p.add_argument("--format", required=True, choices=list(EXPORTERS), help="output format")
+    p.add_argument("--format", required=True, choices=EXPORT_FORMATS, help="output format")
     _warehouse_option(p)
     p.add_argument("--split", help="only this split (default: all)")
     p.set_defaults(run=_export)
@@ -453,6 +452,8 @@ def _info(args) -> int:
 
 
 def _replica(args) -> int:
+    from .replica import write_replica
+
     progress = Progress("writing replica files", unit="files")
     started = time.perf_counter()
     truth = write_replica(

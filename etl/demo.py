@@ -7,8 +7,6 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from .replica import REPLICA_VERSION, TRUTH_NAME, write_replica
-
 
 def default_cache() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
@@ -23,6 +21,10 @@ def cached_replica(
     Returns its folder, its truth and whether it was reused. truth.json is written last, so a
     replica whose truth matches is complete.
     """
+    # imported here: the command line imports this module for default_cache, and the replica's
+    # generator brings shapely, which no other command needs
+    from .replica import REPLICA_VERSION, TRUTH_NAME, write_replica
+
     folder = cache / f"replica-v{REPLICA_VERSION}-seed{seed}-scale{scale:g}"
     truth_path = folder / TRUTH_NAME
     if truth_path.is_file():

@@ -20,6 +20,10 @@ from . import parse, reasons
 from .sources import Source, SourceError, SourceFile, coco, gtfine, release_inside, supervisely
 from .sources import open_source as open_release
 
+# What `export` writes, in this order (export.EXPORTERS). Named here, apart from the exporters, so
+# the command line offers them without importing the exporters (and pyarrow.compute with them).
+EXPORT_FORMATS = ("gtfine", "supervisely", "coco")
+
 
 @dataclass(frozen=True)
 class SourceFormat:

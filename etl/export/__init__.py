@@ -9,13 +9,14 @@ from __future__ import annotations
 from os import PathLike
 from pathlib import Path
 
+from ..formats import EXPORT_FORMATS
 from .coco import export_coco
 from .gtfine import export_gtfine
 from .snapshot import ExportError
 from .summary import ExportSummary, Progress
 from .supervisely import export_supervisely
 
-EXPORTERS = {"gtfine": export_gtfine, "supervisely": export_supervisely, "coco": export_coco}
+EXPORTERS = dict(zip(EXPORT_FORMATS, (export_gtfine, export_supervisely, export_coco), strict=True))
 
 __all__ = ["EXPORTERS", "ExportError", "ExportSummary", "export", "export_coco", "export_gtfine", "export_supervisely"]
 
