@@ -24,7 +24,7 @@ from .checks.suites import load_suites
 from .config import DEFAULT_WAREHOUSE
 from .demo import cached_replica, default_cache
 from .display import FORMATS, shown_path, synthetic_banner, terminal_width
-from .errors import EXIT_CHECKS_FAILED, exit_codes_help, run_guarded
+from .errors import EXIT_CHECKS_FAILED, exit_codes_help, output_written, run_guarded
 from .formats import EXPORT_FORMATS
 from .outputs import HTML_SUFFIXES, check_output_file, write_file
 from .progress import Progress, reporting
@@ -522,13 +522,13 @@ def run_command() -> NoReturn:
     process ends at once, with its exit code.
 
     Python's teardown after a command (freeing DuckDB, pyarrow, polars and every module) took 0.08
-    to 0.09 s, a sixth of a `query`. By then the command has closed what it opened and flushed its
-    output (run_guarded); stderr is flushed here. An exception that escapes `main` (argparse's
-    SystemExit for --help or a usage error) ends the process the usual way.
+    to 0.09 s, a sixth of a `query`. By then the command has closed what it opened; what it wrote
+    to stdout and stderr is flushed here, whether it succeeded or failed (a failed command's
+    output was lost before this flush, when stdout was a file or a pipe). An exception that
+    escapes `main` (argparse's SystemExit for --help or a usage error) ends the process the usual way.
     """
     code = main()
-    sys.stderr.flush()
-    os._exit(code)
+    os._exit(output_written(PROG, code))
 
 
 def _light_workers() -> None:

@@ -124,6 +124,28 @@ def run_guarded(who: str, run: Callable[[], int]) -> int:
     return EXIT_USER_ERROR
 
 
+def output_written(who: str, code: int) -> int:
+    """stdout and stderr written out, for a process that then ends without Python's own exit, which
+    would flush them (cli.run_command): a command that failed may have printed before it failed
+    (run_guarded flushes stdout only after a success). The exit code, or: a reader gone by now is a
+    closed pipe, as in run_guarded; stdout that cannot be written (a full disk) is named on stderr,
+    unless the command failed already and said why (its flush may have met the same error)."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = code or EXIT_PIPE_CLOSED
+    except OSError as exc:
+        if not code:
+            _error(who, f"the standard output could not be written: {os_error_text(exc)}")
+        code = code or EXIT_USER_ERROR
+    try:
+        sys.stderr.flush()
+    except OSError:  # nowhere left to say it
+        code = code or EXIT_USER_ERROR
+    return code
+
+
 # the commands that publish a warehouse: Ctrl-C leaves the one published before as it was
 PUBLISHING = ("build", "demo")
 

@@ -40,7 +40,8 @@ DELTA_COLUMNS = frozenset({"vertices"})
 # whole row groups in order: the inserts of the full replica took 1.23-1.42 s of CPU instead of
 # 1.45-1.69 s with the copy, and a build's peak fell by 0.08 to 0.14 GB (bench/ab.py, README Speed).
 DATABASE_THREADS = "1"
-# Columns whose values are (nearly) all distinct: DuckDB's own choice for them, dictionary + FSST,
+# Columns whose values are (nearly) all distinct, in every table that has them (object_id in objects,
+# polygons and two pixel tables): DuckDB's own choice for them, dictionary + FSST,
 # analyses and compresses them in about twice zstd's CPU, into a larger file. Inserting the full
 # replica, one thread: geometry 0.46-0.50 s against 0.58-0.68 s (31 MB against 35), objects'
 # object_id 0.034 s against 0.071 s (2.0 MB against 3.5). DuckDB 1.4, the oldest the package

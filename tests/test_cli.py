@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -150,6 +151,22 @@ def test_a_command_ends_without_pythons_teardown_keeping_its_output_and_exit_cod
     )
     assert (refused.returncode, refused.stdout) == (2, "")
     assert "none" in refused.stderr
+
+
+def test_a_failed_command_keeps_what_it_printed_before_failing(small_warehouse):
+    # stdout buffered (a file or a pipe, not PYTHONUNBUFFERED): the banner is printed, then the
+    # suite is refused; run_command ends without Python's exit, so it must flush on failure too
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    done = subprocess.run(
+        [sys.executable, "-m", "cityscapes_warehouse", "validate", "--warehouse", str(small_warehouse)]
+        + ["--suite", "nosuch"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "no suite named nosuch" in done.stderr
+    assert "SYNTHETIC DATA" in done.stdout
 
 
 def test_the_command_line_starts_without_what_only_some_commands_import():

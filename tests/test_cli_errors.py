@@ -304,3 +304,36 @@ def test_every_error_of_the_input_is_a_warehouse_error(tmp_path, tiny_folder):
     for refused in refusals:
         with pytest.raises(WarehouseError):
             refused()
+
+
+class _Unwritable:
+    """A stdout whose flush fails as a full disk or a reader gone away does."""
+
+    def __init__(self, error: OSError, fd: int):
+        self.error, self.fd = error, fd
+
+    def flush(self):
+        raise self.error
+
+    def fileno(self):
+        return self.fd
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "expected", "said"),
+    [
+        (OSError(errno.ENOSPC, "No space left on device"), 0, EXIT_USER_ERROR, True),  # the command had succeeded
+        (OSError(errno.ENOSPC, "No space left on device"), EXIT_USER_ERROR, EXIT_USER_ERROR, False),  # said already
+        (BrokenPipeError(errno.EPIPE, "Broken pipe"), 0, EXIT_PIPE_CLOSED, False),
+        (BrokenPipeError(errno.EPIPE, "Broken pipe"), EXIT_USER_ERROR, EXIT_USER_ERROR, False),
+    ],
+)
+def test_output_that_cannot_be_flushed_at_the_end_gives_the_right_code(
+    monkeypatch, capsys, tmp_path, error, code, expected, said
+):
+    from cityscapes_warehouse.errors import output_written
+
+    with open(tmp_path / "stdout", "w") as target:
+        monkeypatch.setattr(sys, "stdout", _Unwritable(error, target.fileno()))
+        assert output_written("cityscapes-warehouse", code) == expected
+    assert ("standard output could not be written: no space left" in capsys.readouterr().err) == said
