@@ -523,9 +523,9 @@ def run_command() -> NoReturn:
 
     Python's teardown after a command (freeing DuckDB, pyarrow, polars and every module) took 0.08
     to 0.09 s, a sixth of a `query`. By then the command has closed what it opened; what it wrote
-    to stdout and stderr is flushed here, whether it succeeded or failed (a failed command's
-    output was lost before this flush, when stdout was a file or a pipe). An exception that
-    escapes `main` (argparse's SystemExit for --help or a usage error) ends the process the usual way.
+    to stdout and stderr is flushed here, whether it succeeded or failed (errors.output_written).
+    An exception that escapes `main` (argparse's SystemExit for --help or a usage error) ends the
+    process the usual way.
     """
     code = main()
     os._exit(output_written(PROG, code))
