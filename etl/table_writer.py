@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .arrow_values import empty_table
+from .checks.runner import quote
 from .config import Settings, codec_takes_level
 from .layout import DATABASE_FILE, PART_FILE, table_dir
 from .manifest import write_manifest
@@ -41,11 +42,11 @@ DELTA_COLUMNS = frozenset({"vertices"})
 # 1.45-1.69 s with the copy, and a build's peak fell by 0.08 to 0.14 GB (bench/ab.py, README Speed).
 DATABASE_THREADS = "1"
 # Columns whose values are (nearly) all distinct, in every table that has them (object_id in objects,
-# polygons and two pixel tables): DuckDB's own choice for them, dictionary + FSST,
-# analyses and compresses them in about twice zstd's CPU, into a larger file. Inserting the full
-# replica, one thread: geometry 0.46-0.50 s against 0.58-0.68 s (31 MB against 35), objects'
-# object_id 0.034 s against 0.071 s (2.0 MB against 3.5). DuckDB 1.4, the oldest the package
-# declares, reads them (tests/test_oldest_duckdb.py compares every table with its Parquet files there).
+# polygons and two pixel tables): DuckDB's own choice for them, dictionary + FSST, analyses and
+# compresses them in about twice zstd's CPU, into a larger file. Inserting the full replica, one
+# thread: geometry 0.46-0.50 s against 0.58-0.68 s (31 MB against 35), objects' object_id 0.034 s
+# against 0.071 s (2.0 MB against 3.5). DuckDB 1.4, the oldest the package declares, reads them
+# (tests/test_oldest_duckdb.py compares every table with its Parquet files there).
 COLUMN_COMPRESSION = {"geometry": "zstd", "object_id": "zstd"}
 
 
@@ -249,16 +250,12 @@ def create_table(con: duckdb.DuckDBPyConnection, name: str, schema: pa.Schema) -
     finally:
         con.unregister("incoming")
     definitions = ", ".join(_column_definition(column, kind) for column, kind in columns)
-    con.execute(f"create table {_quoted(name)} ({definitions})")
+    con.execute(f"create table {quote(name)} ({definitions})")
 
 
 def _column_definition(column: str, kind: str) -> str:
     compression = COLUMN_COMPRESSION.get(column)
-    return f"{_quoted(column)} {kind}" + (f" using compression {compression}" if compression else "")
-
-
-def _quoted(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
+    return f"{quote(column)} {kind}" + (f" using compression {compression}" if compression else "")
 
 
 def _create_tables_and_views(con: duckdb.DuckDBPyConnection, schemas: dict[str, pa.Schema]) -> None:
@@ -318,5 +315,4 @@ def _integer_leaves(schema: pa.Schema, columns: frozenset[str]) -> list[str]:
 
 
 def _select(table: str, columns: tuple[str, ...]) -> str:
-    quoted = ", ".join(f'"{column}"' for column in columns)
-    return f'select {quoted} from "{table}"'
+    return f"select {', '.join(map(quote, columns))} from {quote(table)}"
