@@ -41,6 +41,7 @@ DELTA_COLUMNS = frozenset({"vertices"})
 # whole row groups in order: the inserts of the full replica took 1.23-1.42 s of CPU instead of
 # 1.45-1.69 s with the copy, and a build's peak fell by 0.08 to 0.14 GB (bench/ab.py, README Speed).
 DATABASE_THREADS = "1"
+DUCKDB_VECTOR_ROWS = 2048  # a DuckDB row group is a whole number of vectors of this many rows
 # Columns whose values are (nearly) all distinct, in every table that has them (object_id in objects,
 # polygons and two pixel tables): DuckDB's own choice for them, dictionary + FSST, analyses and
 # compresses them in about twice zstd's CPU, into a larger file. Inserting the full replica, one
@@ -76,12 +77,8 @@ class TableWriter:
         # unlimited, DuckDB keeps the rows it was given in memory until the checkpoint, so a build's
         # memory grew with the dataset (1.2 GB at twice the release); limited, it writes as it goes.
         # One thread: see DATABASE_THREADS
-        config = {
-            "memory_limit": settings.duckdb_memory_limit,
-            "threads": DATABASE_THREADS,
-            "storage_compatibility_version": STORAGE_COMPATIBILITY,
-        }
-        self._database = DatabaseThread(out / DATABASE_FILE, config)
+        config = {"memory_limit": settings.duckdb_memory_limit, "threads": DATABASE_THREADS}
+        self._database = DatabaseThread(out / DATABASE_FILE, config, settings.row_group_rows)
         self._declared: dict[str, pa.Schema] = {}  # the tables (and with them the views) made before their rows
 
     def declare(self, schemas: dict[str, pa.Schema]) -> None:
@@ -201,9 +198,9 @@ class DatabaseThread:
     next call.
     """
 
-    def __init__(self, path: Path, config: dict[str, str]):
+    def __init__(self, path: Path, config: dict[str, str], row_group_rows: int):
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="duckdb-writer")
-        self._con = self._thread.submit(duckdb.connect, str(path), config=config).result()
+        self._con = self._thread.submit(open_database, path, config, row_group_rows).result()
         self._queued: Future | None = None
         self._closed = False
 
@@ -239,6 +236,27 @@ class DatabaseThread:
         queued, self._queued = self._queued, None
         if queued is not None:
             queued.result()
+
+
+def open_database(path: Path, config: dict[str, str], row_group_rows: int) -> duckdb.DuckDBPyConnection:
+    """A connection to the new DuckDB file `path`, in STORAGE_COMPATIBILITY's format, whose row groups
+    hold `row_group_rows` (made a whole number of DuckDB's vectors), with `config` for the connection.
+
+    Only ATTACH names a file's row group size, so the connection starts in memory and then uses the
+    file, under the name a plain `duckdb.connect` would give it. Its spill folder is the one DuckDB
+    gives a file (`<file>.tmp`, beside it), not the working directory's `.tmp` of a database in memory.
+    """
+    rows = max(1, -(-row_group_rows // DUCKDB_VECTOR_ROWS)) * DUCKDB_VECTOR_ROWS
+    name = quote(Path(path).stem)
+    con = duckdb.connect(config={"temp_directory": f"{path}.tmp", **config})
+    try:
+        options = f"storage_version '{STORAGE_COMPATIBILITY}', row_group_size {rows}"
+        con.execute(f"attach ? as {name} ({options})", [str(path)])
+        con.execute(f"use {name}")
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 def create_table(con: duckdb.DuckDBPyConnection, name: str, schema: pa.Schema) -> None:

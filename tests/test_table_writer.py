@@ -93,6 +93,38 @@ def test_rows_come_back_in_order_from_both_copies(tmp_path):
     assert writer_threads() == []
 
 
+def test_the_database_file_keeps_the_row_groups_the_writer_inserts(tmp_path):
+    """DuckDB's own row group size is the writer's (row_group_rows, made a whole number of DuckDB's
+    2,048-row vectors), so each insert is whole row groups, written as it comes, and only the last
+    is short. DuckDB's storage info reports them; at DuckDB's default (122,880) all 10,000 rows made one."""
+    import duckdb
+
+    writer = TableWriter(tmp_path / "wh", Settings(row_group_rows=4000))  # DuckDB's: 4,096
+    for start in range(0, 10_000, 1000):
+        writer.append({"t": rows(1000, start)})
+    assert writer.tables({"t": ("a",)})["t"]["a"].to_pylist() == list(range(10_000))
+    writer.abort()  # closes the database, which checkpoints
+    con = duckdb.connect(str(tmp_path / "wh" / "warehouse.duckdb"), read_only=True)
+    try:
+        groups = con.execute(
+            "select row_group_id, sum(count) from pragma_storage_info('t') where column_name = 'a' "
+            "and segment_type != 'VALIDITY' group by all order by all"
+        ).fetchall()
+        assert con.execute("select current_database()").fetchone() == ("warehouse",)
+    finally:
+        con.close()
+    assert [rows for _, rows in groups] == [4096, 4096, 1808]
+
+
+def test_duckdb_spills_beside_its_file_not_into_the_working_directory(tmp_path):
+    writer = TableWriter(tmp_path / "wh", Settings())
+    try:
+        spill = writer._database.run(lambda con: con.execute("select current_setting('temp_directory')").fetchone()[0])
+    finally:
+        writer.abort()
+    assert spill == str(tmp_path / "wh" / "warehouse.duckdb.tmp")
+
+
 def test_declared_tables_and_the_views_exist_before_any_row(tmp_path):
     writer = TableWriter(tmp_path / "wh", Settings())
     writer.declare(schemas.TABLES)
@@ -138,7 +170,7 @@ def test_rows_of_a_declared_table_with_another_schema_are_refused(tmp_path, chan
 
 
 def test_the_database_thread_closes_once_however_often_it_is_closed(tmp_path):
-    database = DatabaseThread(tmp_path / "db.duckdb", {})
+    database = DatabaseThread(tmp_path / "db.duckdb", {}, Settings().row_group_rows)
     database.run_soon(lambda con: con.execute("create table t as select 1 as a"))
     database.close()
     database.close()  # an abort after a failed close closes again: nothing left to do, nothing raised

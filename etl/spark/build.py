@@ -21,7 +21,6 @@ from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -32,7 +31,7 @@ from ..formats import open_source
 from ..layout import DATABASE_FILE, TABLES_DIR
 from ..pixels import PIXEL_TABLES, empty_pixel_tables
 from ..publish import check_out, check_out_outside_source, publish, staging_dir
-from ..table_writer import STORAGE_COMPATIBILITY, create_table
+from ..table_writer import create_table, open_database
 from ..tables import labels_table
 from ..views import create_views
 from ..warehouse import WarehouseError
@@ -133,7 +132,7 @@ def build_on_spark(
         summary.checks = audit_in_spark(spark, expect_published)
         if summary.checks.failures():
             raise SparkAuditError(summary.checks)
-        _write_database(staging)
+        _write_database(staging, settings)
         publish(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -242,10 +241,10 @@ def _tidy(staging: Path) -> None:
             path.unlink()
 
 
-def _write_database(staging: Path) -> None:
+def _write_database(staging: Path, settings: Settings) -> None:
     """warehouse.duckdb from the Parquet files, as the DuckDB build writes it: the same tables (types,
-    compression), then views, in the storage format of the oldest DuckDB the package declares."""
-    con = duckdb.connect(str(staging / DATABASE_FILE), config={"storage_compatibility_version": STORAGE_COMPATIBILITY})
+    compression, row groups), then views, in the storage format of the oldest DuckDB the package declares."""
+    con = open_database(staging / DATABASE_FILE, {}, settings.row_group_rows)
     try:
         for name, schema in schemas.TABLES.items():
             create_table(con, name, schema)
