@@ -66,6 +66,11 @@ def _checkout(rev: str, work: Path) -> Path:
     package = work / "package"
     package.mkdir()
     (package / "cityscapes_warehouse").symlink_to(work / "old" / "etl")
+    # compiled as scripts/setup.sh compiles this checkout's, or with PYTHONDONTWRITEBYTECODE set the
+    # old side alone would compile its modules from source in every process
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(work / "old" / "etl")], check=True, capture_output=True
+    )
     return package
 
 
