@@ -146,6 +146,8 @@ def report(results: dict, views: dict, scaling: dict, pixel_runs: list[dict]) ->
         "|---|---:|",
         f"| build (folder) / parse floor | {build / floor:.2f} |",
         f"| build (zip) / parse floor | {results['build (zip)']['seconds'] / floor:.2f} |",
+        f"| build (folder) / parse floor, each round | {_round_ratios(results, 'build (folder)', 'parse floor')} |",
+        f"| build (zip) / parse floor, each round | {_round_ratios(results, 'build (zip)', 'parse floor')} |",
         f"| naive script / build (folder) | {results['naive script']['seconds'] / build:.2f} |",
         f"| build (folder) / duckdb alone | {build / results['duckdb alone']['seconds']:.2f} |",
         "",
@@ -176,6 +178,14 @@ def report(results: dict, views: dict, scaling: dict, pixel_runs: list[dict]) ->
             for scale, r in scaling.items()
         ]
     return "\n".join(lines) + "\n"
+
+
+def _round_ratios(results: dict, job: str, baseline: str) -> str:
+    """`job` over `baseline` within each round, where both ran minutes apart at most: the machine's
+    drift moves a round's two figures together, and the ratio of the medians can pair a fast run of
+    one with a slow run of the other."""
+    pairs = zip(results[job]["runs"], results[baseline]["runs"], strict=True)
+    return ", ".join(f"{a['seconds'] / b['seconds']:.2f}" for a, b in pairs)
 
 
 if __name__ == "__main__":
