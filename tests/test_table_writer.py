@@ -10,7 +10,7 @@ import pytest
 
 from cityscapes_warehouse import schemas
 from cityscapes_warehouse.config import Settings
-from cityscapes_warehouse.table_writer import DatabaseThread, TableWriter
+from cityscapes_warehouse.table_writer import DUCKDB_VECTOR_ROWS, DatabaseThread, TableWriter
 
 WRITER_THREADS = ("parquet-writer", "duckdb-writer")
 
@@ -114,6 +114,12 @@ def test_the_database_file_keeps_the_row_groups_the_writer_inserts(tmp_path):
     finally:
         con.close()
     assert [rows for _, rows in groups] == [4096, 4096, 1808]
+
+
+def test_by_default_both_copies_have_the_same_row_groups():
+    # DuckDB rounds its row group size up to whole vectors: a default between two would leave every
+    # insert a part of a row group, and the copies would differ in their row groups
+    assert Settings().row_group_rows % DUCKDB_VECTOR_ROWS == 0
 
 
 def test_duckdb_spills_beside_its_file_not_into_the_working_directory(tmp_path):
