@@ -246,17 +246,23 @@ def open_database(path: Path, config: dict[str, str], row_group_rows: int) -> du
     file, under the name a plain `duckdb.connect` would give it. Its spill folder is the one DuckDB
     gives a file (`<file>.tmp`, beside it), not the working directory's `.tmp` of a database in memory.
     """
-    rows = max(1, -(-row_group_rows // DUCKDB_VECTOR_ROWS)) * DUCKDB_VECTOR_ROWS
-    name = quote(Path(path).stem)
     con = duckdb.connect(config={"temp_directory": f"{path}.tmp", **config})
     try:
-        options = f"storage_version '{STORAGE_COMPATIBILITY}', row_group_size {rows}"
-        con.execute(f"attach ? as {name} ({options})", [str(path)])
-        con.execute(f"use {name}")
+        con.execute(attach_new_database(path, row_group_rows))
+        con.execute(f"use {quote(Path(path).stem)}")
     except BaseException:
         con.close()
         raise
     return con
+
+
+def attach_new_database(path: Path, row_group_rows: int) -> str:
+    """The ATTACH statement of open_database. The path is a literal, not a parameter: DuckDB 1.4, the
+    oldest the package declares, takes no parameter there (tests/test_oldest_duckdb.py runs it)."""
+    rows = max(1, -(-row_group_rows // DUCKDB_VECTOR_ROWS)) * DUCKDB_VECTOR_ROWS
+    literal = "'" + str(path).replace("'", "''") + "'"
+    options = f"storage_version '{STORAGE_COMPATIBILITY}', row_group_size {rows}"
+    return f"attach {literal} as {quote(Path(path).stem)} ({options})"
 
 
 def create_table(con: duckdb.DuckDBPyConnection, name: str, schema: pa.Schema) -> None:

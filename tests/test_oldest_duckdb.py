@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import subprocess
 
+from cityscapes_warehouse.checks.runner import quote
 from cityscapes_warehouse.resources import sql_files
+from cityscapes_warehouse.table_writer import attach_new_database
 from cityscapes_warehouse.version import oldest_duckdb
 from conftest import tables_differing_from_parquet
 
@@ -37,3 +39,32 @@ def test_every_view_answers_in_the_oldest_declared_duckdb(tiny_warehouse, oldest
 def test_every_table_reads_back_in_the_oldest_declared_duckdb_as_its_parquet_file(tiny_warehouse, oldest_duckdb_python):
     # every column of every table, those stored with a compression of our choosing (zstd) included
     assert tables_differing_from_parquet(oldest_duckdb_python, tiny_warehouse.path) == {}
+
+
+WRITE_THROUGH_ATTACH = """
+import json, sys
+import duckdb
+con = duckdb.connect()
+con.execute(sys.argv[1])
+con.execute(sys.argv[2])
+con.execute("create table t as select range as a from range(5000)")
+con.execute("checkpoint")
+groups = con.sql(
+    "select sum(count) from pragma_storage_info('t') where segment_type != 'VALIDITY' "
+    "group by row_group_id order by row_group_id"
+).fetchall()
+print(json.dumps({"database": con.sql("select current_database()").fetchone()[0], "rows": [n for n, in groups]}))
+"""
+
+
+def test_the_oldest_declared_duckdb_writes_a_warehouse_as_a_build_opens_it(tmp_path, oldest_duckdb_python):
+    # a build may run on any DuckDB the package declares: the ATTACH that opens its database (a path
+    # with a quote in it) and names its row groups runs in the oldest, row groups of 2,048 rows asked
+    path = tmp_path / "it's a warehouse.duckdb"
+    statements = [attach_new_database(path, 2000), f"use {quote(path.stem)}"]
+    done = subprocess.run(
+        [str(oldest_duckdb_python), "-c", WRITE_THROUGH_ATTACH, *statements], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout) == {"database": "it's a warehouse", "rows": [2048, 2048, 904]}
+    assert path.is_file()
