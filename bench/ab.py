@@ -66,11 +66,10 @@ def _checkout(rev: str, work: Path) -> Path:
     package = work / "package"
     package.mkdir()
     (package / "cityscapes_warehouse").symlink_to(work / "old" / "etl")
-    # compiled as scripts/setup.sh compiles this checkout's, or with PYTHONDONTWRITEBYTECODE set the
-    # old side alone would compile its modules from source in every process
-    subprocess.run(
-        [sys.executable, "-m", "compileall", "-q", str(work / "old" / "etl")], check=True, capture_output=True
-    )
+    # both sides compiled, as scripts/setup.sh compiles a checkout: with PYTHONDONTWRITEBYTECODE set,
+    # a side whose modules are not (or were edited since) compiles them from source in every process
+    for etl in (work / "old" / "etl", CHECKOUT / "etl"):
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(etl)], check=True, capture_output=True)
     return package
 
 

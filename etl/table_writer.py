@@ -243,13 +243,14 @@ def open_database(path: Path, config: dict[str, str], row_group_rows: int) -> du
     hold `row_group_rows` (made a whole number of DuckDB's vectors), with `config` for the connection.
 
     Only ATTACH names a file's row group size, so the connection starts in memory and then uses the
-    file, under the name a plain `duckdb.connect` would give it. Its spill folder is the one DuckDB
-    gives a file (`<file>.tmp`, beside it), not the working directory's `.tmp` of a database in memory.
+    file, named after its stem (`warehouse`, as `duckdb.connect` names warehouse.duckdb; a stem DuckDB
+    reserves, such as `main`, would be refused). Its spill folder is the one DuckDB gives a file
+    (`<file>.tmp`, beside it), not the working directory's `.tmp` of a database in memory.
     """
     con = duckdb.connect(config={"temp_directory": f"{path}.tmp", **config})
     try:
         con.execute(attach_new_database(path, row_group_rows))
-        con.execute(f"use {quote(Path(path).stem)}")
+        con.execute(f"use {quote(path.stem)}")
     except BaseException:
         con.close()
         raise
@@ -259,10 +260,10 @@ def open_database(path: Path, config: dict[str, str], row_group_rows: int) -> du
 def attach_new_database(path: Path, row_group_rows: int) -> str:
     """The ATTACH statement of open_database. The path is a literal, not a parameter: DuckDB 1.4, the
     oldest the package declares, takes no parameter there (tests/test_oldest_duckdb.py runs it)."""
-    rows = max(1, -(-row_group_rows // DUCKDB_VECTOR_ROWS)) * DUCKDB_VECTOR_ROWS
+    rows = -(-row_group_rows // DUCKDB_VECTOR_ROWS) * DUCKDB_VECTOR_ROWS
     literal = "'" + str(path).replace("'", "''") + "'"
     options = f"storage_version '{STORAGE_COMPATIBILITY}', row_group_size {rows}"
-    return f"attach {literal} as {quote(Path(path).stem)} ({options})"
+    return f"attach {literal} as {quote(path.stem)} ({options})"
 
 
 def create_table(con: duckdb.DuckDBPyConnection, name: str, schema: pa.Schema) -> None:

@@ -23,7 +23,7 @@ fi
 # does an installed wheel's; where PYTHONDONTWRITEBYTECODE is set, every process then compiled them
 # from source: 0.06 s of a build's every worker and 0.1 s of every command's start. Compiled here at
 # each set-up (only what changed); Python ignores a compiled file older than its source.
-.venv/bin/python -m compileall -q etl >/dev/null
+.venv/bin/python -m compileall -q etl || { echo "setup: the package's modules did not compile (above)" >&2; exit 1; }
 
 if [ "${1:-}" = "--test" ] && [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "setup: installing Debian's chromium for the report's browser test" >&2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -75,6 +76,27 @@ def test_spark_builds_database_has_the_duckdb_builds_columns_and_opens_in_oldest
     )
     assert rows(spark_wh, objects) == rows(duck, objects)
     assert tables_differing_from_parquet(oldest_duckdb_python, spark_wh.path) == {}
+
+
+def test_the_spark_builds_database_is_written_under_a_path_with_a_quote_and_glob_characters(tiny_warehouse, tmp_path):
+    """The Spark build's last step, warehouse.duckdb from the Parquet files (no Spark needed): a quote
+    or a glob character in the output's path broke the statement reading them, after the whole job."""
+    import duckdb
+
+    from cityscapes_warehouse.config import Settings
+    from cityscapes_warehouse.spark.build import _write_database
+
+    staging = tmp_path / "it's [a] warehouse*"
+    shutil.copytree(tiny_warehouse.path / "tables", staging / "tables")
+    _write_database(staging, Settings())
+    written = duckdb.connect(str(staging / "warehouse.duckdb"), read_only=True)
+    try:
+        for table in TABLES:
+            expected = rows(tiny_warehouse, f'select * from "{table}"')
+            assert sorted(written.execute(f'select * from "{table}"').fetchall(), key=repr) == expected, table
+        assert written.execute("select count(*) from objects").fetchone()[0] > 0
+    finally:
+        written.close()
 
 
 def test_spark_build_compared_every_image_with_its_label_pngs(builds):

@@ -26,9 +26,10 @@ import pyarrow.parquet as pq
 
 from .. import reasons, schemas
 from ..build import STRICT_EXAMPLES, BuildSummary, StrictError, _build_info
+from ..checks.runner import quote
 from ..config import Settings
 from ..formats import open_source
-from ..layout import DATABASE_FILE, TABLES_DIR
+from ..layout import DATABASE_FILE, TABLES_DIR, table_files
 from ..pixels import PIXEL_TABLES, empty_pixel_tables
 from ..publish import check_out, check_out_outside_source, publish, staging_dir
 from ..table_writer import create_table, open_database
@@ -248,8 +249,10 @@ def _write_database(staging: Path, settings: Settings) -> None:
     try:
         for name, schema in schemas.TABLES.items():
             create_table(con, name, schema)
-            files = str(staging / TABLES_DIR / name / "*.parquet")
-            con.execute(f"insert into \"{name}\" by name select * from read_parquet('{files}')")
+            # the files as a parameter, not spelled into the SQL: a quote or a glob character in the
+            # output's path broke the statement, at the very end of a Spark build
+            files = [str(path) for path in table_files(staging, name)]
+            con.execute(f"insert into {quote(name)} by name select * from read_parquet(?)", [files])
         create_views(con)
         con.execute("checkpoint")
     finally:
