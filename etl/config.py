@@ -58,16 +58,16 @@ class Settings:
     dictionary_columns: the columns worth dictionary-encoding (few distinct values). Trying it on
     every column, Parquet's default, costs time on unique ids, WKB and vertices for nothing.
     row_group_rows: rows per Parquet row group and per DuckDB insert, and the DuckDB file's own row
-    group size, so each insert writes whole row groups as the batches come. DuckDB's is a whole number
-    of its 2,048-row vectors (a size between two is rounded up: the same rows, but its row groups
-    then differ from Parquet's). What is left when the last batch is in (the row group still buffered, and
-    the one DuckDB is inserting) is written after the workers, on one core for DuckDB: a build of
-    the replica closed its writer in 0.46-0.58 s with DuckDB's default of 122,880 rows, in 0.10-0.15 s
-    with 40,960 (its 287,540 objects leave 820 rows for the last row group; with 32,768, 25,396 rows,
-    0.30-0.41 s). On 2 cores a whole build is no faster for it (bench/ab.py, two runs of eight pairs:
-    4.34 -> 4.38 s and 3.89 -> 3.85 s; the work moves onto cores the workers used, 2-3 % more CPU), but
-    its peak is 30-45 MB lower, the tail shorter where more cores wait on it, and readers get more
-    row groups to share out. The files are 3 % larger.
+    group size, so each insert writes whole row groups as the batches come. DuckDB's is a whole
+    number of its 2,048-row vectors (a size between two is rounded up: the same rows, but its row
+    groups then differ from Parquet's). What is left when the last batch is in (the row group still
+    buffered, and the one DuckDB is inserting) is written after the workers, on one core for DuckDB:
+    a build of the replica closed its writer in 0.46-0.58 s with DuckDB's default of 122,880 rows,
+    in 0.10-0.15 s with 40,960 (its 287,540 objects leave 820 rows for the last row group; with
+    32,768, 25,396 rows, 0.30-0.41 s). On 2 cores a whole build is no faster for it (bench/ab.py, two
+    runs of eight pairs: 4.34 -> 4.38 s and 3.89 -> 3.85 s; the work moves onto cores the workers
+    used, 2-3 % more CPU), but its peak is 30-45 MB lower, the tail shorter where more cores wait on
+    it, and readers get more row groups to share out. The files are 3 % larger.
     duckdb_memory_limit: what DuckDB may hold while a build writes its copies of the tables; it
     keeps the build's memory flat as the dataset grows. 128 MB took 90 MB off the peak of a build
     of twice the release (256 MB: 1,048 and 1,079 MB; 128 MB: 953 and 992 MB) at no measured cost

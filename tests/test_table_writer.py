@@ -113,7 +113,7 @@ def test_the_database_file_keeps_the_row_groups_the_writer_inserts(tmp_path):
         assert con.execute("select current_database()").fetchone() == ("warehouse",)
     finally:
         con.close()
-    assert [rows for _, rows in groups] == [4096, 4096, 1808]
+    assert [count for _, count in groups] == [4096, 4096, 1808]
 
 
 def test_by_default_both_copies_have_the_same_row_groups():
