@@ -38,6 +38,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="csw-ab-") as work:
         old_package = _checkout(args.rev, Path(work))
         try:
+            _compile(old_package / "cityscapes_warehouse", CHECKOUT / "etl")
             sides = {"old": {**os.environ, "PYTHONPATH": str(old_package)}, "new": dict(os.environ)}
             for side, env in sides.items():
                 print(f"{side}: {_imported_from(env)}")
@@ -66,11 +67,15 @@ def _checkout(rev: str, work: Path) -> Path:
     package = work / "package"
     package.mkdir()
     (package / "cityscapes_warehouse").symlink_to(work / "old" / "etl")
-    # both sides compiled, as scripts/setup.sh compiles a checkout: with PYTHONDONTWRITEBYTECODE set,
-    # a side whose modules are not (or were edited since) compiles them from source in every process
-    for etl in (work / "old" / "etl", CHECKOUT / "etl"):
-        subprocess.run([sys.executable, "-m", "compileall", "-q", str(etl)], check=True, capture_output=True)
     return package
+
+
+def _compile(*packages: Path) -> None:
+    """Each package's modules compiled, as scripts/setup.sh compiles a checkout: with
+    PYTHONDONTWRITEBYTECODE set, a side whose modules are not (or were edited since) compiles them
+    from source in every process."""
+    for package in packages:
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(package)], check=True, capture_output=True)
 
 
 def _imported_from(env: dict[str, str]) -> str:

@@ -249,21 +249,22 @@ def open_database(path: Path, config: dict[str, str], row_group_rows: int) -> du
     """
     con = duckdb.connect(config={"temp_directory": f"{path}.tmp", **config})
     try:
-        con.execute(attach_new_database(path, row_group_rows))
-        con.execute(f"use {quote(path.stem)}")
+        for statement in database_opening(path, row_group_rows):
+            con.execute(statement)
     except BaseException:
         con.close()
         raise
     return con
 
 
-def attach_new_database(path: Path, row_group_rows: int) -> str:
-    """The ATTACH statement of open_database. The path is a literal, not a parameter: DuckDB 1.4, the
-    oldest the package declares, takes no parameter there (tests/test_oldest_duckdb.py runs it)."""
+def database_opening(path: Path, row_group_rows: int) -> list[str]:
+    """The statements of open_database: ATTACH, then USE. The path is a literal, not a parameter:
+    DuckDB 1.4, the oldest the package declares, takes no parameter there (tests/test_oldest_duckdb.py
+    runs them)."""
     rows = -(-row_group_rows // DUCKDB_VECTOR_ROWS) * DUCKDB_VECTOR_ROWS
     literal = "'" + str(path).replace("'", "''") + "'"
     options = f"storage_version '{STORAGE_COMPATIBILITY}', row_group_size {rows}"
-    return f"attach {literal} as {quote(path.stem)} ({options})"
+    return [f"attach {literal} as {quote(path.stem)} ({options})", f"use {quote(path.stem)}"]
 
 
 def create_table(con: duckdb.DuckDBPyConnection, name: str, schema: pa.Schema) -> None:

@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 import subprocess
 
-from cityscapes_warehouse.checks.runner import quote
 from cityscapes_warehouse.resources import sql_files
-from cityscapes_warehouse.table_writer import attach_new_database
+from cityscapes_warehouse.table_writer import database_opening
 from cityscapes_warehouse.version import oldest_duckdb
 from conftest import tables_differing_from_parquet
 
@@ -45,8 +44,8 @@ WRITE_THROUGH_ATTACH = """
 import json, sys
 import duckdb
 con = duckdb.connect()
-con.execute(sys.argv[1])
-con.execute(sys.argv[2])
+for statement in sys.argv[1:]:
+    con.execute(statement)
 con.execute("create table t as select range as a from range(5000)")
 con.execute("checkpoint")
 groups = con.sql(
@@ -58,10 +57,10 @@ print(json.dumps({"database": con.sql("select current_database()").fetchone()[0]
 
 
 def test_the_oldest_declared_duckdb_writes_a_warehouse_as_a_build_opens_it(tmp_path, oldest_duckdb_python):
-    # a build may run on any DuckDB the package declares: the ATTACH that opens its database (a path
-    # with a quote in it) and names its row groups runs in the oldest, row groups of 2,048 rows asked
+    # a build may run on any DuckDB the package declares: the statements that open its database (a
+    # path with a quote in it) and name its row groups run in the oldest, row groups of 2,048 rows asked
     path = tmp_path / "it's a warehouse.duckdb"
-    statements = [attach_new_database(path, 2000), f"use {quote(path.stem)}"]
+    statements = database_opening(path, 2000)
     done = subprocess.run(
         [str(oldest_duckdb_python), "-c", WRITE_THROUGH_ATTACH, *statements], capture_output=True, text=True
     )
