@@ -97,3 +97,4 @@ def _build_table() -> dict[str, Label]:
 
 
 LABELS: dict[str, Label] = _build_table()
+LABEL_NAMES = frozenset(LABELS)  # for checking many labels at once (set.issuperset)

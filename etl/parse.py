@@ -415,7 +415,7 @@ def integer_pairs(polygons: list[list], n_vertices: int) -> np.ndarray | None:
         return None
     try:
         text = orjson.dumps(polygons)
-        skeleton = _pairs_skeleton(list(map(len, polygons)))
+        skeleton = pairs_skeleton(list(map(len, polygons)))
     except TypeError:  # a ring without a length, or an integer beyond 64 bits (orjson's error is a TypeError)
         return None
     if text.translate(None, SIGNED_DIGITS) != skeleton:
@@ -426,7 +426,7 @@ def integer_pairs(polygons: list[list], n_vertices: int) -> np.ndarray | None:
     return values.astype(np.int32).reshape(-1, 2)
 
 
-def _pairs_skeleton(ring_lengths: list[int]) -> bytes:
+def pairs_skeleton(ring_lengths: list[int]) -> bytes:
     """orjson's text of rings of [x, y] pairs with these lengths, without its digits and minus signs."""
     rings = (b"[" + b"[,]," * (length - 1) + b"[,]]" if length else b"[]" for length in ring_lengths)
     return b"[" + b",".join(rings) + b"]"

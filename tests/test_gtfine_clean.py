@@ -1,0 +1,186 @@
+"""simdjson's path for clean gtFine files gives exactly what the exact (orjson) path gives, or nothing."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_hostile_input import CASES, place
+from test_parse_fast_path import CLEAN, NEARLY_CLEAN, NEARLY_CLEAN_OBJECTS, TRIANGLE, clean_object, records
+
+from cityscapes_warehouse.parse import MAX_IMAGE_SIDE, MAX_OBJECTS_PER_FILE, ParsedFile
+from cityscapes_warehouse.sources import SourceFile, gtfine
+from cityscapes_warehouse.sources.gtfine_clean import read_clean
+
+NAME = "ulm_000001_000019_gtFine_polygons.json"
+
+
+def gtfine_bytes(objects: list, indent: int | None = 4, **fields) -> bytes:
+    """A polygon file as the release spells it (indent 4, ", " between items), or compact."""
+    doc = {"imgHeight": 1024, "imgWidth": 2048, "objects": objects, **fields}
+    separators = (", ", ": ") if indent else (",", ":")
+    return json.dumps(doc, indent=indent, separators=separators).encode()
+
+
+def source_file(data: bytes, path: str = f"gtFine/train/ulm/{NAME}") -> SourceFile:
+    _, split, city, name = path.split("/")
+    return SourceFile(path, split, city, name, data)
+
+
+def exact(src: SourceFile, monkeypatch) -> ParsedFile:
+    """The file through the exact path alone (orjson, the duplicate-key check, the checks per object)."""
+    with monkeypatch.context() as patched:
+        patched.setattr(gtfine, "read_clean", lambda data: None)
+        return gtfine.parse_gtfine(src)
+
+
+def both_paths(data: bytes, monkeypatch, path: str = f"gtFine/train/ulm/{NAME}") -> tuple[ParsedFile, ParsedFile]:
+    src = source_file(data, path)
+    return gtfine.parse_gtfine(src), exact(src, monkeypatch)
+
+
+def everything(parsed: ParsedFile) -> tuple:
+    return (parsed.source_path, parsed.image, parsed.objects_read, *records(parsed))
+
+
+@pytest.mark.parametrize("objects", CLEAN.values(), ids=CLEAN.keys())
+@pytest.mark.parametrize("indent", [4, None], ids=["as released", "compact"])
+def test_a_clean_file_is_read_by_simdjson_with_the_exact_paths_records(objects, indent, monkeypatch):
+    data = gtfine_bytes(objects, indent)
+    assert read_clean(data) is not None
+    fast, slow = both_paths(data, monkeypatch)
+    assert everything(fast) == everything(slow)
+
+
+def test_the_labelling_tools_keys_keep_a_file_clean(monkeypatch):
+    tool = {"date": "12-Feb-2015 12:15:37", "deleted": 0, "id": 3, "user": "someone", "verified": 1}
+    data = gtfine_bytes([{"label": "car", "polygon": TRIANGLE, **tool}, {"label": "road", "polygon": TRIANGLE}])
+    assert read_clean(data) is not None
+    fast, slow = both_paths(data, monkeypatch)
+    assert everything(fast) == everything(slow)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(clean_object, min_size=1, max_size=20), st.sampled_from([4, None]))
+def test_any_clean_file_gives_the_same_records_on_both_paths(objects, indent):
+    data = gtfine_bytes(objects, indent)
+    assert read_clean(data) is not None
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        fast, slow = both_paths(data, monkeypatch)
+    assert everything(fast) == everything(slow)
+
+
+@pytest.mark.parametrize("polygon", NEARLY_CLEAN.values(), ids=NEARLY_CLEAN.keys())
+def test_a_vertex_that_is_not_an_integer_pair_in_range_leaves_the_file_to_the_exact_path(polygon, monkeypatch):
+    data = gtfine_bytes([{"label": "road", "polygon": TRIANGLE}, {"label": "car", "polygon": polygon}])
+    assert read_clean(data) is None
+    fast, slow = both_paths(data, monkeypatch)
+    assert slow.rejects
+    assert everything(fast) == everything(slow)
+
+
+@pytest.mark.parametrize("obj", NEARLY_CLEAN_OBJECTS.values(), ids=NEARLY_CLEAN_OBJECTS.keys())
+def test_an_object_that_would_be_rejected_leaves_the_file_to_the_exact_path(obj, monkeypatch):
+    data = gtfine_bytes([{"label": "road", "polygon": TRIANGLE}, obj])
+    assert read_clean(data) is None
+    fast, slow = both_paths(data, monkeypatch)
+    assert slow.rejects
+    assert everything(fast) == everything(slow)
+
+
+DOCUMENTS = {
+    # simdjson keeps a duplicated key's first value, orjson its last: only the exact path decides
+    "duplicated top-level key": b'{"imgHeight": 1024, "imgWidth": 9, "imgWidth": 2048, "objects": [OBJ]}',
+    "duplicated key in an object": b'{"imgHeight": 1024, "imgWidth": 2048, "objects": [{"label": "car", '
+    b'"label": "road", "polygon": [[0, 0], [5, 0], [0, 5]]}]}',
+    "duplicated key deeper": b'{"imgHeight": 1024, "imgWidth": 2048, "note": {"a": 1, "a": 2}, "objects": [OBJ]}',
+    "duplicated key in an object's value": b'{"imgHeight": 1024, "imgWidth": 2048, "objects": [{"label": "car", '
+    b'"polygon": [[0, 0], [5, 0], [0, 5]], "tool": {"a": 1, "a": 2}}]}',
+    "an escape": b'{"imgHeight": 1024, "imgWidth": 2048, "objects": [{"label": "c\\u0061r", '
+    b'"polygon": [[0, 0], [5, 0], [0, 5]]}]}',
+    "not UTF-8": b'{"imgHeight": 1024, "imgWidth": 2048, "objects": [OBJ], "user": "\xff"}',
+    "malformed": b'{"imgHeight": 1024, "imgWidth": 2048, "objects": [OBJ]',
+    "trailing text": b'{"imgHeight": 1024, "imgWidth": 2048, "objects": [OBJ]} x',
+    "NaN": b'{"imgHeight": 1024, "imgWidth": NaN, "objects": [OBJ]}',
+    "a list at the top": b"[OBJ]",
+    "no objects": b'{"imgHeight": 1024, "imgWidth": 2048, "objects": []}',
+    "objects not a list": b'{"imgHeight": 1024, "imgWidth": 2048, "objects": {"a": OBJ}}',
+    "side of 0": b'{"imgHeight": 0, "imgWidth": 2048, "objects": [OBJ]}',
+    "side too large": b'{"imgHeight": 1024, "imgWidth": %d, "objects": [OBJ]}' % (MAX_IMAGE_SIDE + 1),
+    "side a float": b'{"imgHeight": 1024.0, "imgWidth": 2048, "objects": [OBJ]}',
+    "side a boolean": b'{"imgHeight": true, "imgWidth": 2048, "objects": [OBJ]}',
+    "side beyond 64 bits": b'{"imgHeight": 123456789012345678901234, "imgWidth": 2048, "objects": [OBJ]}',
+    "too many objects": b'{"imgHeight": 1024, "imgWidth": 2048, "objects": [%s]}'
+    % b",".join([b"OBJ"] * (MAX_OBJECTS_PER_FILE + 1)),
+    "nested too deep": b'{"imgHeight": 1024, "imgWidth": 2048, "objects": [OBJ], "x": '
+    + b"[" * 5000
+    + b"]" * 5000
+    + b"}",
+    "a list of empty lists": b'{"imgHeight":1024,"imgWidth":2048,"objects":[{"label":"road","polygon":['
+    + b",".join([b"[]"] * 1_400_000)
+    + b"]}]}",
+}
+OBJ = b'{"label": "car", "polygon": [[0, 0], [5, 0], [0, 5]]}'
+
+
+@pytest.mark.parametrize("text", DOCUMENTS.values(), ids=DOCUMENTS.keys())
+def test_a_file_that_is_not_clean_is_left_to_the_exact_path(text, monkeypatch):
+    data = text.replace(b"OBJ", OBJ)
+    assert read_clean(data) is None
+    fast, slow = both_paths(data, monkeypatch)
+    assert everything(fast) == everything(slow)
+
+
+def test_a_byte_order_mark_is_read_as_the_exact_path_reads_it(monkeypatch):
+    """simdjson skips it; orjson refuses it, and the standard library, which the exact path then
+    asks, skips it too."""
+    data = b"\xef\xbb\xbf" + gtfine_bytes([{"label": "car", "polygon": TRIANGLE}])
+    fast, slow = both_paths(data, monkeypatch)
+    assert slow.labels == ["car"]
+    assert everything(fast) == everything(slow)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_every_hostile_case_gives_the_exact_paths_records(name, monkeypatch):
+    rel, data, _, _ = CASES[name]
+    fast, slow = both_paths(data, monkeypatch, place(rel))
+    assert everything(fast) == everything(slow)
+
+
+def test_a_file_after_one_that_was_refused_midway_is_read_again():
+    """The parser refuses a new file while an object of the last one lives: a refusal half-way
+    through a file must leave none alive, or every file after it would leave the fast path."""
+    raising = {
+        "a coordinate beyond 64 bits, which simdjson's buffer refuses": {
+            "label": "car",
+            "polygon": [[2**63, 0], *TRIANGLE],
+        },
+        "no polygon among two keys, which the lookup refuses": {"label": "car", "points": TRIANGLE},
+    }
+    clean = gtfine_bytes([{"label": "road", "polygon": TRIANGLE}])
+    for obj in raising.values():
+        assert read_clean(gtfine_bytes([{"label": "road", "polygon": TRIANGLE}, obj])) is None
+        assert read_clean(clean) is not None
+
+
+def test_a_duplicate_image_is_left_to_the_exact_path_which_rejects_it(monkeypatch):
+    src = source_file(gtfine_bytes([{"label": "road", "polygon": TRIANGLE}]))
+    parsed = gtfine.parse_gtfine(src, duplicate_of="gtFine/val/ulm/" + NAME)
+    assert parsed.image is None
+    assert [r["reason"] for r in parsed.rejects] == ["duplicate_image"]
+
+
+def test_the_replicas_files_take_the_fast_path_with_the_exact_records(small_replica: Path, monkeypatch):
+    files = sorted(small_replica.glob("gtFine/*/*/*_gtFine_polygons.json"))
+    taken = 0
+    for path in files:
+        src = source_file(path.read_bytes(), path.relative_to(small_replica).as_posix())
+        taken += read_clean(src.data) is not None
+        assert everything(gtfine.parse_gtfine(src)) == everything(exact(replace(src), monkeypatch)), path.name
+    # the replica puts a broken object into some files, which the exact path reads; the rest is clean
+    assert len(files) >= 90
+    assert taken >= 0.9 * len(files)
