@@ -54,9 +54,8 @@ def measure(
     y = xy[:, 1].astype(np.float64)
 
     # the next vertex of each vertex within its ring, wrapping the last back to the first
-    nxt = np.arange(len(xy)) + 1
-    nxt[ring_starts + ring_lengths - 1] = ring_starts
-    x_next, y_next = x[nxt], y[nxt]
+    ring_ends = ring_starts + ring_lengths - 1
+    x_next, y_next = _next_in_ring(x, ring_starts, ring_ends), _next_in_ring(y, ring_starts, ring_ends)
 
     cross = x * y_next - x_next * y  # twice the signed area each edge spans with the origin
     ring_area2 = np.add.reduceat(cross, ring_starts)  # twice each ring's signed area (shoelace)
@@ -70,18 +69,19 @@ def measure(
     perimeter = np.add.reduceat(ring_length, object_ring_starts)
 
     # bounding box over the exterior ring's vertices
-    x_min = np.minimum.reduceat(xy[:, 0], ring_starts)[exterior]
-    x_max = np.maximum.reduceat(xy[:, 0], ring_starts)[exterior]
-    y_min = np.minimum.reduceat(xy[:, 1], ring_starts)[exterior]
-    y_max = np.maximum.reduceat(xy[:, 1], ring_starts)[exterior]
+    ring_x_min, ring_x_max = np.minimum.reduceat(xy[:, 0], ring_starts), np.maximum.reduceat(xy[:, 0], ring_starts)
+    ring_y_min, ring_y_max = np.minimum.reduceat(xy[:, 1], ring_starts), np.maximum.reduceat(xy[:, 1], ring_starts)
+    x_min, x_max, y_min, y_max = ring_x_min[exterior], ring_x_max[exterior], ring_y_min[exterior], ring_y_max[exterior]
 
-    # any vertex of any ring outside [0, width-1] x [0, height-1]
+    # any vertex of any ring outside [0, width-1] x [0, height-1]: the bounds of all its rings are
+    # (per ring, then per object, rather than each vertex against its image's size)
+    out_of_bounds = (
+        (np.minimum.reduceat(ring_x_min, object_ring_starts) < 0)
+        | (np.maximum.reduceat(ring_x_max, object_ring_starts) > width - 1)
+        | (np.minimum.reduceat(ring_y_min, object_ring_starts) < 0)
+        | (np.maximum.reduceat(ring_y_max, object_ring_starts) > height - 1)
+    )
     vertices_per_object = np.add.reduceat(ring_lengths, object_ring_starts)
-    w = np.repeat(width, vertices_per_object)
-    h = np.repeat(height, vertices_per_object)
-    outside = ((xy[:, 0] < 0) | (xy[:, 0] > w - 1) | (xy[:, 1] < 0) | (xy[:, 1] > h - 1)).astype(np.int8)
-    vertex_starts = starts(vertices_per_object)
-    out_of_bounds = np.maximum.reduceat(outside, vertex_starts) > 0
 
     reach = np.abs(np.stack([x_min, x_max, y_min, y_max]).astype(np.int64)).max(axis=0)  # int64: abs(-2**31)
     centroid_x, centroid_y, exact = exact_centroids(
