@@ -26,6 +26,7 @@ from cityscapes_warehouse.geometry import (
     polygons,
     polygons_wkb,
     star_shaped,
+    starts,
 )
 from cityscapes_warehouse.sources import open_source
 
@@ -299,3 +300,32 @@ def test_perimeters_are_geos_on_corner_cases_random_polygons_and_the_replica(rep
     assert_perimeters_are_geos(*arrays(random_objects(seed=4, count=5000)))
     assert_perimeters_are_geos(*replica_arrays)
     assert_perimeters_are_geos(*arrays([[[[0, 0], [2**30, 1], [1, 2**30]]], [[[-(2**30), 0], [2**30, 0], [0, 3]]]]))
+
+
+def assert_out_of_bounds_is_any_vertex_outside(xy, ring_lengths, rings_per_object, side: int) -> None:
+    """out_of_bounds against its definition, vertex by vertex: some vertex of some ring (holes too)
+    lies outside [0, width - 1] x [0, height - 1]; here width = side and height = side // 2."""
+    width, height = np.full(len(rings_per_object), side), np.full(len(rings_per_object), side // 2)
+    ours = measure(xy, ring_lengths, rings_per_object, width, height)["out_of_bounds"]
+    vertices = np.add.reduceat(ring_lengths, starts(rings_per_object))
+    objects = np.split(xy, np.cumsum(vertices)[:-1])
+    expected = [
+        bool(((v[:, 0] < 0) | (v[:, 0] > side - 1) | (v[:, 1] < 0) | (v[:, 1] > side // 2 - 1)).any()) for v in objects
+    ]
+    assert ours.tolist() == expected
+    assert 0 < sum(expected) < len(expected)  # both kinds, or the comparison proves little
+
+
+def test_out_of_bounds_is_any_vertex_outside_the_image_holes_included():
+    hole_beyond_the_right_edge = [[[0, 0], [8, 0], [8, 4], [0, 4]], [[2, 1], [12, 1], [2, 3]]]
+    on_the_last_pixels = [[[0, 0], [9, 0], [9, 4]]]  # 10 x 5 image: x up to 9, y up to 4
+    one_past = [[[0, 0], [10, 0], [9, 4]]]
+    below_zero = [[[0, -1], [5, 0], [5, 4]]]
+    assert_out_of_bounds_is_any_vertex_outside(
+        *arrays([hole_beyond_the_right_edge, on_the_last_pixels, one_past, below_zero]), side=10
+    )
+    assert_out_of_bounds_is_any_vertex_outside(*arrays(random_objects(seed=5, count=5000)), side=40)
+
+
+def test_out_of_bounds_is_any_vertex_outside_on_the_replica(replica_arrays):
+    assert_out_of_bounds_is_any_vertex_outside(*replica_arrays, side=2048)
