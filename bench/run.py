@@ -96,6 +96,7 @@ def main() -> int:
     print(f"SYNTHETIC replica, full scale: {folder}\nmachine: {machine()}", flush=True)
     contenders = {
         "parse floor": ("parse_floor", folder),
+        "parse floor, simdjson": ("simdjson_floor", folder),
         "naive script": ("naive", folder, work / "naive.parquet"),
         "duckdb alone": ("duckdb_alone", folder),
         "build (folder)": ("build", folder, work / "wh"),
@@ -132,7 +133,7 @@ def report(results: dict, views: dict, scaling: dict, pixel_runs: list[dict]) ->
         "",
         f"Run {datetime.now(UTC):%Y-%m-%d} with cityscapes-warehouse {__version__} on {machine()}.",
         "Command: `.venv/bin/python bench/run.py`. Median wall time of separate processes, warm file cache;",
-        "the floor, the naive script, DuckDB alone and both builds run in turn, one of each per round, so",
+        "the floors, the naive script, DuckDB alone and both builds run in turn, one of each per round, so",
         "that they share the drift of the machine's speed. Peak RSS is the largest sum of the resident",
         "memory of the job and all its worker processes at one moment (sampled every 50 ms).",
         "",
@@ -150,6 +151,7 @@ def report(results: dict, views: dict, scaling: dict, pixel_runs: list[dict]) ->
         f"| build (zip) / parse floor, each round | {_round_ratios(results, 'build (zip)', 'parse floor')} |",
         f"| naive script / build (folder) | {results['naive script']['seconds'] / build:.2f} |",
         f"| build (folder) / duckdb alone | {build / results['duckdb alone']['seconds']:.2f} |",
+        f"| build (folder) / parse floor with simdjson | {build / results['parse floor, simdjson']['seconds']:.2f} |",
         "",
         "| pixel stage (both rasterisations) | value |",
         "|---|---:|",

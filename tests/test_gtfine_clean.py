@@ -106,6 +106,10 @@ DOCUMENTS = {
     "malformed": b'{"imgHeight": 1024, "imgWidth": 2048, "objects": [OBJ]',
     "trailing text": b'{"imgHeight": 1024, "imgWidth": 2048, "objects": [OBJ]} x',
     "NaN": b'{"imgHeight": 1024, "imgWidth": NaN, "objects": [OBJ]}',
+    # what the standard library reads (the exact path's second reader) and simdjson refuses
+    "Infinity": b'{"imgHeight": 1024, "imgWidth": Infinity, "objects": [OBJ]}',
+    "a number beyond float64": b'{"imgHeight": 1024, "imgWidth": 2048, "objects": [OBJ], "id": 1e400}',
+    "a control character in a string": b'{"imgHeight": 1024, "imgWidth": 2048, "objects": [OBJ], "user": "a\tb"}',
     "a list at the top": b"[OBJ]",
     "no objects": b'{"imgHeight": 1024, "imgWidth": 2048, "objects": []}',
     "objects not a list": b'{"imgHeight": 1024, "imgWidth": 2048, "objects": {"a": OBJ}}',
