@@ -428,8 +428,21 @@ def integer_pairs(polygons: list[list], n_vertices: int) -> np.ndarray | None:
 
 def pairs_skeleton(ring_lengths: list[int]) -> bytes:
     """orjson's text of rings of [x, y] pairs with these lengths, without its digits and minus signs."""
-    rings = (b"[" + b"[,]," * (length - 1) + b"[,]]" if length else b"[]" for length in ring_lengths)
+    if max(ring_lengths, default=0) <= SHORT_RING_VERTICES:
+        rings = [_SHORT_RING_SKELETONS[length] for length in ring_lengths]
+    else:
+        rings = list(map(_ring_skeleton, ring_lengths))
     return b"[" + b",".join(rings) + b"]"
+
+
+def _ring_skeleton(length: int) -> bytes:
+    return b"[" + b"[,]," * (length - 1) + b"[,]]" if length else b"[]"
+
+
+# Rings of up to this many vertices have their skeletons made once (0.5 MB in all): joining made
+# ones took a quarter of the time of making each (0.012 against 0.054 s for 300,000 rings)
+SHORT_RING_VERTICES = 512
+_SHORT_RING_SKELETONS = [_ring_skeleton(length) for length in range(SHORT_RING_VERTICES + 1)]
 
 
 def _accept_one_by_one(out: ParsedFile, objects: list, fmt: ObjectFormat, classes: frozenset[str] | None) -> None:

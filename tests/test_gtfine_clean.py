@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from test_hostile_input import CASES, place
 from test_parse_fast_path import CLEAN, NEARLY_CLEAN, NEARLY_CLEAN_OBJECTS, TRIANGLE, clean_object, records
 
-from cityscapes_warehouse.parse import MAX_IMAGE_SIDE, MAX_OBJECTS_PER_FILE, ParsedFile
+from cityscapes_warehouse.parse import MAX_IMAGE_SIDE, MAX_OBJECTS_PER_FILE, SHORT_RING_VERTICES, ParsedFile
 from cityscapes_warehouse.sources import SourceFile, gtfine
 from cityscapes_warehouse.sources.gtfine_clean import read_clean
 
@@ -53,6 +53,15 @@ def test_a_clean_file_is_read_by_simdjson_with_the_exact_paths_records(objects, 
     data = gtfine_bytes(objects, indent)
     assert read_clean(data) is not None
     fast, slow = both_paths(data, monkeypatch)
+    assert everything(fast) == everything(slow)
+
+
+def test_a_ring_longer_than_the_skeletons_made_once_is_read_alike(monkeypatch):
+    long_ring = [[x, 0] for x in range(SHORT_RING_VERTICES + 7)] + [[0, 5]]
+    data = gtfine_bytes([{"label": "road", "polygon": long_ring}, {"label": "car", "polygon": TRIANGLE}])
+    assert read_clean(data) is not None
+    fast, slow = both_paths(data, monkeypatch)
+    assert slow.ring_lengths == [SHORT_RING_VERTICES + 8, 3]
     assert everything(fast) == everything(slow)
 
 
