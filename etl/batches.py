@@ -25,7 +25,7 @@ from .parse import ParsedFile
 from .sources import Source, SourceFile
 from .tables import TableBuilder, merge
 from .user_error import WarehouseError
-from .workers import no_cycle_collection, worker_pool
+from .workers import keep_freed_memory, no_cycle_collection, worker_pool
 
 # Bytes read in the main process (a tar's members) per batch, and in flight to the workers at
 # most: with files of up to 16 MiB, memory holds a few batches, whatever the archive holds.
@@ -206,7 +206,7 @@ def _results(src: Source, settings: Settings, workers: int) -> Iterator[tuple[di
     # a cleanup error must not hide the error that ended the parse (the folder removed: HandoverLost)
     with (
         tempfile.TemporaryDirectory(prefix=HANDOVER_PREFIX, ignore_cleanup_errors=True) as handover,
-        worker_pool(workers, worker_context()) as pool,
+        worker_pool(workers, worker_context(), keep_freed_memory) as pool,
     ):
         pending: deque[tuple[Future, int, int]] = deque()
         in_flight = 0

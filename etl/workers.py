@@ -150,6 +150,29 @@ def no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
+# glibc's malloc hands a block above its threshold (128 KiB, raised up to 32 MiB as such blocks are
+# freed) a mapping of its own, unmapped when it is freed, and gives the top of its heap back to the
+# system past twice that threshold. A parse worker's batch makes numpy arrays of a few MiB each,
+# dozens at a time, so every batch faulted fresh pages in and gave them back: 200,000 to 260,000
+# page faults and 0.5 to 0.7 s of system time over the full replica's batches, one process. With
+# both thresholds fixed at 32 MiB: 13,000 faults, 0.15 to 0.23 s, the same user time, 10 MB more
+# resident (four runs each, alternating). From <malloc.h>:
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+KEPT_FREED_BYTES = 32 * 1024 * 1024
+
+
+def keep_freed_memory() -> None:
+    """A parse worker's start (not the pixel stage's, whose canvases of 8 MB would stay resident):
+    glibc's malloc keeps what is freed for the next batch, up to KEPT_FREED_BYTES. A no-op where
+    the C library has no mallopt."""
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(M_MMAP_THRESHOLD, KEPT_FREED_BYTES)
+    mallopt(M_TRIM_THRESHOLD, KEPT_FREED_BYTES)
+
+
 def end_with_parent() -> None:
     """The worker ends when the build's process does, even when it is killed.
 
