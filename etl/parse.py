@@ -342,7 +342,7 @@ def side_problem(key: str, value) -> str | None:
     return None
 
 
-def _object_problem(obj, fmt: ObjectFormat, classes: frozenset[str] | None) -> tuple[str, str] | None:
+def object_problem(obj, fmt: ObjectFormat, classes: frozenset[str] | None) -> tuple[str, str] | None:
     if not isinstance(obj, dict):
         return reasons.BAD_OBJECT, f"object is a {type(obj).__name__}, not an object"
     problem = fmt.problem(obj) if fmt.problem else None
@@ -448,7 +448,7 @@ _SHORT_RING_SKELETONS = [_ring_skeleton(length) for length in range(SHORT_RING_V
 def _accept_one_by_one(out: ParsedFile, objects: list, fmt: ObjectFormat, classes: frozenset[str] | None) -> None:
     kept: list[tuple[int, dict, list]] = []  # (draw order, object, its rings as point lists)
     for order, obj in enumerate(objects):
-        problem = _object_problem(obj, fmt, classes)
+        problem = object_problem(obj, fmt, classes)
         if problem:
             out.reject(*problem, draw_order=order, obj=obj, label_key=fmt.label_key)
         else:

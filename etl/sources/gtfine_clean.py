@@ -1,4 +1,5 @@
-"""A clean gtFine polygon file read in bulk by simdjson: the build's fast path, or None.
+"""A gtFine polygon file read in bulk by simdjson, where that gives what the exact path gives: the
+build's fast path, or None.
 
 orjson turns every coordinate of a polygon file into a Python int and every vertex into a list,
 and the vertices are then written back as text for numpy to read (parse.integer_pairs): over the
@@ -9,18 +10,22 @@ replica: reading and parsing the 5,000 files 0.34 s against orjson's 1.19 s (ben
 floors, one run each), and the parse workers' batches 2.75 -> 2.19 s of CPU (both ways alternating,
 batch by batch, in one process).
 
-A file is read here only if it is clean: what the exact path (parse.document, then
-gtfine.accept_clean_objects) would accept whole, with no reject. Anything else returns None, and
-the exact path reads the file as before, so this path decides nothing: it either gives what the
-exact path gives, or gives nothing (tests/test_gtfine_clean.py compares both on every file of
-the replica and of the hostile corpora). What it takes:
+A file is read here only where this path can prove it gives what the exact path (parse.document,
+then gtfine.accept_clean_objects or parse's object checks one by one) gives; otherwise read_clean
+returns None and the exact path reads the file as before. So this path decides nothing: it gives
+what the exact path gives, or nothing (tests/test_gtfine_clean.py compares both on every file of
+the replica, the hostile corpora and generated files). What it takes:
 - valid UTF-8 JSON without a backslash (an escape could spell anything: the exact path looks);
 - an object of distinct keys, whose `imgWidth` and `imgHeight` are integers from 1 to
   MAX_IMAGE_SIDE, whose `objects` is a list of 1 to MAX_OBJECTS_PER_FILE objects, and whose other
   values hold no list or object (so no key hides deeper, where orjson would keep a duplicate's
   last value and simdjson its first);
-- objects of distinct keys, a known `label` string and a `polygon` of at least 3 [x, y] integer
-  pairs within ±COORDINATE_LIMIT, no truthy `deleted`, any other value neither list nor object.
+- objects kept: distinct keys, a known `label` string and a `polygon` of at least 3 [x, y]
+  integer pairs within ±COORDINATE_LIMIT, no truthy `deleted`, any other value neither list nor
+  object; at least one in the file;
+- objects not kept (deleted, a label or polygon missing or unknown, too few points): handed over
+  as orjson reads them, for the exact path's own object checks to reject, if they have distinct
+  keys and no object inside (then orjson, reading one alone, reads what it reads in the file).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import threading
 from dataclasses import dataclass
 
 import numpy as np
+import orjson
 import simdjson
 
 from ..labels import LABEL_NAMES
@@ -56,9 +62,14 @@ _polygon = operator.itemgetter("polygon")
 class CleanFile:
     width: int
     height: int
+    objects_read: int
+    draw_orders: list[int]  # the kept objects' places in the file's `objects`
     labels: list[str]
-    polygon_lengths: list[int]  # vertices per object, in file order
-    xy: np.ndarray  # every object's vertices in order, (n, 2) int32
+    polygon_lengths: list[int]  # vertices per kept object
+    xy: np.ndarray  # every kept object's vertices in order, (n, 2) int32
+    # the other objects, (draw order, the object as orjson reads it), for the exact path's object
+    # checks (parse.object_problem) to reject: when one of them passes, the file is the exact path's
+    unclean: list[tuple[int, dict]]
 
 
 class _Parsers(threading.local):
@@ -73,7 +84,8 @@ _parsers = _Parsers()
 
 
 def read_clean(data: bytes) -> CleanFile | None:
-    """The file's image size, labels and vertices if the file is clean (see the module), else None."""
+    """The file's image size, its objects kept and the others, if this path can read it (see the
+    module), else None."""
     if b"\\" in data or too_large_to_parse(data):
         return None
     try:
@@ -100,19 +112,16 @@ def _clean_document(doc) -> CleanFile | None:
     objects = list(objects)
     if set(map(type, objects)) != {simdjson.Object}:
         return None
-    # an object of two keys, both found, has exactly `label` and `polygon`, once each; any other has
-    # every key looked at (the labelling tool's `deleted`, `date`, ... beside them)
-    for obj, keys in zip(objects, map(len, objects), strict=True):
-        if keys != 2 and (not _scalars_besides(obj, "polygon") or obj.get("deleted")):
+    kept = _kept(objects)  # all of them, checked in bulk: almost every file
+    if kept is not None:
+        draw_orders, (labels, polygons), unclean = list(range(len(objects))), kept, []
+    else:
+        split = _kept_one_by_one(objects)
+        if split is None:
             return None
-    labels = list(map(_label, objects))
-    polygons = list(map(_polygon, objects))
-    if set(map(type, labels)) != {str} or not LABEL_NAMES.issuperset(labels):
-        return None
-    if set(map(type, polygons)) != {simdjson.Array}:
-        return None
+        draw_orders, labels, polygons, unclean = split
     lengths = list(map(len, polygons))
-    if min(lengths) < 3 or not _pairs_of_integers(polygons, lengths):
+    if not _pairs_of_integers(polygons, lengths):
         return None
     coordinates = b"".join([polygon.as_buffer(of_type="i") for polygon in polygons])
     if len(coordinates) != 2 * COORDINATE_BYTES * sum(lengths):
@@ -120,7 +129,59 @@ def _clean_document(doc) -> CleanFile | None:
     values = np.frombuffer(coordinates, np.int64)
     if values.min() < -COORDINATE_LIMIT or values.max() > COORDINATE_LIMIT:
         return None
-    return CleanFile(width, height, labels, lengths, values.astype(np.int32).reshape(-1, 2))
+    xy = values.astype(np.int32).reshape(-1, 2)
+    return CleanFile(width, height, len(objects), draw_orders, labels, lengths, xy, unclean)
+
+
+def _kept(objects: list) -> tuple[list[str], list] | None:
+    """The labels and polygons of these objects if the exact path keeps every one (their
+    coordinates aside: _pairs_of_integers), else None."""
+    try:
+        # an object of two keys, both found, has exactly `label` and `polygon`, once each; any other
+        # has every key looked at (the labelling tool's `deleted`, `date`, ... beside them)
+        for obj, keys in zip(objects, map(len, objects), strict=True):
+            if keys != 2 and (not _scalars_besides(obj, "polygon") or obj.get("deleted")):
+                return None
+        labels, polygons = list(map(_label, objects)), list(map(_polygon, objects))
+    except KeyError:
+        return None
+    if set(map(type, labels)) != {str} or not LABEL_NAMES.issuperset(labels):
+        return None
+    if set(map(type, polygons)) != {simdjson.Array} or min(map(len, polygons)) < 3:
+        return None
+    return labels, polygons
+
+
+def _kept_one_by_one(objects: list) -> tuple[list[int], list[str], list, list[tuple[int, dict]]] | None:
+    """The draw orders, labels and polygons of the objects kept, and the others as orjson reads
+    them; None if one of those cannot be read alone as in the file, or if none is kept."""
+    draw_orders, labels, polygons, unclean = [], [], [], []
+    for order, obj in enumerate(objects):
+        kept = _kept([obj])
+        if kept is not None:
+            draw_orders.append(order)
+            labels += kept[0]
+            polygons += kept[1]
+            continue
+        value = _as_orjson_reads_it(obj)
+        if value is None:
+            return None
+        unclean.append((order, value))
+    return (draw_orders, labels, polygons, unclean) if labels else None
+
+
+def _as_orjson_reads_it(obj) -> dict | None:
+    """The object as orjson reads it within the whole file, where reading its compact text alone
+    gives the same: no object inside it (so no key deeper than its own, whose duplicate orjson
+    would drop) and its own keys distinct. None otherwise."""
+    text = obj.mini
+    keys = list(obj.keys())
+    if text.count(b"{") != 1 or len(set(keys)) != len(keys):
+        return None
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
 
 
 def _is_side(value) -> bool:
