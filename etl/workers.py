@@ -163,8 +163,10 @@ KEPT_FREED_BYTES = 32 * 1024 * 1024
 
 def keep_freed_memory() -> None:
     """A parse worker's start (not the pixel stage's, whose canvases of 8 MB would stay resident):
-    glibc's malloc keeps what is freed for the next batch, up to KEPT_FREED_BYTES. A no-op where
-    the C library has no mallopt."""
+    glibc's malloc keeps what is freed for the next batch, up to KEPT_FREED_BYTES. A no-op off
+    Linux, and where the C library has no mallopt."""
+    if not sys.platform.startswith("linux"):
+        return
     try:
         mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):
