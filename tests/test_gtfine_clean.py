@@ -14,7 +14,7 @@ from test_parse_fast_path import CLEAN, NEARLY_CLEAN, NEARLY_CLEAN_OBJECTS, TRIA
 
 from cityscapes_warehouse.parse import MAX_IMAGE_SIDE, MAX_OBJECTS_PER_FILE, SHORT_RING_VERTICES, ParsedFile
 from cityscapes_warehouse.sources import SourceFile, gtfine
-from cityscapes_warehouse.sources.gtfine_clean import read_clean
+from cityscapes_warehouse.sources.gtfine_clean import MAX_KEYS_LOOKED_UP, read_clean
 
 NAME = "ulm_000001_000019_gtFine_polygons.json"
 
@@ -145,6 +145,39 @@ def test_a_rejected_object_that_cannot_be_read_alone_as_in_the_file_leaves_it_to
     assert everything(fast) == everything(slow)
 
 
+@pytest.mark.parametrize("depth", [300, 1000])
+def test_a_rejected_object_nested_deeper_than_orjson_writes_back_leaves_the_file_to_the_exact_path(depth, monkeypatch):
+    """The colons of the labelling tool's date outnumber the keys, so the exact path writes the
+    document back to look for a dropped key; orjson cannot past 254 levels, and the standard
+    library then reads it, up to about 985 levels. Found by an adversarial review: at 1000 levels
+    the exact path refused the file and this path kept its first object."""
+    deep = b"[" * depth + b"]" * depth
+    data = (
+        (
+            b'{"imgHeight": 1024, "imgWidth": 2048, "objects": [OBJ, {"date": "12-Feb-2015 12:15:37", "deleted": 1, '
+            b'"label": "car", "polygon": DEEP}]}'
+        )
+        .replace(b"OBJ", OBJ)
+        .replace(b"DEEP", deep)
+    )
+    assert read_clean(data) is None
+    fast, slow = both_paths(data, monkeypatch)
+    assert everything(fast) == everything(slow)
+
+
+@pytest.mark.parametrize("where", ["document", "object"])
+def test_an_object_of_more_keys_than_are_looked_up_leaves_the_file_to_the_exact_path(where, monkeypatch):
+    """Each value looked up by its key took time growing with the square of their number (found
+    by an adversarial review: 40,000 keys, 1.8 s a file)."""
+    keys = {f"k{i}": i for i in range(MAX_KEYS_LOOKED_UP + 1)}
+    objects = [{"label": "car", "polygon": TRIANGLE, **(keys if where == "object" else {})}]
+    data = gtfine_bytes(objects, **(keys if where == "document" else {}))
+    assert read_clean(data) is None
+    fast, slow = both_paths(data, monkeypatch)
+    assert slow.labels == ["car"]
+    assert everything(fast) == everything(slow)
+
+
 def test_a_duplicated_key_in_a_rejected_object_leaves_the_file_to_the_exact_path(monkeypatch):
     data = (
         b'{"imgHeight": 1024, "imgWidth": 2048, "objects": [OBJ, {"label": "spaceship", "label": "car", '
@@ -226,10 +259,11 @@ def test_a_file_that_is_not_clean_is_left_to_the_exact_path(text, monkeypatch):
     assert everything(fast) == everything(slow)
 
 
-def test_a_byte_order_mark_is_read_as_the_exact_path_reads_it(monkeypatch):
-    """simdjson skips it; orjson refuses it, and the standard library, which the exact path then
-    asks, skips it too."""
+def test_a_byte_order_mark_leaves_the_file_to_the_exact_path(monkeypatch):
+    """simdjson skips it; orjson refuses it, so the exact path reads the file with the standard
+    library, whose limit of nesting is not simdjson's: the file is the exact path's."""
     data = b"\xef\xbb\xbf" + gtfine_bytes([{"label": "car", "polygon": TRIANGLE}])
+    assert read_clean(data) is None
     fast, slow = both_paths(data, monkeypatch)
     assert slow.labels == ["car"]
     assert everything(fast) == everything(slow)

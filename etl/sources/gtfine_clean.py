@@ -72,9 +72,16 @@ class CleanFile:
     unclean: list[tuple[int, dict]]
 
 
+# A parser keeps the buffers it grew for the largest file it read: after a file of more than this,
+# whose buffers could hold tens of MB (a 2.4 MB file of 1.2 million values kept 117 MB resident),
+# the thread starts a new one. The release's files are below 1 MB.
+KEPT_PARSER_BYTES = 2 * 1024 * 1024
+BYTE_ORDER_MARK = b"\xef\xbb\xbf"
+
+
 class _Parsers(threading.local):
-    """One parser per thread: a parser reuses its buffers from file to file (grown to the largest
-    file read, at most an annotation file's limit), and must not parse two files at once."""
+    """One parser per thread: a parser reuses its buffers from file to file, and must not parse two
+    files at once."""
 
     def __init__(self) -> None:
         self.parser = simdjson.Parser(max_capacity=MAX_FILE_BYTES)
@@ -86,7 +93,9 @@ _parsers = _Parsers()
 def read_clean(data: bytes) -> CleanFile | None:
     """The file's image size, its objects kept and the others, if this path can read it (see the
     module), else None."""
-    if b"\\" in data or too_large_to_parse(data):
+    # a byte order mark: orjson refuses it, so the exact path reads the file with the standard
+    # library, whose limit of nesting is not simdjson's (nor fixed: it depends on the stack)
+    if b"\\" in data or data.startswith(BYTE_ORDER_MARK) or too_large_to_parse(data):
         return None
     try:
         doc = _parsers.parser.parse(data)
@@ -99,6 +108,8 @@ def read_clean(data: bytes) -> CleanFile | None:
     finally:
         # the parser refuses the next file while an object of this one lives
         del doc
+        if len(data) > KEPT_PARSER_BYTES:
+            _parsers.parser = simdjson.Parser(max_capacity=MAX_FILE_BYTES)
 
 
 def _clean_document(doc) -> CleanFile | None:
@@ -173,23 +184,37 @@ def _kept_one_by_one(objects: list) -> tuple[list[int], list[str], list, list[tu
 def _as_orjson_reads_it(obj) -> dict | None:
     """The object as orjson reads it within the whole file, where reading its compact text alone
     gives the same: no object inside it (so no key deeper than its own, whose duplicate orjson
-    would drop) and its own keys distinct. None otherwise."""
+    would drop) and its own keys distinct. None otherwise, and for an object nested deeper than
+    orjson writes back: the exact path's duplicate-key check writes the document back, and where it
+    cannot, reads it with the standard library, which refuses nesting simdjson reads."""
     text = obj.mini
     keys = list(obj.keys())
     if text.count(b"{") != 1 or len(set(keys)) != len(keys):
         return None
     try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
+        value = orjson.loads(text)
+        orjson.dumps(value)
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError):
         return None
+    return value
 
 
 def _is_side(value) -> bool:
     return type(value) is int and 0 < value <= MAX_IMAGE_SIDE
 
 
+# simdjson finds a key by reading the object from its start, so looking up each of an object's
+# values by its key takes time growing with the square of their number (40,000 keys: 1.8 s a file,
+# found by an adversarial review); its items() would make Python values of them all, polygons
+# included. The labelling tool's objects have 7 keys; an object of more is the exact path's.
+MAX_KEYS_LOOKED_UP = 16
+
+
 def _scalars_besides(obj, key: str) -> bool:
-    """Whether the object's keys are distinct and every value but `key`'s is neither list nor object."""
+    """Whether the object has at most MAX_KEYS_LOOKED_UP keys, all distinct, and every value but
+    `key`'s is neither list nor object."""
+    if len(obj) > MAX_KEYS_LOOKED_UP:
+        return False
     keys = list(obj.keys())
     if len(set(keys)) != len(keys):
         return False
