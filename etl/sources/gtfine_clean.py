@@ -15,17 +15,19 @@ then gtfine.accept_clean_objects or parse's object checks one by one) gives; oth
 returns None and the exact path reads the file as before. So this path decides nothing: it gives
 what the exact path gives, or nothing (tests/test_gtfine_clean.py compares both on every file of
 the replica, the hostile corpora and generated files). What it takes:
-- valid UTF-8 JSON without a backslash (an escape could spell anything: the exact path looks);
-- an object of distinct keys, whose `imgWidth` and `imgHeight` are integers from 1 to
-  MAX_IMAGE_SIDE, whose `objects` is a list of 1 to MAX_OBJECTS_PER_FILE objects, and whose other
-  values hold no list or object (so no key hides deeper, where orjson would keep a duplicate's
-  last value and simdjson its first);
-- objects kept: distinct keys, a known `label` string and a `polygon` of at least 3 [x, y]
-  integer pairs within ±COORDINATE_LIMIT, no truthy `deleted`, any other value neither list nor
-  object; at least one in the file;
+- valid UTF-8 JSON without a backslash (an escape could spell anything: the exact path looks)
+  and without a byte order mark (the exact path reads such a file with the standard library);
+- an object of at most MAX_KEYS_LOOKED_UP keys, distinct, whose `imgWidth` and `imgHeight` are
+  integers from 1 to MAX_IMAGE_SIDE, whose `objects` is a list of 1 to MAX_OBJECTS_PER_FILE
+  objects, and whose other values hold no list or object (so no key hides deeper, where orjson
+  would keep a duplicate's last value and simdjson its first);
+- objects kept: at most MAX_KEYS_LOOKED_UP keys, distinct, a known `label` string and a `polygon`
+  of at least 3 [x, y] integer pairs within ±COORDINATE_LIMIT, no truthy `deleted`, any other
+  value neither list nor object; at least one in the file;
 - objects not kept (deleted, a label or polygon missing or unknown, too few points): handed over
   as orjson reads them, for the exact path's own object checks to reject, if they have distinct
-  keys and no object inside (then orjson, reading one alone, reads what it reads in the file).
+  keys, no object inside (then orjson, reading one alone, reads what it reads in the file) and
+  a nesting orjson writes back.
 """
 
 from __future__ import annotations
