@@ -117,13 +117,14 @@ def main() -> int:
             scaling[scale]["pixels"] = measure("pixels", 1, work / f"wh-{scale}")
             scaling[scale]["build_pixels"] = measure("build_pixels", 1, source, work / f"wh-pixels-{scale}")
     shutil.rmtree(work, ignore_errors=True)
-    text = report(results, views, scaling, pixels["runs"])
+    command = " ".join([".venv/bin/python bench/run.py", *sys.argv[1:]])
+    text = report(results, views, scaling, pixels["runs"], command)
     print(text)
     (HERE / "RESULTS.md").write_text(text)
     return 0
 
 
-def report(results: dict, views: dict, scaling: dict, pixel_runs: list[dict]) -> str:
+def report(results: dict, views: dict, scaling: dict, pixel_runs: list[dict], command: str) -> str:
     pixels = sorted(pixel_runs, key=lambda run: run["ms_per_image"])[(len(pixel_runs) - 1) // 2]  # the median run
     per_core = sorted(run["ms_per_image"] * CORES for run in pixel_runs)
     floor = results["parse floor"]["seconds"]
@@ -132,7 +133,7 @@ def report(results: dict, views: dict, scaling: dict, pixel_runs: list[dict]) ->
         "# Benchmark results (SYNTHETIC replica, 5000 images, 287,540 objects)",
         "",
         f"Run {datetime.now(UTC):%Y-%m-%d} with cityscapes-warehouse {__version__} on {machine()}.",
-        "Command: `.venv/bin/python bench/run.py`. Median wall time of separate processes, warm file cache;",
+        f"Command: `{command}`. Median wall time of separate processes, warm file cache;",
         "the floors, the naive script, DuckDB alone and both builds run in turn, one of each per round, so",
         "that they share the drift of the machine's speed. Peak RSS is the largest sum of the resident",
         "memory of the job and all its worker processes at one moment (sampled every 50 ms).",
