@@ -9,6 +9,7 @@ from cityscapes_warehouse.audit import SHOWN_FAILURES, AuditError
 from cityscapes_warehouse.build import NothingReadError
 from cityscapes_warehouse.manifest import write_manifest
 from cityscapes_warehouse.publish import PublishError
+from cityscapes_warehouse.user_error import WarehouseError
 
 
 def test_rebuild_replaces_the_warehouse_and_leaves_no_staging(tmp_path, tiny_folder):
@@ -89,6 +90,24 @@ def test_an_out_that_is_a_link_is_refused_and_left_as_it_was(tmp_path, tiny_fold
         Warehouse.build(tiny_folder, tmp_path / "wh")
     assert (tmp_path / "wh").is_symlink() and not any((tmp_path / "elsewhere").iterdir())
     assert sorted(p.name for p in tmp_path.iterdir()) == ["download", "elsewhere", "wh"]
+
+
+def test_an_out_with_a_question_mark_is_refused_before_anything_is_written(tmp_path, tiny_folder):
+    """DuckDB puts a database's journal before the first '?' of its path: a build there ended in an
+    internal error at DuckDB's first commit."""
+    with pytest.raises(PublishError, match=r"a\?b: DuckDB cannot use a database whose path holds a '\?'"):
+        Warehouse.build(tiny_folder, tmp_path / "a?b")
+    with pytest.raises(PublishError, match="holds a '\\?'"):
+        Warehouse.build(tiny_folder, tmp_path / "c?d" / "wh")  # in a parent folder too
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["download"]
+
+
+def test_a_warehouse_moved_under_a_question_mark_is_refused_naming_why(tmp_path, tiny_folder):
+    Warehouse.build(tiny_folder, tmp_path / "wh")
+    (tmp_path / "x?y").mkdir()
+    moved = (tmp_path / "wh").rename(tmp_path / "x?y" / "wh")
+    with pytest.raises(WarehouseError, match="holds a '\\?'.* move the warehouse to a folder without one"):
+        Warehouse(moved).query("select count(*) from images")
 
 
 def test_an_out_inside_the_folder_read_is_refused(tmp_path, tiny_folder):
