@@ -11,7 +11,10 @@ Nothing else lives inside: reports and exports are written elsewhere.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+from .user_error import WarehouseError
 
 DATABASE_FILE = "warehouse.duckdb"
 MANIFEST_FILE = "manifest.json"
@@ -19,12 +22,6 @@ TABLES_DIR = "tables"
 PART_FILE = "part-0.parquet"
 # the names a warehouse owns: anything at these paths belongs to the tool
 OWNED = (DATABASE_FILE, MANIFEST_FILE, TABLES_DIR)
-# DuckDB (2.0) names a database's journal by putting ".wal" before the first '?' of its path instead
-# of at its end (`/a?b/warehouse.duckdb` -> `/a.wal?b/warehouse.duckdb`): a build there ended in an
-# internal error at DuckDB's first commit, and a reader, whose file access is off, was refused it
-QUESTION_MARK_REFUSED = (
-    "DuckDB cannot use a database whose path holds a '?' (it writes and looks for the database's journal elsewhere)"
-)
 
 # How every reader of a published warehouse opens its database (queries, validate, the report, the
 # round trip). The tables live inside the database file, so reading needs no file access at all.
@@ -49,3 +46,32 @@ def table_dir(warehouse: Path, table: str) -> Path:
 def table_files(warehouse: Path, table: str) -> list[Path]:
     """The Parquet files of one table (one for a DuckDB build, Spark's part files for a Spark build)."""
     return sorted(table_dir(warehouse, table).glob("*.parquet"))
+
+
+def duckdb_path_problem(path: str | os.PathLike) -> str | None:
+    """Why DuckDB cannot keep a database at the absolute `path`, or None.
+
+    DuckDB (2.0) names a database's journal by putting ".wal" before the first '?' of its path, not
+    at its end (`/a?b/warehouse.duckdb` -> `/a.wal?b/warehouse.duckdb`): a build there ended in an
+    internal error at the first commit, and a reader, whose file access is off, was refused. It
+    reads a backslash as a folder separator, so on POSIX, where a name may hold one, `a\\b` named
+    the folders `a/b`.
+    """
+    if "?" in str(path):
+        return "DuckDB cannot use a database whose path holds a '?' (it puts the database's journal before it)"
+    if os.sep == "/" and "\\" in str(path):
+        return "DuckDB cannot use a database whose path holds a backslash (it reads one as a folder separator)"
+    return None
+
+
+def duckdb_path(database: str | os.PathLike) -> str:
+    """The database file as every connection gives it to DuckDB: absolute. A relative path starting
+    `md:`, `s3:`, `sqlite:`, `~` or `:memory:` is DuckDB's for another database (MotherDuck, S3, an
+    SQLite file, the home folder, memory): a warehouse built at `--out md:x` could not be opened, and
+    one at `--out ~q` was looked for at the home folder's path followed by `q`. WarehouseError where
+    DuckDB cannot use it."""
+    absolute = os.path.abspath(database)
+    problem = duckdb_path_problem(absolute)
+    if problem:
+        raise WarehouseError(f"{database}: {problem}; move the warehouse to a folder without one")
+    return absolute

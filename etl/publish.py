@@ -13,7 +13,7 @@ import os
 import shutil
 from pathlib import Path
 
-from .layout import DATABASE_FILE, MANIFEST_FILE, OWNED, QUESTION_MARK_REFUSED
+from .layout import DATABASE_FILE, MANIFEST_FILE, OWNED, duckdb_path_problem
 from .manifest import ManifestError, listed_files, read_manifest, write_manifest
 from .user_error import WarehouseError
 
@@ -33,8 +33,10 @@ def check_out(out: Path) -> set[str]:
     Returns the files the existing warehouse's manifest lists (empty when there is none). Files
     the manifest does not list are the user's; one at a path the warehouse owns could not be kept.
     """
-    if "?" in str(out):  # the database would be `<out's parent>/.<out's name>.staging-<pid>/warehouse.duckdb`
-        raise PublishError(f"{out}: {QUESTION_MARK_REFUSED}; choose an --out without one")
+    # the database is written at `<out's parent>/.<out's name>.staging-<pid>/`, then moved to `out`
+    problem = duckdb_path_problem(os.path.abspath(out))
+    if problem:
+        raise PublishError(f"{out}: {problem}; choose an --out without one")
     if out.is_symlink():
         # publishing renames the staging folder onto `out`: the link itself would be replaced by a
         # folder, and the one it points to left as it was

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import duckdb
 
-from .layout import DATABASE_FILE, READ_ONLY_CONFIG
+from .layout import DATABASE_FILE, READ_ONLY_CONFIG, duckdb_path
 
 
 def rebuild_objects(warehouse: str | PathLike) -> dict[str, list[dict]]:
     """source_path -> that file's `objects` list, in draw order, as far as the warehouse directory holds it."""
-    with duckdb.connect(str(Path(warehouse) / DATABASE_FILE), read_only=True, config=READ_ONLY_CONFIG) as con:
+    with duckdb.connect(duckdb_path(Path(warehouse) / DATABASE_FILE), read_only=True, config=READ_ONLY_CONFIG) as con:
         rows = con.sql(
             "select source_path, label, vertices, raw from source_objects order by source_path, draw_order"
         ).fetchall()

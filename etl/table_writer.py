@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 from .arrow_values import empty_table
 from .checks.runner import quote
 from .config import Settings, codec_takes_level
-from .layout import DATABASE_FILE, PART_FILE, table_dir
+from .layout import DATABASE_FILE, PART_FILE, duckdb_path, table_dir
 from .manifest import write_manifest
 from .version import oldest_duckdb
 from .views import create_views
@@ -247,7 +247,7 @@ def open_database(path: Path, config: dict[str, str], row_group_rows: int) -> du
     reserves, such as `main`, would be refused). Its spill folder is the one DuckDB gives a file
     (`<file>.tmp`, beside it), not the working directory's `.tmp` of a database in memory.
     """
-    con = duckdb.connect(config={"temp_directory": f"{path}.tmp", **config})
+    con = duckdb.connect(config={"temp_directory": f"{duckdb_path(path)}.tmp", **config})
     try:
         for statement in database_opening(path, row_group_rows):
             con.execute(statement)
@@ -262,7 +262,7 @@ def database_opening(path: Path, row_group_rows: int) -> list[str]:
     DuckDB 1.4, the oldest the package declares, takes no parameter there (tests/test_oldest_duckdb.py
     runs them)."""
     rows = -(-row_group_rows // DUCKDB_VECTOR_ROWS) * DUCKDB_VECTOR_ROWS
-    literal = "'" + str(path).replace("'", "''") + "'"
+    literal = "'" + duckdb_path(path).replace("'", "''") + "'"
     options = f"storage_version '{STORAGE_COMPATIBILITY}', row_group_size {rows}"
     return [f"attach {literal} as {quote(path.stem)} ({options})", f"use {quote(path.stem)}"]
 

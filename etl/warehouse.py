@@ -14,7 +14,7 @@ import duckdb
 
 from .build import BuildSummary, build
 from .config import DEFAULT_WAREHOUSE, Settings
-from .layout import DATABASE_FILE, MANIFEST_FILE, QUESTION_MARK_REFUSED, READ_ONLY_CONFIG, table_dir
+from .layout import DATABASE_FILE, MANIFEST_FILE, READ_ONLY_CONFIG, duckdb_path, table_dir
 from .manifest import ManifestError, read_manifest
 from .outputs import check_html_name, check_output_folder, write_file
 from .progress import stage
@@ -102,16 +102,13 @@ class Warehouse:
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         """A read-only connection without file access: queries can change no file and load no extension."""
+        database = duckdb_path(self.database)
         try:
-            return duckdb.connect(str(self.database), read_only=True, config=READ_ONLY_CONFIG)
+            return duckdb.connect(database, read_only=True, config=READ_ONLY_CONFIG)
         except duckdb.Error as exc:
             if "lock" in _first_line(exc).lower():  # DuckDB lets one process write, and then no other open it
                 raise WarehouseError(
                     f"{self.database}: in use by another process that opened it for writing ({_first_line(exc)})"
-                ) from exc
-            if "?" in str(self.database):
-                raise WarehouseError(
-                    f"{self.database}: {QUESTION_MARK_REFUSED}; move the warehouse to a folder without one"
                 ) from exc
             raise WarehouseError(
                 f"{self.database}: cannot be opened as a DuckDB database ({_first_line(exc)})"

@@ -92,13 +92,14 @@ def test_an_out_that_is_a_link_is_refused_and_left_as_it_was(tmp_path, tiny_fold
     assert sorted(p.name for p in tmp_path.iterdir()) == ["download", "elsewhere", "wh"]
 
 
-def test_an_out_with_a_question_mark_is_refused_before_anything_is_written(tmp_path, tiny_folder):
-    """DuckDB puts a database's journal before the first '?' of its path: a build there ended in an
-    internal error at DuckDB's first commit."""
-    with pytest.raises(PublishError, match=r"a\?b: DuckDB cannot use a database whose path holds a '\?'"):
-        Warehouse.build(tiny_folder, tmp_path / "a?b")
-    with pytest.raises(PublishError, match="holds a '\\?'"):
-        Warehouse.build(tiny_folder, tmp_path / "c?d" / "wh")  # in a parent folder too
+@pytest.mark.parametrize("name", ["a?b", "a\\b"])
+def test_an_out_duckdb_cannot_keep_a_database_at_is_refused_before_anything_is_written(tmp_path, tiny_folder, name):
+    """DuckDB puts a database's journal before the first '?' of its path (such a build ended in an
+    internal error at its first commit) and reads a backslash as a folder separator."""
+    with pytest.raises(PublishError, match=r"DuckDB cannot use a database whose path holds a"):
+        Warehouse.build(tiny_folder, tmp_path / name)
+    with pytest.raises(PublishError, match=r"DuckDB cannot use a database whose path holds a"):
+        Warehouse.build(tiny_folder, tmp_path / name / "wh")  # in a parent folder too
     assert sorted(p.name for p in tmp_path.iterdir()) == ["download"]
 
 
@@ -108,6 +109,16 @@ def test_a_warehouse_moved_under_a_question_mark_is_refused_naming_why(tmp_path,
     moved = (tmp_path / "wh").rename(tmp_path / "x?y" / "wh")
     with pytest.raises(WarehouseError, match="holds a '\\?'.* move the warehouse to a folder without one"):
         Warehouse(moved).query("select count(*) from images")
+
+
+@pytest.mark.parametrize("name", ["md:x", "s3:x", "sqlite:x", ":memory:", "~x"])
+def test_an_out_named_like_a_duckdb_prefix_is_built_and_read_there(tmp_path, tiny_folder, monkeypatch, name):
+    """Given to DuckDB as they were, these relative paths named another database (MotherDuck, S3,
+    SQLite, memory, the home folder): the warehouse was built, and could not be opened."""
+    monkeypatch.chdir(tmp_path)
+    Warehouse.build(tiny_folder, name)
+    assert Warehouse(name).query("select count(*) from images").item() == 3
+    assert (tmp_path / name / "warehouse.duckdb").is_file()
 
 
 def test_an_out_inside_the_folder_read_is_refused(tmp_path, tiny_folder):

@@ -32,6 +32,7 @@ from typing import NamedTuple
 
 import duckdb
 
+from ..layout import duckdb_path
 from ..resources import EXPECTATIONS_DIR
 from .expectation_types import BOUNDS, SUPPORTED
 from .published_suites import scope_to_coverage, warehouse_coverage
@@ -82,13 +83,13 @@ def validate_in_duckdb(
     database = warehouse_database(database)
     loaded = load_suites(suites, expectations_dir, check_with_gx=False)
     if only_present:
-        with duckdb.connect(str(database), read_only=True) as con:
+        with duckdb.connect(duckdb_path(database), read_only=True) as con:
             coverage = warehouse_coverage(con)
         loaded = scope_to_coverage(loaded, coverage)
     # every suite compiled before any runs: one the engine cannot run is refused whole
     queries = {s.name: [compile_query(s, index, item) for index, item in enumerate(s.expectations)] for s in loaded}
     started, results, suite_seconds = time.perf_counter(), [], {}
-    con = duckdb.connect(str(database), read_only=True)  # a temp table lives in memory: allowed read-only
+    con = duckdb.connect(duckdb_path(database), read_only=True)  # a temp table lives in memory: allowed read-only
     try:
         for suite in loaded:
             suite_started = time.perf_counter()

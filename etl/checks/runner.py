@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import numpy as np
 
-from ..layout import DATABASE_FILE, READ_ONLY_CONFIG
+from ..layout import DATABASE_FILE, READ_ONLY_CONFIG, duckdb_path
 from ..resources import EXPECTATIONS_DIR
 from .expectation_types import SUPPORTED
 from .findings import read_findings
@@ -51,7 +51,7 @@ def validate_warehouse(
     started = time.perf_counter()
     results: list[CheckResult] = []
     suite_seconds: dict[str, float] = {}
-    con = duckdb.connect(str(database), read_only=True, config=READ_ONLY_CONFIG)
+    con = duckdb.connect(duckdb_path(database), read_only=True, config=READ_ONLY_CONFIG)
     try:
         coverage = warehouse_coverage(con)
         if only_present:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from ..layout import DATABASE_FILE, READ_ONLY_CONFIG
+from ..layout import DATABASE_FILE, READ_ONLY_CONFIG, duckdb_path
 from ..pixels import PIXEL_TABLES, pixel_tables
 from ..resources import sql_files
 from ..schemas import TABLES
@@ -35,7 +35,7 @@ def report_connection(
     if not database.is_file():
         raise FileNotFoundError(f"{warehouse}: no warehouse here (no {DATABASE_FILE})")
     con = duckdb.connect()
-    con.execute("attach ? as wh (read_only)", [str(database)])
+    con.execute("attach ? as wh (read_only)", [duckdb_path(database)])
     # attached, the session needs no file: what the warehouse's own views might ask for is refused.
     # File access goes off after temp_directory (which it freezes) and before the lock.
     for name in sorted(READ_ONLY_CONFIG, key=("enable_external_access", "lock_configuration").__contains__):
