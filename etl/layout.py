@@ -49,29 +49,43 @@ def table_files(warehouse: Path, table: str) -> list[Path]:
 
 
 def duckdb_path_problem(path: str | os.PathLike) -> str | None:
-    """Why DuckDB cannot keep a database at the absolute `path`, or None.
+    """Why DuckDB cannot keep a database at the resolved `path` (os.path.realpath), or None.
 
     DuckDB (2.0) names a database's journal by putting ".wal" before the first '?' of its path, not
     at its end (`/a?b/warehouse.duckdb` -> `/a.wal?b/warehouse.duckdb`): a build there ended in an
     internal error at the first commit, and a reader, whose file access is off, was refused. It
     reads a backslash as a folder separator, so on POSIX, where a name may hold one, `a\\b` named
-    the folders `a/b`.
+    the folders `a/b`. A name that is not UTF-8 (os.fsdecode's surrogates) ended in its bad_cast.
+    DuckDB looks through symbolic links, so the path checked is the resolved one: a link to a
+    folder named `a?b` failed the same way, and a link to `a\\b` read the warehouse at `a/b`.
     """
-    if "?" in str(path):
+    text = str(path)
+    if "?" in text:
         return "DuckDB cannot use a database whose path holds a '?' (it puts the database's journal before it)"
-    if os.sep == "/" and "\\" in str(path):
+    if os.sep == "/" and "\\" in text:
         return "DuckDB cannot use a database whose path holds a backslash (it reads one as a folder separator)"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "DuckDB cannot use a database whose path is not UTF-8"
     return None
 
 
+def resolved_as(path: str | os.PathLike, resolved: str) -> str:
+    """`path` as the user gave it, and what it resolves to where a link or `..` makes that differ."""
+    return str(path) if os.path.abspath(path) == resolved else f"{path} (resolved: {resolved})"
+
+
 def duckdb_path(database: str | os.PathLike) -> str:
-    """The database file as every connection gives it to DuckDB: absolute. A relative path starting
-    `md:`, `s3:`, `sqlite:`, `~` or `:memory:` is DuckDB's for another database (MotherDuck, S3, an
-    SQLite file, the home folder, memory): a warehouse built at `--out md:x` could not be opened, and
-    one at `--out ~q` was looked for at the home folder's path followed by `q`. WarehouseError where
-    DuckDB cannot use it."""
-    absolute = os.path.abspath(database)
-    problem = duckdb_path_problem(absolute)
+    """The database file as every connection gives it to DuckDB: resolved, so absolute. A relative
+    path starting `md:`, `s3:`, `sqlite:`, `~` or `:memory:` is DuckDB's for another database
+    (MotherDuck, S3, an SQLite file, the home folder, memory): a warehouse built at `--out md:x`
+    could not be opened, and one at `--out ~q` was looked for at the home folder's path followed by
+    `q`. DuckDB reads `link/../wh` as `wh`, where the system reads the folder beside the link's
+    target. WarehouseError where DuckDB cannot use it."""
+    resolved = os.path.realpath(database)
+    problem = duckdb_path_problem(resolved)
     if problem:
-        raise WarehouseError(f"{database}: {problem}; move the warehouse to a folder without one")
-    return absolute
+        shown = resolved_as(database, resolved)
+        raise WarehouseError(f"{shown}: {problem}; move the warehouse to a folder without one")
+    return resolved

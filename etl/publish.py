@@ -13,7 +13,7 @@ import os
 import shutil
 from pathlib import Path
 
-from .layout import DATABASE_FILE, MANIFEST_FILE, OWNED, duckdb_path_problem
+from .layout import DATABASE_FILE, MANIFEST_FILE, OWNED, duckdb_path_problem, resolved_as
 from .manifest import ManifestError, listed_files, read_manifest, write_manifest
 from .user_error import WarehouseError
 
@@ -34,9 +34,10 @@ def check_out(out: Path) -> set[str]:
     the manifest does not list are the user's; one at a path the warehouse owns could not be kept.
     """
     # the database is written at `<out's parent>/.<out's name>.staging-<pid>/`, then moved to `out`
-    problem = duckdb_path_problem(os.path.abspath(out))
+    resolved = os.path.realpath(out)
+    problem = duckdb_path_problem(resolved)
     if problem:
-        raise PublishError(f"{out}: {problem}; choose an --out without one")
+        raise PublishError(f"{resolved_as(out, resolved)}: {problem}; choose an --out without one")
     if out.is_symlink():
         # publishing renames the staging folder onto `out`: the link itself would be replaced by a
         # folder, and the one it points to left as it was

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from cityscapes_warehouse import Warehouse, publish, table_writer
@@ -109,6 +111,42 @@ def test_a_warehouse_moved_under_a_question_mark_is_refused_naming_why(tmp_path,
     moved = (tmp_path / "wh").rename(tmp_path / "x?y" / "wh")
     with pytest.raises(WarehouseError, match="holds a '\\?'.* move the warehouse to a folder without one"):
         Warehouse(moved).query("select count(*) from images")
+
+
+@pytest.mark.parametrize("target", ["a?b", "a\\b"])
+def test_a_link_to_a_folder_duckdb_cannot_use_is_refused_by_the_build_and_by_readers(tmp_path, tiny_folder, target):
+    """DuckDB looks through links: through `plain -> a?b` a build ended in an internal error, and
+    through `plain -> a\\b` a reader opened the warehouse at `a/b` instead."""
+    (tmp_path / target).mkdir()
+    (tmp_path / "plain").symlink_to(tmp_path / target)
+    with pytest.raises(PublishError, match=r"plain/wh \(resolved: .*\): DuckDB cannot use a database whose path"):
+        Warehouse.build(tiny_folder, tmp_path / "plain" / "wh")
+    assert not any((tmp_path / target).iterdir())
+    Warehouse.build(tiny_folder, tmp_path / "wh")
+    (tmp_path / "wh").rename(tmp_path / target / "wh")
+    (tmp_path / "a" / "b" / "wh").mkdir(parents=True)  # where DuckDB would read `a\\b/wh`
+    with pytest.raises(WarehouseError, match=r"\(resolved: .*\): DuckDB cannot use a database whose path"):
+        Warehouse(tmp_path / "plain" / "wh").query("select count(*) from images")
+
+
+def test_dot_dot_after_a_link_is_read_where_the_system_reads_it(tmp_path, tiny_folder):
+    """DuckDB read `link/../wh` as `wh` beside the link, not beside the link's target."""
+    (tmp_path / "real" / "deep").mkdir(parents=True)
+    (tmp_path / "link").symlink_to(tmp_path / "real" / "deep")
+    Warehouse.build(tiny_folder, tmp_path / "link" / ".." / "wh")
+    assert (tmp_path / "real" / "wh" / "warehouse.duckdb").is_file() and not (tmp_path / "wh").exists()
+    Warehouse.build(tiny_folder, tmp_path / "wh")  # 3 images beside the link
+    (tiny_folder / "gtFine/val/frankfurt/frankfurt_000000_000294_gtFine_polygons.json").unlink()
+    Warehouse.build(tiny_folder, tmp_path / "real" / "wh")  # 2 images beside the target
+    assert Warehouse(tmp_path / "link" / ".." / "wh").query("select count(*) from images").item() == 2
+
+
+def test_an_out_that_is_not_utf8_is_refused(tmp_path, tiny_folder):
+    """A name of bytes that are not UTF-8 ended in DuckDB's bad_cast, an internal error."""
+    out = tmp_path / os.fsdecode(b"w\xff\xfe")
+    with pytest.raises(PublishError, match="DuckDB cannot use a database whose path is not UTF-8"):
+        Warehouse.build(tiny_folder, out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["download"]
 
 
 @pytest.mark.parametrize("name", ["md:x", "s3:x", "sqlite:x", ":memory:", "~x"])
