@@ -9,6 +9,7 @@ old manifest lists: a file the user put inside a warehouse is carried over to th
 from __future__ import annotations
 
 import ctypes
+import glob
 import os
 import shutil
 from pathlib import Path
@@ -80,7 +81,8 @@ def staging_dir(out: Path) -> Path:
     A folder that cannot be made there is an error naming `out`, the folder the user asked for
     (`--out /proc/x` named `/proc/.x.staging-123`, a name the user never gave).
     """
-    for stale in out.parent.glob(f".{out.name}.staging-*"):
+    # the name escaped: `--out '*'` took every dead build's staging folder beside it for its own
+    for stale in out.parent.glob(f".{glob.escape(out.name)}.staging-*"):
         pid = stale.name.rsplit("-", 1)[-1]
         if pid.isdigit() and not _alive(int(pid)):
             shutil.rmtree(stale, ignore_errors=True)

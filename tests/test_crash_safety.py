@@ -75,6 +75,17 @@ def test_next_build_removes_staging_left_by_a_killed_build(tmp_path, tiny_folder
     assert not stale.exists()
 
 
+@pytest.mark.parametrize("name", ["*", "[ow]h"])
+def test_only_the_staging_of_the_same_out_is_removed(tmp_path, tiny_folder, name):
+    """The name is matched as it is: `*` or `[ow]h` took the staging folder of another --out."""
+    others = tmp_path / ".wh.staging-999999999"
+    own = tmp_path / f".{name}.staging-999999999"
+    others.mkdir()
+    own.mkdir()
+    Warehouse.build(tiny_folder, tmp_path / name)
+    assert others.is_dir() and not own.exists()
+
+
 def test_readers_during_a_rebuild_see_one_whole_version(tmp_path, tiny_folder, replica):
     versions = {
         _answers(Warehouse.build(source, tmp_path / f"ref-{i}")[0].path)
