@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.machinery
+import itertools
 import json
 import math
 import os
@@ -508,13 +509,24 @@ def _demo(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     _light_workers()
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    _refuse_double_dash_values(parser, sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(argv)
 
     def run() -> int:
         with reporting(quiet=args.quiet):
             return args.run(args)
 
     return run_guarded(f"{PROG} {args.command}", run)
+
+
+def _refuse_double_dash_values(parser: argparse.ArgumentParser, argv: list[str]) -> None:
+    """A usage error for `--option=--`: argparse (3.11) drops a value of `--` as if it ended the
+    options, and gave `--out=--` an empty list, which ended the build in an internal error."""
+    for token in itertools.takewhile(lambda token: token != "--", argv):
+        option, equals, value = token.partition("=")
+        if option.startswith("--") and equals and value == "--":
+            parser.error(f"argument {option}: a value of '--' cannot be read; write it as ./-- for a folder so named")
 
 
 def run_command() -> NoReturn:

@@ -76,6 +76,15 @@ def resolved_as(path: str | os.PathLike, resolved: str) -> str:
     return str(path) if os.path.abspath(path) == resolved else f"{path} (resolved: {resolved})"
 
 
+def native_path(path: str | os.PathLike) -> str:
+    """`path` as pyarrow and polars are given it: resolved, so absolute. Given a relative path that
+    does not exist yet, pyarrow reads `s3:/x`, `http:/x/y`, `c:/x` and `file:/x` as URIs (a build at
+    `--out s3://x` ended in an internal error) and a leading `~` as the home folder (a build at
+    `--out '~/x'` wrote its Parquet files there, or failed where that folder was missing); polars
+    reads `~` the same way. The system reads them as the folders they name, and so does the tool."""
+    return os.path.realpath(path)
+
+
 def duckdb_path(database: str | os.PathLike) -> str:
     """The database file as every connection gives it to DuckDB: resolved, so absolute. A relative
     path starting `md:`, `s3:`, `sqlite:`, `~` or `:memory:` is DuckDB's for another database
@@ -83,7 +92,7 @@ def duckdb_path(database: str | os.PathLike) -> str:
     could not be opened, and one at `--out ~q` was looked for at the home folder's path followed by
     `q`. DuckDB reads `link/../wh` as `wh`, where the system reads the folder beside the link's
     target. WarehouseError where DuckDB cannot use it."""
-    resolved = os.path.realpath(database)
+    resolved = native_path(database)
     problem = duckdb_path_problem(resolved)
     if problem:
         shown = resolved_as(database, resolved)

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 from .arrow_values import empty_table
 from .checks.runner import quote
 from .config import Settings, codec_takes_level
-from .layout import DATABASE_FILE, PART_FILE, duckdb_path, table_dir
+from .layout import DATABASE_FILE, PART_FILE, duckdb_path, native_path, table_dir
 from .manifest import write_manifest
 from .version import oldest_duckdb
 from .views import create_views
@@ -150,7 +150,7 @@ class TableWriter:
         folder.mkdir(parents=True)
         takes_level = codec_takes_level(self.settings.parquet_compression)  # snappy refuses any level
         self._parquet[name] = pq.ParquetWriter(
-            folder / PART_FILE,
+            native_path(folder / PART_FILE),
             schema.remove_metadata(),
             store_schema=False,
             compression=self.settings.parquet_compression,

@@ -14,7 +14,7 @@ import duckdb
 
 from .build import BuildSummary, build
 from .config import DEFAULT_WAREHOUSE, Settings
-from .layout import DATABASE_FILE, MANIFEST_FILE, READ_ONLY_CONFIG, duckdb_path, table_dir
+from .layout import DATABASE_FILE, MANIFEST_FILE, READ_ONLY_CONFIG, duckdb_path, native_path, table_dir, table_files
 from .manifest import ManifestError, read_manifest
 from .outputs import check_html_name, check_output_folder, write_file
 from .progress import stage
@@ -147,7 +147,12 @@ class Warehouse:
             raise WarehouseError(f"no table '{name}'; tables: {', '.join(TABLES)}")
         import polars as pl  # on first use: a build or a validation never needs polars (0.17 s to import)
 
-        return pl.scan_parquet(table_dir(self.path, name) / "*.parquet")
+        # the folder resolved (layout.native_path), and its files listed here: polars would read a
+        # glob character of the folder's own path as a pattern
+        files = [native_path(path) for path in table_files(self.path, name)]
+        if not files:
+            raise WarehouseError(f"{table_dir(self.path, name)}: no Parquet files; build the warehouse again")
+        return pl.scan_parquet(files, glob=False)
 
     def stats(self, by: str = "class") -> pl.DataFrame:
         if by not in STATS_VIEWS:

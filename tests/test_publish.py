@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from cityscapes_warehouse import Warehouse, publish, table_writer
 from cityscapes_warehouse.audit import SHOWN_FAILURES, AuditError
 from cityscapes_warehouse.build import NothingReadError
+from cityscapes_warehouse.cli import main as cli_main
 from cityscapes_warehouse.manifest import write_manifest
 from cityscapes_warehouse.publish import PublishError
 from cityscapes_warehouse.user_error import WarehouseError
@@ -157,6 +159,42 @@ def test_an_out_named_like_a_duckdb_prefix_is_built_and_read_there(tmp_path, tin
     Warehouse.build(tiny_folder, name)
     assert Warehouse(name).query("select count(*) from images").item() == 3
     assert (tmp_path / name / "warehouse.duckdb").is_file()
+
+
+@pytest.mark.parametrize("name", ["s3://x", "http://x/y", "c:/x", "file:/y", "~/x", "w[1]"])
+def test_an_out_pyarrow_or_polars_read_as_a_uri_or_the_home_folder_is_built_and_read_there(
+    tmp_path, tiny_folder, monkeypatch, name
+):
+    """Given as they were, pyarrow read the first four as URIs (an internal error, or no such folder)
+    and a leading `~` as the home folder, where it wrote or looked for the Parquet files; polars read
+    `~` the same way and `[1]` as a pattern. The warehouse is the folder the system names, and every
+    reader of its Parquet files (polars, the exports) finds it there."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    Warehouse.build(tiny_folder, name)
+    assert (work / name / "warehouse.duckdb").is_file() and not any(home.iterdir())
+    wh = Warehouse(name)
+    objects = wh.query("select count(*) from objects").item()
+    assert objects > 0 and wh.table("objects").select("object_id").collect().height == objects
+    exported = wh.export("coco", work / "coco")
+    annotations = [json.loads(f.read_text())["annotations"] for f in sorted((work / "coco").glob("*.json"))]
+    assert exported.objects == objects == sum(map(len, annotations))
+
+
+def test_an_option_given_the_value_double_dash_is_a_usage_error(tmp_path, tiny_folder, monkeypatch, capsys):
+    """argparse dropped the `--` of `--out=--` and gave the build an empty list: an internal error."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exited:
+        cli_main(["build", str(tiny_folder), "--out=--", "--quiet"])
+    assert exited.value.code == 2
+    assert "argument --out: a value of '--' cannot be read" in capsys.readouterr().err
+    assert not (tmp_path / "--").exists()
+    assert cli_main(["build", str(tiny_folder), "--out=./--", "--quiet"]) == 0
+    assert Warehouse(tmp_path / "--").query("select count(*) from images").item() == 3
 
 
 def test_an_out_inside_the_folder_read_is_refused(tmp_path, tiny_folder):

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..formats import format_of
-from ..layout import table_dir
+from ..layout import native_path, table_dir
 from ..published import SPLITS
 from ..schemas import TABLES
 from ..user_error import WarehouseError
@@ -132,7 +132,7 @@ def _read(root: Path, name: str, columns: list[str] | None = None) -> pa.Table:
     (a folder without its file reads as a table without columns)."""
     folder = table_dir(root, name)
     try:
-        table = pq.read_table(folder, columns=columns)
+        table = pq.read_table(native_path(folder), columns=columns)
     except (pa.ArrowException, OSError) as exc:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ExportError(f"{folder}: cannot be read ({message}); build the warehouse again") from exc

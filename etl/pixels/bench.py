@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 import pyarrow.parquet as pq
 
-from ..layout import table_dir
+from ..layout import native_path, table_dir
 from .stage import pixel_tables
 
 
@@ -23,7 +23,9 @@ def main() -> None:
     parser.add_argument("warehouse", type=Path)
     parser.add_argument("--images", type=int, default=None, help="only the first N images")
     args = parser.parse_args()
-    tables = {name: pq.read_table(table_dir(args.warehouse, name)) for name in ("images", "objects", "polygons")}
+    tables = {
+        name: pq.read_table(native_path(table_dir(args.warehouse, name))) for name in ("images", "objects", "polygons")
+    }
     if args.images:
         tables["images"] = tables["images"].slice(0, args.images)
     n = tables["images"].num_rows
