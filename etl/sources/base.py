@@ -38,11 +38,11 @@ class FileProblem(Exception):
         self.reason, self.detail = reason, detail
 
 
-def read_regular_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+def read_regular_file(path: str | os.PathLike, limit: int = MAX_FILE_BYTES) -> bytes:
     """A file's bytes, following links (users often link datasets in) but only to regular files;
     TOO_LARGE beyond `limit` bytes (an annotation file's, unless the format holds a whole split)."""
     try:
-        info = path.stat()
+        info = os.stat(path)
     except OSError as exc:
         raise FileProblem(reasons.UNREADABLE, f"{type(exc).__name__}: {exc.strerror or exc}") from exc
     if not stat.S_ISREG(info.st_mode):
@@ -51,7 +51,7 @@ def read_regular_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
     if problem:
         raise FileProblem(*problem)
     try:
-        with path.open("rb") as file:
+        with open(path, "rb") as file:
             # read(n) allocates n bytes first: asking for the limit cost 30 us a file, so the size
             # stat gave is read, and more (bounded) only if the file has grown since
             data = file.read(info.st_size + 1)

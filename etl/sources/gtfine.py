@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import operator
+import os
 import re
 import stat
 import zipfile
@@ -76,9 +77,10 @@ def label_image_path(split: str, city: str, stem: str, kind: str) -> str:
     return f"gtFine/{split}/{city}/{stem}_gtFine_{kind}.png"
 
 
-def _place(rel: PurePosixPath) -> tuple[str, str, tuple[str, str] | None]:
-    """Split and city from a path relative to the gtFine root, or the reason it does not fit."""
-    parts = rel.parts
+def _place(rel: str) -> tuple[str, str, tuple[str, str] | None]:
+    """Split and city from a path relative to the gtFine root (forward slashes), or the reason it
+    does not fit."""
+    parts = rel.split("/")
     if len(parts) != 3:
         return "", "", (reasons.BAD_PATH, f"expected gtFine/{{split}}/{{city}}/{{file}}, got gtFine/{rel}")
     split, city, _ = parts
@@ -101,38 +103,53 @@ class GtFineFolder:
         self.location = str(under or root)
         self.synthetic = marked_synthetic(root.parent)
         found = list(walk_files(under or root))
-        self._found = sorted(
-            ((path, error) for path, error in found if error or is_annotation_name(path.name)),
-            key=lambda item: item[0].relative_to(root).as_posix(),
-        )
+        # (the path relative to root with forward slashes, the path, its error), sorted by the first
+        listed = [
+            (_relative(path, root), path, error) for path, error in found if error or is_annotation_name(path.name)
+        ]
+        self._found = sorted(listed, key=operator.itemgetter(0))
         if not self._found:
             raise no_annotation_error(under or root, LOOKED_FOR, [path for path, _ in found])
 
     def names(self) -> list[str]:
-        return [path.name for path, _ in self._found]
+        return [rel.rpartition("/")[2] for rel, _, _ in self._found]
 
     def label_pngs(self) -> dict[str, dict[str, Callable[[], bytes]]]:
         """Readers of the label PNGs beside each polygon file, by the file's source_path."""
         found: dict[str, dict[str, Callable[[], bytes]]] = {}
-        for path, error in self._found:
+        for rel, path, error in self._found:
             if error:
                 continue
             pngs = {kind: path.with_name(name) for kind, name in _png_names(path.name).items()}
             readers = {kind: partial(read_regular_file, png) for kind, png in pngs.items() if png.is_file()}
             if readers:
-                found[f"gtFine/{path.relative_to(self.root).as_posix()}"] = readers
+                found[f"gtFine/{rel}"] = readers
         return found
 
     def files(self) -> Iterator[SourceFile]:
-        for path, error in self._found:
-            rel = PurePosixPath(path.relative_to(self.root).as_posix())
+        for rel, path, error in self._found:
             source_path = f"gtFine/{rel}"
+            name = rel.rpartition("/")[2]
             if error:
                 problem = (reasons.UNREADABLE, f"the folder could not be listed: {error.strerror or error}")
-                yield SourceFile(source_path, "", "", rel.name, None, problem)
+                yield SourceFile(source_path, "", "", name, None, problem)
                 continue
             split, city, problem = _place(rel)
-            yield SourceFile(source_path, split, city, rel.name, None, problem, reader=partial(read_regular_file, path))
+            # the path as text: a worker unpickles a string where it parsed a Path again (the batches'
+            # readers: 0.03 to 0.06 s of CPU, now 0.01 to 0.03 s)
+            yield SourceFile(
+                source_path, split, city, name, None, problem, reader=partial(read_regular_file, str(path))
+            )
+
+
+def _relative(path: Path, root: Path) -> str:
+    """`path` relative to `root`, with forward slashes. Every path walked from `root` starts with its
+    text, and is cut by it: with Path.relative_to, listing and batching the release's 5,000 files took
+    0.10 s of the main process's CPU instead of 0.05 s (three runs each, one process)."""
+    text, start = str(path), os.path.join(str(root), "")
+    if text.startswith(start):
+        return text[len(start) :].replace(os.sep, "/")
+    return path.relative_to(root).as_posix()
 
 
 class GtFineZip:
@@ -175,8 +192,8 @@ class GtFineZip:
 
     def files(self) -> Iterator[SourceFile]:
         for name, info in self._entries:
-            rel = PurePosixPath(name.split("gtFine/", 1)[1])
-            split, city, problem = _place(rel)
+            rel = PurePosixPath(name.split("gtFine/", 1)[1])  # as the folder's: "a//b" is a/b
+            split, city, problem = _place(str(rel))
             problem = _unsafe(name, info) or problem
             reader = partial(read_zip_entry, self._path, info)
             yield SourceFile(name, split, city, rel.name, None, problem, reader=reader)

@@ -40,7 +40,7 @@ PARTS_DDL = "`table` string, objects_read long, label_pngs_compared long, ipc bi
 def source_file(root: str, path: str, length: int, content: bytes | None) -> SourceFile:
     """A binaryFile row as the gtFine folder adapter would give it (same source_path, split, city, rejects)."""
     rel = PurePosixPath(unquote(path[len(root) :].lstrip("/")))
-    split, city, problem = _place(rel)
+    split, city, problem = _place(str(rel))
     too_large = size_problem(length)
     if too_large:
         problem, content = too_large, None
