@@ -10,7 +10,9 @@ copy in source order wins, exactly as a single pass would decide.
 
 from __future__ import annotations
 
+import glob
 import os
+import shutil
 import tempfile
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterator
@@ -25,13 +27,14 @@ from .parse import ParsedFile
 from .sources import Source, SourceFile
 from .tables import TableBuilder, merge
 from .user_error import WarehouseError
-from .workers import keep_freed_memory, no_cycle_collection, worker_pool
+from .workers import keep_freed_memory, no_cycle_collection, process_alive, worker_pool
 
 # Bytes read in the main process (a tar's members) per batch, and in flight to the workers at
 # most: with files of up to 16 MiB, memory holds a few batches, whatever the archive holds.
 BATCH_BYTES = 16 * 1024 * 1024
 IN_FLIGHT_BYTES = 64 * 1024 * 1024
-HANDOVER_PREFIX = "cityscapes-warehouse-batches-"  # the temporary folder of a parallel parse's hand-over files
+# the temporary folder of a parallel parse's hand-over files: the prefix, the build's process id, "-"
+HANDOVER_PREFIX = "cityscapes-warehouse-batches-"
 
 
 class HandoverLost(WarehouseError):
@@ -204,8 +207,9 @@ def _results(src: Source, settings: Settings, workers: int) -> Iterator[tuple[di
     # the start method: see config.START_METHOD; workers end when the build process dies (workers.py).
     # The pool stops before the hand-over folder goes, so no worker writes into it afterwards.
     # a cleanup error must not hide the error that ended the parse (the folder removed: HandoverLost)
+    remove_dead_handovers(tempfile.gettempdir())
     with (
-        tempfile.TemporaryDirectory(prefix=HANDOVER_PREFIX, ignore_cleanup_errors=True) as handover,
+        tempfile.TemporaryDirectory(prefix=f"{HANDOVER_PREFIX}{os.getpid()}-", ignore_cleanup_errors=True) as handover,
         worker_pool(workers, worker_context(), keep_freed_memory) as pool,
     ):
         pending: deque[tuple[Future, int, int]] = deque()
@@ -222,6 +226,23 @@ def _results(src: Source, settings: Settings, workers: int) -> Iterator[tuple[di
         while pending:
             future, number, _ = pending.popleft()
             yield _handed_over(future, handover, number)
+
+
+def remove_dead_handovers(folder: str) -> None:
+    """Remove the hand-over folders, in `folder`, of this user's builds whose process is gone.
+
+    A build killed (SIGKILL, the system's memory killer) leaves its folder with the batches it had
+    in flight, up to IN_FLIGHT_BYTES; the next build removes it, as it does a dead build's staging
+    folder. A folder named without a process id (an older version's) is left alone.
+    """
+    for path in glob.glob(os.path.join(glob.escape(folder), f"{HANDOVER_PREFIX}*-*")):
+        pid = os.path.basename(path)[len(HANDOVER_PREFIX) :].split("-", 1)[0]
+        try:
+            owned = not hasattr(os, "getuid") or os.stat(path).st_uid == os.getuid()
+        except OSError:  # gone meanwhile
+            continue
+        if owned and pid.isdigit() and not process_alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _handed_over(future: Future, folder: str, number: int) -> tuple[dict[str, pa.Table], int, int]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from .layout import DATABASE_FILE, MANIFEST_FILE, OWNED, duckdb_path_problem, resolved_as
 from .manifest import ManifestError, listed_files, read_manifest, write_manifest
 from .user_error import WarehouseError
+from .workers import process_alive
 
 # DuckDB's journal of the old database, left by a writer that ended without a checkpoint: it belongs
 # to that database and goes with it. Carried over as a user's file, DuckDB would replay it onto the new
@@ -84,7 +85,7 @@ def staging_dir(out: Path) -> Path:
     # the name escaped: `--out '*'` took every dead build's staging folder beside it for its own
     for stale in out.parent.glob(f".{glob.escape(out.name)}.staging-*"):
         pid = stale.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not process_alive(int(pid)):
             shutil.rmtree(stale, ignore_errors=True)
     staging = out.parent / f".{out.name}.staging-{os.getpid()}"
     if staging.exists():
@@ -94,16 +95,6 @@ def staging_dir(out: Path) -> Path:
     except OSError as exc:
         raise type(exc)(exc.errno, exc.strerror, str(out)) from exc
     return staging
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def publish(staging: Path, out: Path) -> None:

@@ -192,6 +192,21 @@ def end_with_parent() -> None:
         os._exit(1)
 
 
+def process_alive(pid: int) -> bool:
+    """Whether a process `pid` exists (one of another user's too): what a killed build left, named
+    by its process, is removed only once that process is gone. On Windows always True: there,
+    os.kill(pid, 0) sends the process Ctrl-C."""
+    if os.name == "nt":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def stop_pool(pool: ProcessPoolExecutor) -> None:
     """Drop the queued tasks and end the workers now, whatever they are doing."""
     processes = list((pool._processes or {}).values())  # noqa: SLF001 -- the executor has no public handle

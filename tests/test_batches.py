@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 
 import pytest
@@ -67,6 +68,21 @@ def test_an_abandoned_parse_leaves_no_hand_over_file(replica, tmp_path, monkeypa
     assert all(unread > 0 for unread in handed_over_numbers(tmp_path))  # the folder is there, the first file gone
     parse.close()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_parse_removes_the_hand_over_folders_of_dead_builds_only(replica, tmp_path, monkeypatch):
+    """A killed build left its folder and the batches in flight in it; the next parse removes it,
+    and leaves a live build's, and a folder it cannot tell the process of."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead, live, unnamed = (
+        tmp_path / f"{HANDOVER_PREFIX}{owner}" for owner in ("999999999-x1", f"{os.getpid()}-x2", "x3")
+    )
+    for folder in (dead, live, unnamed):
+        folder.mkdir()
+        (folder / "batch-0-objects.arrow").write_bytes(b"in flight")
+    tables, _ = parse_source(open_source(replica), Settings(workers=2, batch_files=50, parallel_min_files=1))
+    assert tables["images"].num_rows > 0
+    assert sorted(tmp_path.iterdir()) == sorted([live, unnamed])
 
 
 def test_a_hand_over_folder_removed_mid_parse_is_an_error_naming_it(replica, tmp_path, monkeypatch):

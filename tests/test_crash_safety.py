@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -14,7 +15,8 @@ import duckdb
 import pytest
 
 from cityscapes_warehouse import Warehouse
-from cityscapes_warehouse.config import DATABASE_FILE
+from cityscapes_warehouse.batches import HANDOVER_PREFIX
+from cityscapes_warehouse.config import DATABASE_FILE, Settings
 
 ANSWER_SQL = "select count(*), sum(n_vertices)::bigint from objects"
 BUILD = (
@@ -58,6 +60,27 @@ def test_build_killed_mid_way_leaves_the_previous_warehouse(tmp_path, tiny_folde
     assert proc.wait() == -signal.SIGKILL, f"the build ended before '{stage}' was seen"
     after = _answers(out)
     assert after == before or after == _answers_of_fresh_build(tmp_path, replica)
+
+
+SMALL_BATCHES = {"workers": 2, "batch_files": 3, "parallel_min_files": 1}  # the small replica, in parallel
+
+
+def test_the_next_build_removes_the_hand_over_files_of_a_killed_build(tmp_path, replica, monkeypatch):
+    """The batches a killed build had in flight stayed in the temporary folder, a folder each time."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    env = {**os.environ, "TMPDIR": str(temporary)}
+    in_parallel = BUILD.replace("pathlib.Path(sys.argv[2]))", "pathlib.Path(sys.argv[2]), Settings(**SMALL_BATCHES))")
+    code = f"from cityscapes_warehouse.config import Settings; SMALL_BATCHES = {SMALL_BATCHES!r}; {in_parallel}"
+    proc = subprocess.Popen([sys.executable, "-c", code, str(replica), str(tmp_path / "wh")], env=env)
+    while proc.poll() is None and not any(path.is_file() for path in temporary.glob(f"{HANDOVER_PREFIX}*/*")):
+        time.sleep(0.001)
+    proc.send_signal(signal.SIGKILL)
+    assert proc.wait() == -signal.SIGKILL, "the build ended before a batch was handed over"
+    (left,) = temporary.glob(f"{HANDOVER_PREFIX}{proc.pid}-*")
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    Warehouse.build(replica, tmp_path / "again", Settings(**SMALL_BATCHES))
+    assert not left.exists() and list(temporary.iterdir()) == []
 
 
 def _answers_of_fresh_build(tmp_path, replica) -> tuple:
